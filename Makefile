@@ -1,0 +1,48 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is what they call.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+PORT    ?= 8000
+HOST    ?= 127.0.0.1
+DEMO_IFC ?= models_ifc/out/hospital_small.ifc
+
+.PHONY: setup system venv viewer-deps demo serve test lint typecheck bench clean
+
+setup: system venv viewer-deps
+
+system:            ## Debian packages the tests and the demo use (chromium, PostGIS); skipped when present
+	bash scripts/setup-system.sh
+
+venv: $(BIN)/twin
+$(BIN)/twin: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/twin
+
+viewer-deps: viewer/node_modules/three/package.json
+viewer/node_modules/three/package.json: viewer/package.json
+	cd viewer && npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: setup
+	$(BIN)/twin demo --host $(HOST) --port $(PORT)
+
+serve: venv
+	$(BIN)/twin serve $(DEMO_IFC) --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check twin api models_ifc tests bench
+	$(BIN)/ruff format --check twin api models_ifc tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: setup lint typecheck
+	bash scripts/run-tests.sh
+
+bench: venv
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf var test-artifacts models_ifc/out .pytest_cache

@@ -1,0 +1,90 @@
+"""The FastAPI application factory.
+
+``create_app`` builds everything (settings, campus, job runner) when called, never at import, so
+tests and several workers can each hold their own app. Routers are thin: they parse, call one
+library function and serialise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_problem_handlers
+from api.routers import router_modules
+from api.settings import Settings
+from twin import __version__
+from twin.campus import Campus
+from twin.jobs import JobRunner
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Spatial service of the hospital building twin: IFC models joined with live state.
+
+Identifiers are IFC GlobalIds; coordinates are metres in the model's frame (WGS84 is given too
+where the model is georeferenced). Errors are RFC 9457 problem documents.
+"""
+
+
+def create_app(settings: Settings | None = None, *, campus: Campus | None = None) -> FastAPI:
+    """Build the app. ``campus`` lets a caller (CLI, tests) hand in twins it already loaded."""
+    settings = settings or Settings()
+    campus = campus if campus is not None else Campus()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.models:
+            from twin.cache import load_twin
+
+            for path in settings.models:
+                campus.add(load_twin(Path(path), cache_dir=settings.cache_dir))
+        for hook in app.state.startup_hooks:
+            await hook(app)
+        yield
+        for hook in app.state.shutdown_hooks:
+            await hook(app)
+        app.state.jobs.shutdown()
+
+    app = FastAPI(
+        title="Hospital building twin",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.campus = campus
+    app.state.jobs = JobRunner(
+        settings.cache_dir, on_done=campus.add, workers=settings.ingest_workers
+    )
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    install_problem_handlers(app)
+    for name in router_modules():
+        module = import_module(f"api.routers.{name}")
+        if hasattr(module, "setup"):
+            module.setup(app, settings)
+        app.include_router(module.router)
+    _mount_viewer(app, settings.viewer_dir)
+    return app
+
+
+def _mount_viewer(app: FastAPI, viewer_dir: Path) -> None:
+    """Serve the static web client at /viewer and send / there."""
+    if not (viewer_dir / "index.html").exists():
+        log.info("no viewer at %s; serving the API only", viewer_dir)
+        return
+    app.mount("/viewer", StaticFiles(directory=viewer_dir, html=True), name="viewer")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/viewer/")

@@ -1,0 +1,125 @@
+"""RFC 9457 problem documents at the edge.
+
+The library raises typed :class:`twin.errors.TwinError` subclasses that carry their HTTP status;
+this module is the one place that turns them, FastAPI's validation errors and anything unexpected
+into ``application/problem+json``. An unexpected exception is logged with its request and answered
+with a 500 problem: it never takes the service down.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from twin.errors import TwinError
+
+__all__ = ["PROBLEM_RESPONSES", "install_problem_handlers", "problem"]
+
+log = logging.getLogger(__name__)
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_PROBLEM_SCHEMA = {
+    "content": {
+        PROBLEM_MEDIA_TYPE: {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "detail": {"type": "string"},
+                    "instance": {"type": "string"},
+                },
+            },
+            "example": {
+                "type": "/problems/element-not-found",
+                "title": "Element not found",
+                "status": 404,
+                "detail": "no element '3vB2YO$MX4xv5uCqZZG05x' is loaded",
+                "instance": "/elements/3vB2YO$MX4xv5uCqZZG05x",
+            },
+        }
+    }
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not found", **_PROBLEM_SCHEMA},
+    422: {"description": "Invalid input", **_PROBLEM_SCHEMA},
+}
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, slug: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body.update({k: v for k, v in extra.items() if k not in body})
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+async def _twin_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TwinError)
+    if exc.status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
+    return problem(request, exc.status, exc.title, exc.detail, exc.slug, **exc.extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"])
+    return problem(
+        request,
+        422,
+        "Invalid request",
+        f"{where}: {first['msg']}" if where else str(first["msg"]),
+        "invalid-request",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
+    response = problem(
+        request,
+        exc.status_code,
+        str(exc.detail) if exc.status_code < 500 else "Error",
+        str(exc.detail),
+        slug.get(exc.status_code, f"http-{exc.status_code}"),
+    )
+    for key, value in (exc.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        request,
+        500,
+        "Internal error",
+        "the service failed to answer this request; it has been logged",
+        "internal-error",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(TwinError, _twin_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

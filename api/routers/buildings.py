@@ -1,0 +1,80 @@
+"""Buildings, storeys and spaces: the spatial tree as maintenance staff browse it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CampusDep
+from api.errors import PROBLEM_RESPONSES
+from api.schemas import BuildingOut, LocateOut, SpaceOut, StoreyOut
+from twin import query
+
+router = APIRouter(tags=["buildings"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/buildings", summary="Every building served", response_model=list[BuildingOut])
+def list_buildings(campus: CampusDep) -> list[BuildingOut]:
+    return [BuildingOut.of(t, b, campus.model_id(t)) for t, b in campus.buildings()]
+
+
+@router.get("/buildings/{guid}", summary="One building", response_model=BuildingOut)
+def get_building(guid: str, campus: CampusDep) -> BuildingOut:
+    twin, b = campus.building(guid)
+    return BuildingOut.of(twin, b, campus.model_id(twin))
+
+
+@router.get(
+    "/buildings/{guid}/storeys",
+    summary="Storeys of a building, lowest first",
+    response_model=list[StoreyOut],
+)
+def list_storeys(guid: str, campus: CampusDep) -> list[StoreyOut]:
+    twin, b = campus.building(guid)
+    return [StoreyOut.of(twin, twin.storeys[s]) for s in b.storeys]
+
+
+@router.get("/storeys/{guid}", summary="One storey", response_model=StoreyOut)
+def get_storey(guid: str, campus: CampusDep) -> StoreyOut:
+    twin = campus.twin_of(guid)
+    return StoreyOut.of(twin, twin.storey(guid))
+
+
+@router.get("/storeys/{guid}/spaces", summary="Rooms on a storey", response_model=list[SpaceOut])
+def list_spaces(guid: str, campus: CampusDep) -> list[SpaceOut]:
+    twin = campus.twin_of(guid)
+    twin.storey(guid)
+    spaces = [s for s in twin.spaces.values() if s.storey == guid]
+    return [SpaceOut.of(s, with_psets=False) for s in sorted(spaces, key=lambda s: s.number)]
+
+
+@router.get("/spaces/{guid}", summary="One room with its property sets", response_model=SpaceOut)
+def get_space(guid: str, campus: CampusDep) -> SpaceOut:
+    return SpaceOut.of(campus.twin_of(guid).space(guid))
+
+
+@router.get(
+    "/locate",
+    summary="Which storey and room a point is in",
+    description=(
+        "Coordinates are metres in the model frame. Without `building`, every model is tried."
+    ),
+    response_model=LocateOut,
+)
+def locate(
+    campus: CampusDep,
+    x: Annotated[float, Query(examples=[12.5])],
+    y: Annotated[float, Query(examples=[6.0])],
+    z: Annotated[float, Query(examples=[9.0])],
+    building: Annotated[str | None, Query(description="restrict to one building")] = None,
+) -> LocateOut:
+    hit = query.locate(campus, x, y, z, building=building)
+    return LocateOut(
+        point=list(hit.point),
+        building=hit.building,
+        storey=hit.storey,
+        space=hit.space,
+        space_number=hit.space_number,
+        wgs84=list(hit.wgs84) if hit.wgs84 else None,
+    )

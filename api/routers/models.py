@@ -1,0 +1,137 @@
+"""Loaded models, their data-quality reports, and uploads ingested in the background."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import JSONResponse
+
+from api.deps import CampusDep, JobsDep, SettingsDep
+from api.errors import PROBLEM_RESPONSES
+from api.schemas import ModelOut
+from twin.errors import IfcLoadError, PayloadTooLarge
+
+router = APIRouter(tags=["models"])
+
+JOB_EXAMPLE = {
+    "id": "5f2c0a9e1b7d",
+    "filename": "wing_b.ifc",
+    "state": "parsing",
+    "progress": 0.1,
+    "created": 1795430000.0,
+    "updated": 1795430001.2,
+    "seconds": 1.2,
+    "model_id": None,
+    "error": None,
+}
+
+
+@router.get("/models", summary="Models being served", response_model=list[ModelOut])
+def list_models(campus: CampusDep) -> list[ModelOut]:
+    return [ModelOut.of(mid, t) for mid, t in campus.models().items()]
+
+
+@router.get(
+    "/models/{model_id}",
+    summary="One model",
+    response_model=ModelOut,
+    responses=PROBLEM_RESPONSES,
+)
+def get_model(model_id: str, campus: CampusDep) -> ModelOut:
+    return ModelOut.of(model_id, campus.twin(model_id))
+
+
+@router.get(
+    "/models/{model_id}/quality",
+    summary="Data-quality report of a model",
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "counts": {"storeys": 4, "spaces": 21, "doors": 14},
+                        "spaces_without_geometry": [],
+                        "spaces_located_by_fallback": [],
+                        "elements_without_storey": [],
+                        "elements_located_by_geometry": [],
+                        "distribution_without_ports": [],
+                        "area_checks": {"0BTBFw6f90Nfh9rP1dlXr2": [20.1, 20.05]},
+                        "georeferencing": "none",
+                        "warnings": [],
+                    }
+                }
+            }
+        },
+    },
+)
+def get_quality(model_id: str, campus: CampusDep) -> dict[str, object]:
+    return campus.twin(model_id).quality.as_dict()
+
+
+@router.post(
+    "/models",
+    status_code=202,
+    summary="Upload an IFC file; it is ingested in the background",
+    description="Answers 202 with a job; poll `GET /jobs/{id}` until `state` is done or failed.",
+    responses={
+        **PROBLEM_RESPONSES,
+        202: {"content": {"application/json": {"example": JOB_EXAMPLE}}},
+        413: {"description": "File too large"},
+    },
+)
+async def upload_model(
+    file: Annotated[UploadFile, File(description="an IFC (STEP) file")],
+    settings: SettingsDep,
+    jobs: JobsDep,
+) -> JSONResponse:
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    limit = settings.max_upload_mb * 1024 * 1024
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp = tempfile.mkstemp(dir=settings.upload_dir, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            head = b""
+            while chunk := await file.read(1 << 20):
+                if not head:
+                    head = chunk[:64]
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"upload exceeds {settings.max_upload_mb} MB")
+                digest.update(chunk)
+                out.write(chunk)
+        if not head.lstrip().startswith(b"ISO-10303-21"):
+            raise IfcLoadError(
+                f"{file.filename or 'upload'} is not an IFC STEP file (no ISO-10303-21 header)",
+                file=file.filename,
+            )
+        final = settings.upload_dir / f"{digest.hexdigest()}.ifc"
+        os.replace(tmp, final)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    job = jobs.submit(final, file.filename or final.name)
+    return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
+
+
+@router.get(
+    "/jobs/{job_id}",
+    summary="Progress of a background ingest",
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {"application/json": {"example": JOB_EXAMPLE}}},
+    },
+)
+def get_job(job_id: str, jobs: JobsDep) -> dict[str, Any]:
+    return jobs.get(job_id).as_dict()
+
+
+@router.get("/jobs", summary="Recent ingest jobs, newest first")
+def list_jobs(jobs: JobsDep) -> list[dict[str, Any]]:
+    return [j.as_dict() for j in jobs.all()]

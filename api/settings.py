@@ -1,0 +1,33 @@
+"""Service settings, read from the environment (prefix ``TWIN_``) when the app is created.
+
+Nothing reads them at import time: tests build apps with explicit settings, and one process can
+hold several apps with different settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TWIN_", env_file=None, extra="ignore")
+
+    models: list[Path] = Field(
+        default_factory=list, description="IFC files loaded at start-up (JSON list in TWIN_MODELS)."
+    )
+    cache_dir: Path = Field(Path("var/cache"), description="Parsed-twin cache, keyed by sha256.")
+    upload_dir: Path = Field(Path("var/uploads"), description="Where uploaded IFC files are kept.")
+    max_upload_mb: int = Field(512, description="Largest accepted IFC upload.")
+    store_url: str = Field("sqlite:///var/twin.db", description="Live-state store URL.")
+    auth: bool = Field(False, description="Require API keys (TWIN_AUTH=on).")
+    anonymous_read: bool = Field(True, description="With auth on, let GETs through without a key.")
+    max_body_mb: float = Field(8.0, description="Largest accepted JSON body (readings batches).")
+    viewer_dir: Path = Field(
+        Path(__file__).resolve().parent.parent / "viewer", description="Static web client."
+    )
+    ingest_workers: int = Field(1, description="Background ingest jobs run at once.")

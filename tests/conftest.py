@@ -1,0 +1,102 @@
+"""Session fixtures shared by every test module.
+
+Real models come from ``../shared/ifc`` (never copied here); the demo hospital is generated once
+per session. Services (PostgreSQL, MQTT, chromium) are probed; when absent a test skips with the
+reason, unless ``TWIN_REQUIRE_SERVICES=1`` (set by ``.ci/run``), where absence is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_IFC = Path(os.environ.get("TWIN_SHARED_IFC", REPO.parent / "shared" / "ifc"))
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def services_required() -> bool:
+    return os.environ.get("TWIN_REQUIRE_SERVICES", "") == "1"
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip when a service is absent, or fail when CI says services are required."""
+    if available:
+        return
+    if services_required():
+        pytest.fail(f"required service absent: {reason}")
+    pytest.skip(reason)
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def shared_ifc() -> Path:
+    require(SHARED_IFC.is_dir(), f"shared IFC models not found at {SHARED_IFC}")
+    return SHARED_IFC
+
+
+@pytest.fixture(scope="session")
+def manifest(shared_ifc: Path) -> dict[str, dict[str, object]]:
+    return json.loads((shared_ifc / "MANIFEST.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+# -- the generated demo hospital and parsed twins, built once per session ----------------------
+@pytest.fixture(scope="session")
+def twin_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One parsed-twin cache per session, so every test module shares parsed models."""
+    return tmp_path_factory.mktemp("twin-cache")
+
+
+@pytest.fixture(scope="session")
+def small_hospital(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo hospital IFC (with ``<stem>.truth.json`` beside it)."""
+    from models_ifc.hospital import SMALL, write_hospital
+
+    path = tmp_path_factory.mktemp("hospital") / "hospital_small.ifc"
+    write_hospital(SMALL, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_hospital_truth(small_hospital: Path) -> dict[str, object]:
+    """The generator's known answers for the small hospital (see models_ifc/hospital.py)."""
+    return json.loads(small_hospital.with_suffix(".truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def small_twin(small_hospital: Path, twin_cache_dir: Path):  # type: ignore[no-untyped-def]
+    from twin.cache import load_twin
+
+    return load_twin(small_hospital, cache_dir=twin_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def shared_twin(shared_ifc: Path, twin_cache_dir: Path):  # type: ignore[no-untyped-def]
+    """``shared_twin("AC20-FZK-Haus.ifc")``: a shared real model parsed once per session."""
+    from twin.cache import load_twin
+
+    loaded: dict[str, object] = {}
+
+    def get(name: str):  # type: ignore[no-untyped-def]
+        if name not in loaded:
+            loaded[name] = load_twin(shared_ifc / name, cache_dir=twin_cache_dir)
+        return loaded[name]
+
+    return get

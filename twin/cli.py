@@ -1,0 +1,226 @@
+"""The ``twin`` command: ingest, serve, demo, generate and key management.
+
+Scripts and monitoring rely on ``twin ingest FILE --json`` (one JSON object on stdout; exit 0 on
+success, 2 on an unreadable or unsupported file with the reason on stderr), so that contract is
+kept here in one place and tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from twin import __version__
+from twin.errors import TwinError
+
+__all__ = ["ingest_summary", "main"]
+
+log = logging.getLogger("twin.cli")
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+DEMO_DIR = Path("models_ifc/out")
+
+
+def ingest_summary(twin: Any, seconds: float) -> dict[str, Any]:
+    """The ``--json`` document of ``twin ingest`` (a stable contract: keys are only ever added)."""
+    return {
+        "file": twin.source.path,
+        "sha256": twin.source.sha256,
+        "schema": twin.source.schema,
+        "buildings": [
+            {"guid": b.guid, "name": b.name, "storeys": len(b.storeys)}
+            for b in twin.buildings.values()
+        ],
+        "counts": dict(twin.quality.counts),
+        "quality": twin.quality.as_dict(),
+        "georeferencing": twin.georef.mode,
+        "seconds": round(seconds, 3),
+    }
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from twin.cache import load_twin
+
+    t0 = time.perf_counter()
+    try:
+        twin = load_twin(args.file, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    except TwinError as exc:
+        print(f"twin ingest: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    summary = ingest_summary(twin, time.perf_counter() - t0)
+    if args.json:
+        json.dump(summary, sys.stdout)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    _print_summary(summary)
+    return EXIT_OK
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    out = sys.stdout
+    out.write(f"{s['file']}  ({s['schema']}, {s['seconds']:.2f} s)\n")
+    for b in s["buildings"]:
+        out.write(f"  building {b['name']!r} {b['guid']}: {b['storeys']} storeys\n")
+    counts = {k: v for k, v in s["counts"].items() if v}
+    out.write("  counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+    q = s["quality"]
+    out.write(f"  georeferencing: {q['georeferencing']}\n")
+    for key in (
+        "spaces_without_geometry",
+        "spaces_located_by_fallback",
+        "elements_without_storey",
+        "elements_located_by_geometry",
+        "distribution_without_ports",
+    ):
+        if q[key]:
+            out.write(f"  {key.replace('_', ' ')}: {len(q[key])}\n")
+    for w in q["warnings"]:
+        out.write(f"  warning: {w}\n")
+
+
+def _serve(models: Sequence[Path], args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    overrides: dict[str, Any] = {"models": list(models)}
+    if args.store:
+        overrides["store_url"] = args.store
+    if args.cache_dir:
+        overrides["cache_dir"] = args.cache_dir
+    try:
+        app = create_app(Settings(**overrides))
+    except TwinError as exc:
+        print(f"twin serve: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    log.info("serving %d model(s) on http://%s:%d", len(models), args.host, args.port)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower())
+    return EXIT_OK
+
+
+def _check_files(paths: Sequence[Path]) -> str | None:
+    for p in paths:
+        if not p.is_file():
+            return f"no such file: {p}"
+    return None
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    problem = _check_files(args.files)
+    if problem:
+        print(f"twin serve: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return _serve(args.files, args)
+
+
+def _generate(size: str, out: Path) -> Path:
+    from models_ifc.hospital import LARGE, SMALL, write_hospital
+
+    spec = {"small": SMALL, "large": LARGE}[size]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    write_hospital(spec, out)
+    log.info("wrote %s hospital to %s in %.1f s", size, out, time.perf_counter() - t0)
+    return out
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    _generate(args.size, args.out)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    path = args.model or DEMO_DIR / f"hospital_{args.size}.ifc"
+    if not path.exists():
+        _generate(args.size, path)
+    if args.seed:
+        os.environ.setdefault("TWIN_DEMO_SEED", "1")
+    return _serve([path], args)
+
+
+def _cmd_keys(args: argparse.Namespace) -> int:
+    keys = import_module("twin.live.keys")  # the live store is optional for ingest-only installs
+    url = args.store or os.environ.get("TWIN_STORE_URL", "sqlite:///var/twin.db")
+    store = import_module("twin.live.store").open_store(url)
+    secret, key = keys.create_key(store, args.role, args.name, technician=args.technician)
+    json.dump({"id": key.id, "role": key.role, "name": key.name, "key": secret}, sys.stdout)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--store", help="live-state store URL (default TWIN_STORE_URL or SQLite)")
+    p.add_argument("--cache-dir", type=Path, default=None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twin", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"twin {__version__}")
+    parser.add_argument("--log-level", default=os.environ.get("TWIN_LOG_LEVEL", "INFO"))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="parse an IFC file and print a summary and quality report")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--no-cache", action="store_true", help="parse even if a cached twin exists")
+    p.add_argument("--cache-dir", type=Path, default=None)
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("serve", help="serve one or several IFC files (API and viewer)")
+    p.add_argument("files", type=Path, nargs="+")
+    _add_server_options(p)
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("demo", help="generate the demo hospital if absent and serve it")
+    p.add_argument("--size", choices=("small", "large"), default="small")
+    p.add_argument("--model", type=Path, default=None, help="serve this IFC file instead")
+    p.add_argument("--no-seed", dest="seed", action="store_false", help="no demo technicians")
+    _add_server_options(p)
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("generate", help="write the demo hospital IFC (and its truth JSON)")
+    p.add_argument("--size", choices=("small", "large"), default="small")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("keys", help="manage API keys")
+    ks = p.add_subparsers(dest="keys_command", required=True)
+    kc = ks.add_parser("create", help="create a key; the secret is printed once")
+    kc.add_argument("--role", required=True)
+    kc.add_argument("--name", required=True)
+    kc.add_argument("--technician", default=None)
+    kc.add_argument("--store", default=None)
+    kc.set_defaults(func=_cmd_keys)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args))
+    except TwinError as exc:
+        print(f"twin {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Localize a fault: where an element, sensor or room is, what feeds it, what to close, who suffers.
+
+One answer for the person on call: building, storey, room, coordinates (local and WGS84), the
+box to fly the 3D view to, the upstream elements most likely at fault (nearest and active ones
+first), the valves that isolate it, the rooms that lose supply if it fails, and every assumption
+the answer rests on (guessed flow directions, inferred edges, missing georeferencing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twin.errors import NetworkUnknown
+from twin.model import BBox, Twin
+from twin.networks.isolate import ImpactedSpace, IsolationPoint, impact, isolate
+from twin.networks.network_build import Networks
+from twin.networks.trace import trace
+
+__all__ = ["Localization", "RankedSuspect", "localize"]
+
+#: Extra rank distance by kind: passive parts fail less often than active ones.
+_KIND_PENALTY = {"segment": 2, "fitting": 1, "port": 2}
+_SUSPECTS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class RankedSuspect:
+    guid: str
+    kind: str
+    name: str
+    depth: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Localization:
+    target: str
+    element: str | None  # the network element the target resolved to
+    kind: str
+    name: str
+    building: str | None
+    storey: str | None
+    space: str | None
+    xyz: tuple[float, float, float] | None
+    wgs84: tuple[float, float] | None
+    bbox: BBox | None
+    suspects: tuple[RankedSuspect, ...]
+    isolation: tuple[IsolationPoint, ...]
+    affected_spaces: tuple[ImpactedSpace, ...]
+    assumptions: tuple[str, ...]
+
+
+def _wgs84(
+    twin: Twin, xyz: tuple[float, float, float] | None, notes: list[str]
+) -> tuple[float, float] | None:
+    if xyz is None:
+        return None
+    try:
+        from twin.geo import to_wgs84
+    except ImportError:  # pragma: no cover - the geo module belongs to another area
+        notes.append("WGS84 coordinates unavailable (no georeferencing module)")
+        return None
+    found = to_wgs84(twin.georef, xyz[0], xyz[1])
+    if found is None:
+        notes.append("the model is not georeferenced: local coordinates only")
+    return found  # type: ignore[no-any-return]
+
+
+def _suspects(nets: Networks, twin: Twin, node: str) -> list[RankedSuspect]:
+    up = trace(nets, node, direction="upstream")
+    ranked = []
+    for s in up.steps[1:]:
+        e = twin.elements.get(s.guid)
+        score = s.depth + _KIND_PENALTY.get(s.kind, 0)
+        ranked.append(RankedSuspect(s.guid, s.kind, e.name if e else "", s.depth, float(score)))
+    ranked.sort(key=lambda r: (r.score, r.depth, r.guid))
+    return ranked[:_SUSPECTS]
+
+
+def _network_part(
+    nets: Networks, twin: Twin, node: str, notes: list[str]
+) -> tuple[list[RankedSuspect], tuple[IsolationPoint, ...], tuple[ImpactedSpace, ...]]:
+    suspects = _suspects(nets, twin, node)
+    iso = isolate(nets, node, twin=twin)
+    if not iso.possible:
+        notes.append(f"isolation: {iso.reason}")
+    notes.extend(iso.assumptions)
+    imp = impact(nets, twin, [node])
+    notes.extend(a for a in imp.assumptions if a not in notes)
+    own = twin.elements.get(node)
+    spaces = list(imp.spaces)
+    if own is not None and own.space and own.kind == "terminal":
+        s = twin.spaces.get(own.space)
+        if s is not None and all(x.guid != s.guid for x in spaces):
+            spaces.insert(0, ImpactedSpace(s.guid, s.label, s.criticality, s.storey, (node,)))
+    return suspects, iso.points, tuple(spaces)
+
+
+def _space_target(nets: Networks, twin: Twin, guid: str) -> str | None:
+    """A room's network element: its terminal with the most upstream elements, if any."""
+    members = [e.guid for e in twin.elements.values() if e.space == guid and e.guid in nets.graph]
+    members.sort(key=lambda g: (nets.kinds.get(g) != "terminal", g))
+    return members[0] if members else None
+
+
+def localize(
+    twin: Twin, nets: Networks, target_guid: str, *, index: object | None = None
+) -> Localization:
+    """Where ``target_guid`` (element, sensor or space) is and what around it matters."""
+    notes: list[str] = []
+    product = twin.product(target_guid)
+    is_space = target_guid in twin.spaces
+    node: str | None
+    if is_space:
+        node = _space_target(nets, twin, target_guid) if nets.known else None
+    else:
+        node = target_guid if target_guid in nets.graph else nets.hosts.get(target_guid)
+        if node is not None and node not in nets.graph:
+            node = None
+        if node is not None and node != target_guid:
+            notes.append(f"sensor resolved to the element it is attached to ({node})")
+    suspects: list[RankedSuspect] = []
+    points: tuple[IsolationPoint, ...] = ()
+    spaces: tuple[ImpactedSpace, ...] = ()
+    if node is not None:
+        suspects, points, spaces = _network_part(nets, twin, node, notes)
+    elif not nets.known:
+        notes.append(NetworkUnknown(UNKNOWN_TEXT).detail)
+    else:
+        notes.append("the target is not connected to any distribution network in this model")
+    bbox = product.bbox
+    xyz = (
+        None
+        if bbox is None
+        else ((bbox[0] + bbox[3]) / 2, (bbox[1] + bbox[4]) / 2, (bbox[2] + bbox[5]) / 2)
+    )
+    if xyz is None:
+        notes.append("the target has no geometry: no coordinates")
+    storey = product.storey
+    space = target_guid if is_space else getattr(product, "space", None)
+    building = twin.storeys[storey].building if storey and storey in twin.storeys else None
+    if building is None and len(twin.buildings) == 1:
+        building = next(iter(twin.buildings))
+    if not is_space and getattr(product, "space_inferred", False):
+        notes.append("the room is inferred from geometry, not declared in the model")
+    return Localization(
+        target=target_guid,
+        element=node,
+        kind="space" if is_space else getattr(product, "kind", ""),
+        name=product.name,
+        building=building,
+        storey=storey,
+        space=space,
+        xyz=xyz,
+        wgs84=_wgs84(twin, xyz, notes),
+        bbox=bbox,
+        suspects=tuple(suspects),
+        isolation=points,
+        affected_spaces=spaces,
+        assumptions=tuple(dict.fromkeys(notes)),
+    )
+
+
+UNKNOWN_TEXT = "the model declares no distribution ports; the network is unknown"

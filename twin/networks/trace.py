@@ -1,0 +1,161 @@
+"""Trace a distribution network upstream or downstream, and find common upstream causes.
+
+Traces are breadth-first with a visited set, so ring mains and loops terminate; each element
+appears once, at its shortest depth. Every assumed or inferred edge a trace crosses is reported,
+because an answer resting on a guessed direction must say so.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import networkx as nx
+
+from twin.errors import ElementNotFound, NetworkUnknown
+from twin.networks.network_build import Networks
+
+__all__ = [
+    "Direction",
+    "Suspect",
+    "Trace",
+    "TraceStep",
+    "common_cause",
+    "node_of",
+    "require_known",
+    "trace",
+]
+
+Direction = Literal["upstream", "downstream"]
+
+UNKNOWN = "the model declares no distribution ports; the network is unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    guid: str
+    kind: str
+    depth: int
+    via: str | None  # the element this one was reached from
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    origin: str
+    direction: Direction
+    system: str | None
+    steps: tuple[TraceStep, ...]  # origin first, then by depth
+    edges: tuple[tuple[str, str], ...]  # as they flow (upstream traces too: source -> sink)
+    assumptions: tuple[str, ...]
+
+    @property
+    def guids(self) -> list[str]:
+        return [s.guid for s in self.steps]
+
+
+@dataclass(frozen=True, slots=True)
+class Suspect:
+    guid: str
+    kind: str
+    feeds: tuple[str, ...]  # which inputs it is upstream of
+    distance: int  # largest hop count to the inputs it feeds
+    total_distance: int
+
+
+def require_known(nets: Networks) -> None:
+    if not nets.known:
+        raise NetworkUnknown(UNKNOWN)
+
+
+def node_of(nets: Networks, guid: str, g: nx.DiGraph | None = None) -> str:
+    """The graph node for ``guid``: itself, or the host a sensor/actuator is attached to."""
+    require_known(nets)
+    g = nets.graph if g is None else g
+    if guid in g:
+        return guid
+    host = nets.hosts.get(guid)
+    if host is not None and host in g:
+        return host
+    if guid not in nets.elements:
+        raise ElementNotFound(f"no element {guid!r} in this model", guid=guid)
+    raise NetworkUnknown(
+        f"element {guid!r} has no distribution connections in this model", guid=guid
+    )
+
+
+def _edge_notes(g: nx.DiGraph, edges: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    assumed = sum(1 for u, v in edges if g.edges[u, v].get("assumed"))
+    inferred = sum(1 for u, v in edges if g.edges[u, v].get("inferred"))
+    notes = []
+    if assumed:
+        notes.append(f"{assumed} edge(s) on this trace have an assumed flow direction")
+    if inferred:
+        notes.append(f"{inferred} edge(s) on this trace are inferred from touching geometry")
+    return tuple(notes)
+
+
+def trace(
+    nets: Networks,
+    guid: str,
+    *,
+    direction: Direction,
+    max_depth: int | None = None,
+    stop_kinds: Collection[str] = (),
+    system: str | None = None,
+) -> Trace:
+    """Elements upstream or downstream of ``guid``, nearest first; stops at ``stop_kinds``."""
+    g = nets.view(system)
+    start = node_of(nets, guid, g)
+    nbrs = g._pred if direction == "upstream" else g._succ
+    depth = {start: 0}
+    steps = [TraceStep(start, nets.kinds.get(start, ""), 0, None)]
+    edges: list[tuple[str, str]] = []
+    queue = deque([start])
+    while queue:
+        n = queue.popleft()
+        if max_depth is not None and depth[n] >= max_depth:
+            continue
+        if n != start and nets.kinds.get(n) in stop_kinds:
+            continue
+        for m in nbrs[n]:
+            edges.append((m, n) if direction == "upstream" else (n, m))
+            if m in depth:
+                continue
+            depth[m] = depth[n] + 1
+            steps.append(TraceStep(m, nets.kinds.get(m, ""), depth[m], n))
+            queue.append(m)
+    return Trace(start, direction, system, tuple(steps), tuple(edges), _edge_notes(g, edges))
+
+
+def _upstream_depths(g: nx.DiGraph, start: str) -> dict[str, int]:
+    depth = {start: 0}
+    queue = deque([start])
+    while queue:
+        n = queue.popleft()
+        for m in g._pred[n]:
+            if m not in depth:
+                depth[m] = depth[n] + 1
+                queue.append(m)
+    return depth
+
+
+def common_cause(
+    nets: Networks, guids: Sequence[str], *, system: str | None = None, limit: int = 10
+) -> list[Suspect]:
+    """Nearest shared upstream elements of ``guids``: most inputs fed first, then nearest."""
+    g = nets.view(system)
+    starts = list(dict.fromkeys(node_of(nets, x, g) for x in guids))
+    seen: dict[str, dict[str, int]] = {}
+    for s in starts:
+        for n, d in _upstream_depths(g, s).items():
+            seen.setdefault(n, {})[s] = d
+    need = 2 if len(starts) > 1 else 1
+    suspects = [
+        Suspect(n, nets.kinds.get(n, ""), tuple(f), max(f.values()), sum(f.values()))
+        for n, f in seen.items()
+        if len(f) >= need and not (len(starts) == 1 and n == starts[0])
+    ]
+    suspects.sort(key=lambda s: (-len(s.feeds), s.distance, s.total_distance, s.guid))
+    return suspects[:limit]

@@ -1,0 +1,174 @@
+"""Work-order store contract on SQLite and PostgreSQL: lifecycle, transitions, alarm tickets."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+import twin.live.tables  # noqa: F401  (registers live A's tables, e.g. events)
+from tests.conftest import port_open, require
+from twin.errors import IllegalTransition, InvalidInput, NotFound
+from twin.live import audit, tickets
+from twin.live.db import make_engine, metadata
+from twin.live.records import Alarm
+from twin.live.technicians import register_technician
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def make_store_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh schema: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+        metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    require(port_open(5432), "PostgreSQL not running")
+    schema = f"t_ops_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(PG_URL).execution_options(schema_translate_map={None: schema})
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as c:
+        c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    yield from make_store_engine(request.param, tmp_path)
+
+
+def _tech(engine: Engine, tid: str = "tech-1") -> None:
+    register_technician(engine, tid, name="Ann Electric", skills=["electrical"], actor="admin")
+
+
+def test_create_get_list(engine: Engine) -> None:
+    t = tickets.create_ticket(engine, title="Lamp out", priority="normal", actor="desk")
+    assert t.status == "new" and t.created_by == "desk"
+    got = tickets.get_ticket(engine, t.id)
+    assert got.transitions[0].to_status == "new"
+    assert [x.id for x in tickets.list_tickets(engine, status="new")] == [t.id]
+    assert tickets.list_tickets(engine, status="closed") == []
+    with pytest.raises(NotFound):
+        tickets.get_ticket(engine, 9999)
+    with pytest.raises(InvalidInput):
+        tickets.create_ticket(engine, title="x", priority="whenever", actor="desk")
+
+
+LEGAL_PATHS = [
+    ["assigned", "en_route", "on_site", "resolved", "closed"],
+    ["assigned", "on_site", "resolved", "closed"],
+    ["cancelled"],
+    ["assigned", "cancelled"],
+    ["assigned", "en_route", "cancelled"],
+    ["assigned", "en_route", "on_site", "cancelled"],
+    ["assigned", "new", "assigned", "on_site", "resolved"],
+]
+
+
+@pytest.mark.parametrize("path", LEGAL_PATHS, ids=["-".join(p) for p in LEGAL_PATHS])
+def test_legal_paths(engine: Engine, path: list[str]) -> None:
+    _tech(engine)
+    t = tickets.create_ticket(engine, title="Leak", priority="urgent", actor="desk")
+    for to in path:
+        t = tickets.transition(engine, t.id, to, "desk", note=f"to {to}", technician="tech-1")
+        assert t.status == to
+    assert [x.to_status for x in t.transitions] == ["new", *path]
+    assert all(x.actor == "desk" for x in t.transitions)
+    if "assigned" in path:
+        assert t.responded is not None
+    if "on_site" in path:
+        assert t.arrived is not None and t.arrived >= t.created
+    entries = audit.list_audit(engine, target=f"ticket:{t.id}")
+    assert len(entries) == len(path) + 1
+
+
+WALK = {
+    "new": [],
+    "assigned": ["assigned"],
+    "en_route": ["assigned", "en_route"],
+    "on_site": ["assigned", "on_site"],
+    "resolved": ["assigned", "on_site", "resolved"],
+    "closed": ["assigned", "on_site", "resolved", "closed"],
+    "cancelled": ["cancelled"],
+}
+
+
+def test_illegal_transitions_refused(engine: Engine) -> None:
+    _tech(engine)
+    legal = tickets.TRANSITIONS
+    for frm, to in itertools.product(tickets.STATES, tickets.STATES):
+        if to in legal[frm] or (frm == "new" and to == "new"):
+            continue
+        t = tickets.create_ticket(engine, title=f"{frm}->{to}", priority="planned", actor="d")
+        for step in WALK[frm]:
+            tickets.transition(engine, t.id, step, "d", technician="tech-1")
+        with pytest.raises(IllegalTransition) as err:
+            tickets.transition(engine, t.id, to, "d", technician="tech-1")
+        assert frm in err.value.detail and to in err.value.detail
+        assert err.value.extra["from_status"] == frm and err.value.status == 409
+        assert tickets.get_ticket(engine, t.id).status == frm
+
+
+def test_assign_and_decline(engine: Engine) -> None:
+    _tech(engine)
+    _tech(engine, "tech-2")
+    t = tickets.create_ticket(engine, title="Gas alarm", priority="emergency", actor="desk")
+    route = {"length_m": 42.0, "path": ["a", "b"]}
+    t = tickets.assign(engine, t.id, "tech-1", "dispatch", route=route)
+    assert t.technician == "tech-1" and t.route == route
+    with pytest.raises(IllegalTransition):
+        tickets.decline(engine, t.id, "tech-2", "tech-2", "not mine")
+    t = tickets.decline(engine, t.id, "tech-1", "tech-1", "stuck in theatre")
+    assert t.status == "new" and t.technician is None and t.route is None
+    assert "stuck in theatre" in t.transitions[-1].note
+    with pytest.raises(NotFound):
+        tickets.assign(engine, t.id, "nobody", "dispatch")
+
+
+def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine) -> None:
+    alarm = Alarm(
+        id=17, sensor="S-OT1-O2", rule="rule:3", kind="below", state="raised", severity="critical",
+        value=3.1, threshold=4.0, message="oxygen pressure low", element="EL1", space="SP1",
+        storey="ST1", building="B1", criticality="operating_theatre",
+        raised=datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
+    )  # fmt: skip
+    with engine.begin() as conn:
+        tid = tickets.create_ticket_for_alarm(conn, alarm, "emergency")
+    t = tickets.get_ticket(engine, tid)
+    assert (t.alarm, t.priority, t.element, t.space, t.storey, t.building) == (
+        17,
+        "emergency",
+        "EL1",
+        "SP1",
+        "ST1",
+        "B1",
+    )
+    assert "oxygen pressure low" in t.title and t.created_by == "alarm"
+    # rolled back with the caller's transaction
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        tickets.create_ticket_for_alarm(conn, alarm, "urgent")
+        raise RuntimeError("ingest failed")
+    assert len(tickets.list_tickets(engine)) == 1
+    assert len(audit.list_audit(engine, action="ticket.create")) == 1
+
+
+def test_place_from_twin(engine: Engine, request: pytest.FixtureRequest) -> None:
+    pytest.importorskip("models_ifc.hospital", reason="demo hospital generator not there yet")
+    small_twin = request.getfixturevalue("small_twin")
+    el = next(e for e in small_twin.elements.values() if e.storey and e.space)
+    t = tickets.create_ticket(engine, title="Fault", priority="normal", actor="d",
+                              element=el.guid, twin=small_twin)  # fmt: skip
+    assert t.storey == el.storey and t.space == el.space
+    assert t.building == small_twin.storeys[el.storey].building

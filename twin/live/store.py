@@ -1,0 +1,528 @@
+"""The live store: sensors, readings, dead letters, alarms and events over SQLite or PostgreSQL.
+
+One object per process (``app.state.store``); every state change is committed to the database so
+several API processes can share one PostgreSQL store. Work-order functions (live B) live in their
+own modules and take ``store.engine`` connections.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from twin.errors import Conflict, InvalidInput, NotFound
+from twin.live import validate
+from twin.live.alarms import Evaluator, load_rules, row_to_alarm, row_to_rule, stale_candidates
+from twin.live.db import make_engine, now_us
+from twin.live.events import publish
+from twin.live.migrate import upgrade
+from twin.live.records import Alarm, AlarmRule, DeadLetter, IngestResult, SensorSpec, from_us
+from twin.live.tables import alarm_rules, alarms, dead_letters, latest, readings, sensors
+
+__all__ = ["RULE_KINDS", "AlarmNotFound", "LiveStore", "SensorNotFound", "open_store"]
+
+log = logging.getLogger(__name__)
+
+RULE_KINDS = ("above", "below", "rate", "stale")
+SEVERITIES = ("info", "minor", "major", "critical")
+READING_EVENT_INTERVAL_US = 1_000_000  # at most one reading event per sensor per second
+STALE_SWEEP_INTERVAL_S = 5.0
+
+
+class SensorNotFound(NotFound):
+    title = "Sensor not found"
+
+
+class AlarmNotFound(NotFound):
+    title = "Alarm not found"
+
+
+def open_store(url: str) -> LiveStore:
+    """Engine + migrations; the one way the API and tools get a store."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return LiveStore(engine)
+
+
+def _insert(conn: Connection):  # type: ignore[no-untyped-def]
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _spec(r: Any) -> SensorSpec:
+    pos = (r.px, r.py, r.pz) if r.px is not None else None
+    return SensorSpec(
+        id=r.id,
+        quantity=r.quantity,
+        unit=r.unit,
+        element=r.element,
+        space=r.space,
+        storey=r.storey,
+        building=r.building,
+        host=r.host,
+        name=r.name,
+        lower=r.lower,
+        upper=r.upper,
+        criticality=r.criticality,
+        position=pos,
+        source=r.source,
+        last_t=from_us(getattr(r, "t_us", None)),
+        last_value=getattr(r, "value", None),
+    )
+
+
+class LiveStore:
+    """Sensors, readings, alarms and events; thread-safe (one engine, short transactions)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._specs: dict[str, SensorSpec] = {}
+        self._specs_loaded = 0.0
+        self._lock = threading.Lock()
+        self._last_reading_event: dict[str, int] = {}
+        self._last_sweep = 0.0
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- sensors -------------------------------------------------------------------------
+    def register_sensors(self, specs: Iterable[SensorSpec]) -> int:
+        """Insert or update sensors by id (idempotent); returns how many were given."""
+        rows = [_sensor_row(s) for s in specs]
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            stmt = _insert(conn)(sensors)
+            cols = {k: stmt.excluded[k] for k in rows[0] if k not in ("id", "created_us")}
+            conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=cols), rows)
+            for s in specs if isinstance(specs, Sequence) else ():
+                publish(conn, "sensor", building=s.building, storey=s.storey, payload={"id": s.id})
+        self._refresh_specs(force=True)
+        return len(rows)
+
+    def register_sensor(self, spec: SensorSpec) -> SensorSpec:
+        self.register_sensors([spec])
+        return self.sensor(spec.id)
+
+    def sensor(self, sensor_id: str) -> SensorSpec:
+        q = _sensor_query().where(sensors.c.id == sensor_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        if row is None:
+            raise SensorNotFound(f"no sensor {sensor_id!r}")
+        return _spec(row)
+
+    def sensors(
+        self,
+        *,
+        space: str | None = None,
+        storey: str | None = None,
+        building: str | None = None,
+        quantity: str | None = None,
+    ) -> list[SensorSpec]:
+        """Sensors with their latest value, filtered; ordered by id."""
+        q = _sensor_query().order_by(sensors.c.id)
+        for col, val in (
+            (sensors.c.space, space),
+            (sensors.c.storey, storey),
+            (sensors.c.building, building),
+            (sensors.c.quantity, quantity),
+        ):
+            if val is not None:
+                q = q.where(col == val)
+        with self.engine.connect() as conn:
+            return [_spec(r) for r in conn.execute(q)]
+
+    def _refresh_specs(self, force: bool = False) -> dict[str, SensorSpec]:
+        with self._lock:
+            if force or time.monotonic() - self._specs_loaded > 1.0:
+                with self.engine.connect() as conn:
+                    self._specs = {r.id: _spec(r) for r in conn.execute(select(sensors))}
+                self._specs_loaded = time.monotonic()
+            return self._specs
+
+    # ---- readings ------------------------------------------------------------------------
+    def ingest(self, items: Sequence[Any], source: str = "http") -> IngestResult:
+        """Validate, store (idempotent on sensor+time), evaluate alarms, dead-letter the rest —
+        all in one transaction, so an acknowledged batch is durable and complete."""
+        now = now_us()
+        specs = self._specs
+        if any(isinstance(i, Mapping) and i.get("sensor") not in specs for i in items):
+            specs = self._refresh_specs()
+        units = {k: s.unit for k, s in specs.items()}
+        good: list[tuple[str, int, float]] = []
+        bad: list[dict[str, Any]] = []
+        reasons: dict[str, int] = {}
+        for item in items:
+            row, reason, detail = validate.parse_item(item, units, now)
+            if row is not None:
+                good.append(row)
+                continue
+            reasons[reason] = reasons.get(reason, 0) + 1
+            sensor = item.get("sensor") if isinstance(item, Mapping) else None
+            bad.append(
+                {
+                    "received_us": now,
+                    "source": source,
+                    "sensor": sensor if isinstance(sensor, str) else None,
+                    "reason": reason,
+                    "detail": detail,
+                    "payload": validate.dump(item),
+                }
+            )
+        good.sort()
+        with self.engine.begin() as conn:
+            new = self._store_rows(conn, good)
+            if bad:
+                conn.execute(insert(dead_letters), bad)
+            ev = self._evaluate(conn, new, specs, now)
+        self._maybe_sweep()
+        return IngestResult(
+            accepted=len(new),
+            duplicates=len(good) - len(new),
+            rejected=len(bad),
+            reasons=reasons,
+            alarms_raised=tuple(ev.raised),
+            alarms_cleared=tuple(ev.cleared),
+        )
+
+    def _store_rows(
+        self, conn: Connection, rows: list[tuple[str, int, float]]
+    ) -> list[tuple[str, int, float]]:
+        if not rows:
+            return []
+        ins = _insert(conn)(readings).on_conflict_do_nothing(index_elements=["sensor", "t_us"])
+        params = [{"sensor": s, "t_us": t, "value": v} for s, t, v in rows]
+        if conn.dialect.name == "sqlite":
+            # sqlite3's executemany reports the summed row count; collect new keys by diffing.
+            before = self._existing(conn, rows)
+            conn.execute(ins, params)
+            return [r for r in rows if (r[0], r[1]) not in before]
+        res = conn.execute(ins.returning(readings.c.sensor, readings.c.t_us), params)
+        keys = {(r[0], r[1]) for r in res}
+        return [r for r in rows if (r[0], r[1]) in keys]
+
+    @staticmethod
+    def _existing(conn: Connection, rows: list[tuple[str, int, float]]) -> set[tuple[str, int]]:
+        by_sensor: dict[str, list[int]] = {}
+        for s, t, _ in rows:
+            by_sensor.setdefault(s, []).append(t)
+        found: set[tuple[str, int]] = set()
+        for s, ts in by_sensor.items():
+            q = select(readings.c.t_us).where(
+                readings.c.sensor == s, readings.c.t_us.between(min(ts), max(ts))
+            )
+            wanted = set(ts)
+            found.update((s, t) for (t,) in conn.execute(q) if t in wanted)
+        return found
+
+    def _evaluate(
+        self,
+        conn: Connection,
+        new: list[tuple[str, int, float]],
+        specs: Mapping[str, SensorSpec],
+        now: int,
+    ) -> Evaluator:
+        ev = Evaluator(conn, load_rules(conn) if new else [], now)
+        if not new:
+            return ev
+        per: dict[str, list[tuple[int, float]]] = {}
+        for s, t, v in new:
+            per.setdefault(s, []).append((t, v))
+        q = select(latest).where(latest.c.sensor.in_(sorted(per)))
+        prev = {r.sensor: (r.t_us, r.value) for r in conn.execute(q)}
+        newest = [{"sensor": s, "t_us": rs[-1][0], "value": rs[-1][1]} for s, rs in per.items()]
+        stmt = _insert(conn)(latest)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["sensor"],
+                set_={"t_us": stmt.excluded.t_us, "value": stmt.excluded.value},
+                where=latest.c.t_us < stmt.excluded.t_us,
+            ),
+            newest,
+        )
+        active = ev.active(per)
+        for s, rs in per.items():
+            p = prev.get(s)
+            fresh = [r for r in rs if p is None or r[0] > p[0]]
+            if fresh:
+                ev.run(specs[s], fresh, p, active)
+                self._reading_event(conn, specs[s], fresh[-1], now)
+        return ev
+
+    def _reading_event(
+        self, conn: Connection, spec: SensorSpec, r: tuple[int, float], now: int
+    ) -> None:
+        if now - self._last_reading_event.get(spec.id, 0) < READING_EVENT_INTERVAL_US:
+            return
+        self._last_reading_event[spec.id] = now
+        payload = {
+            "sensor": spec.id,
+            "quantity": spec.quantity,
+            "unit": spec.unit,
+            "space": spec.space,
+            "t": _at(r[0]).isoformat(),
+            "value": r[1],
+        }
+        publish(conn, "reading", building=spec.building, storey=spec.storey, payload=payload)
+
+    def latest(self, sensor_id: str) -> SensorSpec:
+        """The sensor with ``last_t``/``last_value`` (None when it has no reading yet)."""
+        return self.sensor(sensor_id)
+
+    def latest_in(self, *, space: str | None = None, storey: str | None = None) -> list[SensorSpec]:
+        """Latest value of every sensor in a space or on a storey."""
+        return self.sensors(space=space, storey=storey)
+
+    def series(
+        self, sensor_id: str, start_us: int, end_us: int, bucket_us: int
+    ) -> list[dict[str, Any]]:
+        """Min/mean/max/count per bucket (bucket start = t_us // bucket_us * bucket_us)."""
+        if bucket_us <= 0 or end_us < start_us:
+            raise InvalidInput("bucket must be positive and end after start")
+        self.sensor(sensor_id)
+        b = (readings.c.t_us // bucket_us).label("b")
+        q = (
+            select(
+                b,
+                func.min(readings.c.value),
+                func.avg(readings.c.value),
+                func.max(readings.c.value),
+                func.count(),
+            )
+            .where(readings.c.sensor == sensor_id, readings.c.t_us.between(start_us, end_us))
+            .group_by(b)
+            .order_by(b)
+        )
+        with self.engine.connect() as conn:
+            return [
+                {
+                    "start": _at(int(r[0]) * bucket_us),
+                    "min": r[1],
+                    "mean": float(r[2]),
+                    "max": r[3],
+                    "count": r[4],
+                }
+                for r in conn.execute(q)
+            ]
+
+    def raw(self, sensor_id: str) -> list[tuple[int, float]]:
+        """Every reading of a sensor in time order (tests and exports)."""
+        q = select(readings.c.t_us, readings.c.value).where(readings.c.sensor == sensor_id)
+        with self.engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(q.order_by(readings.c.t_us))]
+
+    def dead_letters(
+        self, *, reason: str | None = None, limit: int = 100
+    ) -> tuple[int, list[DeadLetter]]:
+        """(total count, newest first up to ``limit``)."""
+        q = select(dead_letters).order_by(dead_letters.c.id.desc()).limit(limit)
+        c = select(func.count()).select_from(dead_letters)
+        if reason:
+            q, c = (
+                q.where(dead_letters.c.reason == reason),
+                c.where(dead_letters.c.reason == reason),
+            )
+        with self.engine.connect() as conn:
+            total = int(conn.execute(c).scalar_one())
+            rows = [
+                DeadLetter(
+                    id=r.id,
+                    received=_at(r.received_us),
+                    source=r.source,
+                    sensor=r.sensor,
+                    reason=r.reason,
+                    detail=r.detail,
+                    payload=r.payload,
+                )
+                for r in conn.execute(q)
+            ]
+        return total, rows
+
+    # ---- alarms --------------------------------------------------------------------------
+    def add_rule(self, rule: AlarmRule) -> AlarmRule:
+        """Store a rule (its ``id`` is ignored and assigned)."""
+        _check_rule(rule)
+        if rule.sensor is not None:
+            self.sensor(rule.sensor)
+        values = {k: getattr(rule, k) for k in AlarmRule.__slots__ if k != "id"}  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            rid = conn.execute(
+                insert(alarm_rules).values(**values).returning(alarm_rules.c.id)
+            ).scalar_one()
+            return row_to_rule(
+                conn.execute(select(alarm_rules).where(alarm_rules.c.id == rid)).one()
+            )
+
+    def rules(self) -> list[AlarmRule]:
+        with self.engine.connect() as conn:
+            return [
+                row_to_rule(r) for r in conn.execute(select(alarm_rules).order_by(alarm_rules.c.id))
+            ]
+
+    def alarms(
+        self,
+        *,
+        state: str | None = None,
+        building: str | None = None,
+        storey: str | None = None,
+        sensor: str | None = None,
+        limit: int = 500,
+    ) -> list[Alarm]:
+        """Alarms newest first; ``state`` may be raised/acknowledged/cleared or ``active``."""
+        q = select(alarms).order_by(alarms.c.id.desc()).limit(limit)
+        if state == "active":
+            q = q.where(alarms.c.active.is_(True))
+        elif state:
+            q = q.where(alarms.c.state == state)
+        for col, val in (
+            (alarms.c.building, building),
+            (alarms.c.storey, storey),
+            (alarms.c.sensor, sensor),
+        ):
+            if val:
+                q = q.where(col == val)
+        with self.engine.connect() as conn:
+            return [row_to_alarm(r) for r in conn.execute(q)]
+
+    def alarm(self, alarm_id: int) -> Alarm:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(alarms).where(alarms.c.id == alarm_id)).first()
+        if row is None:
+            raise AlarmNotFound(f"no alarm {alarm_id}")
+        return row_to_alarm(row)
+
+    def acknowledge(self, alarm_id: int, by: str) -> Alarm:
+        """raised -> acknowledged (still active until the condition clears or someone clears)."""
+        return self._transition(
+            alarm_id,
+            ("raised",),
+            {"state": "acknowledged", "acknowledged_us": now_us(), "acknowledged_by": by},
+            "acknowledged",
+        )
+
+    def clear(self, alarm_id: int, by: str) -> Alarm:
+        """Clear by hand (raised or acknowledged -> cleared)."""
+        return self._transition(
+            alarm_id,
+            ("raised", "acknowledged"),
+            {"state": "cleared", "active": False, "cleared_us": now_us()},
+            "cleared",
+        )
+
+    def _transition(
+        self, alarm_id: int, allowed: tuple[str, ...], values: dict[str, Any], change: str
+    ) -> Alarm:
+        from twin.live.alarms import alarm_json
+
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(alarms)
+                .where(and_(alarms.c.id == alarm_id, alarms.c.state.in_(allowed)))
+                .values(**values)
+            )
+            if res.rowcount == 0:
+                row = conn.execute(select(alarms.c.state).where(alarms.c.id == alarm_id)).first()
+                if row is None:
+                    raise AlarmNotFound(f"no alarm {alarm_id}")
+                raise Conflict(f"alarm {alarm_id} is {row[0]}; cannot become {change}")
+            a = row_to_alarm(conn.execute(select(alarms).where(alarms.c.id == alarm_id)).one())
+            publish(
+                conn,
+                "alarm",
+                building=a.building,
+                storey=a.storey,
+                payload={"change": change, **alarm_json(a)},
+            )
+        return a
+
+    def sweep_stale(self, now: int | None = None) -> list[int]:
+        """Raise stale alarms for sensors silent longer than their rule allows; returns ids."""
+        now = now_us() if now is None else now
+        specs = self._refresh_specs()
+        with self.engine.begin() as conn:
+            rules = load_rules(conn)
+            cands = stale_candidates(specs, rules)
+            if not cands:
+                return []
+            ev = Evaluator(conn, rules, now)
+            active = ev.active(s.id for s, _ in cands)
+            last = dict(conn.execute(select(latest.c.sensor, latest.c.t_us)).all())
+            created = dict(conn.execute(select(sensors.c.id, sensors.c.created_us)).all())
+            for spec, c in cands:
+                seen = int(last.get(spec.id) or created.get(spec.id) or now)
+                if (spec.id, c.key) not in active and now - seen > (c.threshold or 0) * 60e6:
+                    active[(spec.id, c.key)] = ev.raise_(spec, c, None, now)
+            return ev.raised
+
+    def _maybe_sweep(self) -> None:
+        """Stale checks piggy-back on ingest (other sensors), at most every few seconds."""
+        if time.monotonic() - self._last_sweep < STALE_SWEEP_INTERVAL_S:
+            return
+        self._last_sweep = time.monotonic()
+        try:
+            self.sweep_stale()
+        except Exception:
+            log.exception("stale sweep failed")
+
+
+def _at(us: int) -> datetime:
+    return datetime.fromtimestamp(us / 1_000_000, tz=UTC)
+
+
+def _sensor_query():  # type: ignore[no-untyped-def]
+    return select(sensors, latest.c.t_us, latest.c.value).select_from(
+        sensors.outerjoin(latest, latest.c.sensor == sensors.c.id)
+    )
+
+
+def _sensor_row(s: SensorSpec) -> dict[str, Any]:
+    if not s.id or not s.quantity:
+        raise InvalidInput("a sensor needs an id and a quantity")
+    pos = s.position or (None, None, None)
+    return {
+        "id": s.id,
+        "quantity": s.quantity,
+        "unit": s.unit,
+        "element": s.element,
+        "space": s.space,
+        "storey": s.storey,
+        "building": s.building,
+        "host": s.host,
+        "name": s.name,
+        "lower": s.lower,
+        "upper": s.upper,
+        "criticality": s.criticality,
+        "px": pos[0],
+        "py": pos[1],
+        "pz": pos[2],
+        "source": s.source,
+        "created_us": now_us(),
+    }
+
+
+def _check_rule(r: AlarmRule) -> None:
+    if r.kind not in RULE_KINDS:
+        raise InvalidInput(f"rule kind must be one of {RULE_KINDS}")
+    if r.severity not in SEVERITIES:
+        raise InvalidInput(f"severity must be one of {SEVERITIES}")
+    if (r.sensor is None) == (r.quantity is None):
+        raise InvalidInput("a rule names exactly one of sensor or quantity")
+    need = {
+        "above": r.threshold,
+        "below": r.threshold,
+        "rate": r.rate_per_min,
+        "stale": r.stale_minutes,
+    }
+    if need[r.kind] is None:
+        raise InvalidInput(f"a {r.kind!r} rule needs its limit")

@@ -1,0 +1,96 @@
+"""Turn raw reading payloads (HTTP items, MQTT messages) into clean rows or dead-letter reasons.
+
+Data problems (unknown sensor, non-numeric value, wrong unit, absurd timestamp) are not client
+bugs: they are dead-lettered with a reason and the rest of the batch is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from twin.live.records import to_us
+
+__all__ = ["ALLOWED_KEYS", "FUTURE_SLACK_US", "MIN_T_US", "normalise_unit", "parse_item"]
+
+ALLOWED_KEYS = frozenset({"sensor", "t", "value", "unit"})
+MIN_T_US = to_us(datetime(2000, 1, 1, tzinfo=UTC))
+FUTURE_SLACK_US = 5 * 60 * 1_000_000
+
+_UNIT_ALIASES = {
+    "°c": "degc",
+    "c": "degc",
+    "celsius": "degc",
+    "%rh": "%",
+    "percent": "%",
+    "ppm": "ppm",
+    "µg/m3": "ug/m3",
+    "μg/m3": "ug/m3",
+}
+
+
+def normalise_unit(unit: str) -> str:
+    u = unit.strip().lower().replace("³", "3")
+    return _UNIT_ALIASES.get(u, u)
+
+
+def parse_time(t: Any) -> int:
+    """ISO 8601 (``Z`` or offset; naive taken as UTC) or epoch seconds -> epoch microseconds."""
+    if isinstance(t, bool):
+        raise ValueError("boolean timestamp")
+    if isinstance(t, int | float):
+        return round(float(t) * 1_000_000)
+    if isinstance(t, str):
+        return to_us(datetime.fromisoformat(t.replace("Z", "+00:00")))
+    raise ValueError(f"timestamp of type {type(t).__name__}")
+
+
+def parse_item(
+    item: Any, sensors: Mapping[str, str], now_us: int
+) -> tuple[tuple[str, int, float] | None, str, str]:
+    """``(row, reason, detail)``: ``row`` = (sensor, t_us, value) when good, else a reason code
+    (malformed, unknown_sensor, non_numeric, wrong_unit, bad_timestamp, future_timestamp,
+    too_old). ``sensors`` maps sensor id -> unit."""
+    if not isinstance(item, Mapping):
+        return None, "malformed", "a reading must be a JSON object"
+    sensor = item.get("sensor")
+    if not isinstance(sensor, str) or not sensor:
+        return None, "malformed", "missing 'sensor'"
+    if sensor not in sensors:
+        return None, "unknown_sensor", f"no sensor {sensor!r}"
+    value = item.get("value")
+    if isinstance(value, bool) and sensors[sensor]:
+        value = float(value)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None, "non_numeric", f"value {value!r} is not a number"
+    if not isinstance(value, int | float) or not math.isfinite(float(value)):
+        return None, "non_numeric", f"value {value!r} is not a finite number"
+    unit = item.get("unit")
+    if unit is not None and (
+        not isinstance(unit, str) or normalise_unit(unit) != normalise_unit(sensors[sensor])
+    ):
+        return None, "wrong_unit", f"unit {unit!r}, sensor measures {sensors[sensor]!r}"
+    try:
+        t_us = parse_time(item.get("t"))
+    except (ValueError, TypeError, OverflowError) as exc:
+        return None, "bad_timestamp", str(exc)
+    if t_us > now_us + FUTURE_SLACK_US:
+        return None, "future_timestamp", "timestamp more than 5 minutes in the future"
+    if t_us < MIN_T_US:
+        return None, "too_old", "timestamp before 2000-01-01"
+    return (sensor, t_us, float(value)), "", ""
+
+
+def dump(item: Any) -> str:
+    """The rejected payload as text for the dead-letter table (bounded)."""
+    try:
+        text = json.dumps(item, default=str)
+    except (TypeError, ValueError):
+        text = repr(item)
+    return text[:2000]

@@ -1,0 +1,436 @@
+"""The indoor navigation graph of one twin.
+
+Walking inside a room is modelled by *portals*: doors, stair stops and lift stops. Each portal
+has an entry point inside every space it opens into, and the walking time between two portals of
+one space is precomputed along a path that stays inside the footprint (:mod:`walkways`), so a
+route query is a plain shortest-path search over precomputed edges. Each space also has a centre
+node (a walkable interior point) joined to its portals, used only where a route starts or ends.
+
+Edge costs are stored per profile (seconds); restrictions are applied at query time by the
+search skipping blocked edges (the networkx "weight returns None" idiom), never by editing the
+graph, so one graph serves every query.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from shapely.geometry import Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
+
+from twin.errors import InvalidInput
+from twin.model import Element, Space, Twin
+from twin.networks.walkways import Walkway, inside_point, largest_polygon, snap_inside
+
+__all__ = [
+    "PROFILES",
+    "Edge",
+    "NavGraph",
+    "NavNode",
+    "Profile",
+    "Restrictions",
+    "build_navigation",
+]
+
+log = logging.getLogger(__name__)
+
+XY = tuple[float, float]
+NodeKind = Literal["space", "door", "stair", "lift"]
+
+#: A door counts as opening into a space when it lies within this distance of its footprint.
+DOOR_REACH = 0.3
+#: A stair or lift serves a storey when the storey's floor lies within this of its Z range.
+Z_SLACK = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How one kind of walker moves: speed (m/s), seconds per storey of stairs, lift timing."""
+
+    name: str
+    speed: float
+    stair_s_per_storey: float | None  # None: may not use stairs
+    lift_wait_s: float
+    lift_s_per_storey: float
+
+
+PROFILES: dict[str, Profile] = {
+    "walking": Profile("walking", 1.3, 20.0, 30.0, 4.0),
+    "cart": Profile("cart", 1.0, None, 45.0, 4.0),
+    "wheelchair": Profile("wheelchair", 0.9, None, 45.0, 4.0),
+    "emergency": Profile("emergency", 2.2, 10.0, 15.0, 3.0),
+}
+
+
+def profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise InvalidInput(f"unknown profile {name!r}; known: {sorted(PROFILES)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Restrictions:
+    """A what-if overlay: nothing here changes the graph, the search just avoids it."""
+
+    closed_spaces: frozenset[str] = frozenset()
+    locked_doors: frozenset[str] = frozenset()
+    out_of_service: frozenset[str] = frozenset()  # lift or stair guids
+    no_go_zones: frozenset[str] = frozenset()  # spaces (e.g. infection control) not to cross
+
+    @classmethod
+    def of(
+        cls,
+        closed_spaces: Iterable[str] = (),
+        locked_doors: Iterable[str] = (),
+        out_of_service: Iterable[str] = (),
+        no_go_zones: Iterable[str] = (),
+    ) -> Restrictions:
+        return cls(
+            frozenset(closed_spaces),
+            frozenset(locked_doors),
+            frozenset(out_of_service),
+            frozenset(no_go_zones),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.closed_spaces or self.locked_doors or self.out_of_service or self.no_go_zones
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NavNode:
+    id: int
+    kind: NodeKind
+    guid: str  # space, door, stair or lift GlobalId
+    storey: str | None
+    xyz: tuple[float, float, float]
+    entrance: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """``kind``: ``walk`` (inside ``space``, along ``path``), ``stair`` or ``lift`` (vertical)."""
+
+    a: int
+    b: int
+    kind: Literal["walk", "stair", "lift"]
+    length_m: float
+    space: str | None  # the space walked through (walk edges)
+    element: str | None  # the stair or lift (vertical edges)
+    storeys: int  # storeys climbed (vertical edges)
+    path: tuple[XY, ...]  # polyline from a to b on the storey (walk edges)
+    inferred: bool = False  # the space-door link came from geometry, not a space boundary
+
+
+@dataclass
+class NavGraph:
+    """Nodes, edges and adjacency of one twin, with per-profile edge costs."""
+
+    twin: Twin
+    nodes: list[NavNode] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    adj: list[list[tuple[int, int]]] = field(default_factory=list)  # node -> [(nbr, edge)]
+    index: dict[tuple[str, str | None], int] = field(default_factory=dict)  # (guid, storey)
+    space_portals: dict[str, list[tuple[int, XY]]] = field(default_factory=dict)
+    walkways: dict[str, Walkway] = field(default_factory=dict)
+    costs: dict[str, list[float | None]] = field(default_factory=dict)  # profile -> per edge
+    build_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def node_of(self, guid: str, storey: str | None = None) -> int | None:
+        return self.index.get((guid, storey))
+
+    def add_node(
+        self,
+        kind: NodeKind,
+        guid: str,
+        storey: str | None,
+        xyz: tuple[float, ...],
+        entrance: bool = False,
+    ) -> int:
+        nid = len(self.nodes)
+        x, y, z = (float(v) for v in xyz[:3])
+        self.nodes.append(NavNode(nid, kind, guid, storey, (x, y, z), entrance))
+        self.adj.append([])
+        self.index[(guid, storey)] = nid
+        return nid
+
+    def add_edge(self, edge: Edge) -> None:
+        eid = len(self.edges)
+        self.edges.append(edge)
+        self.adj[edge.a].append((edge.b, eid))
+        self.adj[edge.b].append((edge.a, eid))
+
+    def to_networkx(self, profile_name: str = "walking"):  # type: ignore[no-untyped-def]
+        """The same graph as a networkx Graph (for comparison and ad-hoc analysis)."""
+        import networkx as nx
+
+        g = nx.Graph()
+        costs = self.costs[profile_name]
+        for n in self.nodes:
+            g.add_node(n.id, kind=n.kind, guid=n.guid, storey=n.storey)
+        for eid, e in enumerate(self.edges):
+            c = costs[eid]
+            if c is None:
+                continue
+            old = g.get_edge_data(e.a, e.b)
+            if old is None or old["weight"] > c:
+                g.add_edge(e.a, e.b, weight=c, eid=eid, space=e.space, inferred=e.inferred)
+        return g
+
+
+def _footprint(el: Element) -> BaseGeometry | None:
+    if el.footprint is not None and not el.footprint.is_empty:
+        return el.footprint
+    if el.bbox is not None:
+        b = el.bbox
+        return box(b[0], b[1], max(b[3], b[0] + 1e-3), max(b[4], b[1] + 1e-3))
+    return None
+
+
+def _space_z(tw: Twin, s: Space) -> float:
+    if s.elevation is not None:
+        return s.elevation
+    if s.storey is not None and s.storey in tw.storeys:
+        return tw.storeys[s.storey].elevation
+    return s.bbox[2] if s.bbox else 0.0
+
+
+def _walkable_spaces(tw: Twin) -> dict[str, Polygon]:
+    out: dict[str, Polygon] = {}
+    for s in tw.spaces.values():
+        poly = largest_polygon(s.footprint)
+        if poly is not None and poly.area > 0.2:
+            out[s.guid] = poly
+    return out
+
+
+def _door_spaces(tw: Twin, polys: dict[str, Polygon]) -> dict[str, tuple[list[str], bool]]:
+    """Door guid -> (spaces it opens into, inferred?). Space boundaries first, geometry else."""
+    declared: dict[str, list[str]] = {}
+    for sb in tw.space_boundaries:
+        el = tw.elements.get(sb.element or "")
+        if el is not None and el.kind == "door" and sb.space in polys:
+            lst = declared.setdefault(el.guid, [])
+            if sb.space not in lst:
+                lst.append(sb.space)
+    by_storey: dict[str | None, list[str]] = {}
+    for g in polys:
+        by_storey.setdefault(tw.spaces[g].storey, []).append(g)
+    out: dict[str, tuple[list[str], bool]] = {}
+    for door in tw.elements_of_kind("door"):
+        if door.guid in declared:
+            out[door.guid] = (declared[door.guid], False)
+            continue
+        fp = _footprint(door)
+        if fp is None:
+            continue
+        cands = by_storey.get(door.storey, []) if door.storey else list(polys)
+        near = [(polys[g].distance(fp), g) for g in cands]
+        hits = sorted((d, g) for d, g in near if d <= DOOR_REACH)[:2]
+        if hits:
+            out[door.guid] = ([g for _, g in hits], True)
+    return out
+
+
+def _storeys_spanned(tw: Twin, el: Element) -> list[str]:
+    """Storeys a stair or lift serves, bottom up: floors inside its Z range, else its own."""
+    if el.bbox is None:
+        return [el.storey] if el.storey else []
+    zmin, zmax = el.bbox[2], el.bbox[5]
+    own = tw.storeys.get(el.storey or "")
+    building = own.building if own else None
+    cands = [
+        s
+        for s in tw.storeys.values()
+        if (building is None or s.building == building)
+        and zmin - Z_SLACK <= s.elevation <= zmax + Z_SLACK
+    ]
+    cands.sort(key=lambda s: s.elevation)
+    if len(cands) < 2 and own is not None:
+        # a flight modelled on its lower storey only: it reaches the next storey up
+        above = sorted(
+            (
+                s
+                for s in tw.storeys.values()
+                if s.building == own.building and s.elevation > own.elevation
+            ),
+            key=lambda s: s.elevation,
+        )
+        if above and zmax >= above[0].elevation - 1.5 and el.kind == "stair":
+            cands = [own, above[0]]
+    return [s.guid for s in cands]
+
+
+class _Builder:
+    def __init__(self, tw: Twin) -> None:
+        self.tw = tw
+        self.nav = NavGraph(tw)
+        self.polys = _walkable_spaces(tw)
+        self.portal_links: dict[str, list[tuple[int, XY, bool]]] = {}  # space -> portals
+
+    def space_nodes(self) -> None:
+        for g, poly in self.polys.items():
+            s = self.tw.spaces[g]
+            x, y = inside_point(poly)
+            self.nav.add_node("space", g, s.storey, (x, y, _space_z(self.tw, s)))
+            self.portal_links[g] = []
+
+    def link(self, space: str, node: int, xy: XY, inferred: bool) -> None:
+        entry = snap_inside(self.polys[space], xy)
+        self.portal_links[space].append((node, entry, inferred))
+
+    def doors(self) -> None:
+        for door_guid, (spaces, inferred) in _door_spaces(self.tw, self.polys).items():
+            door = self.tw.elements[door_guid]
+            fp = _footprint(door)
+            c = fp.centroid if fp is not None else Point(0, 0)
+            z = _space_z(self.tw, self.tw.spaces[spaces[0]])
+            marked = bool(door.psets.get("Pset_DoorCommon", {}).get("IsExternal"))
+            nid = self.nav.add_node(
+                "door",
+                door_guid,
+                door.storey or self.tw.spaces[spaces[0]].storey,
+                (c.x, c.y, z),
+                entrance=len(spaces) == 1 or marked,
+            )
+            for g in spaces:
+                self.link(g, nid, (c.x, c.y), inferred)
+
+    def vertical(self, kind: Literal["stair", "lift"]) -> None:
+        for el in self.tw.elements_of_kind(kind):
+            storeys = _storeys_spanned(self.tw, el)
+            fp = _footprint(el)
+            if fp is None or len(storeys) < 2:
+                if storeys:
+                    self.nav.warnings.append(f"{kind} {el.guid} joins no two storeys")
+                continue
+            c = fp.centroid
+            stops: list[int] = []
+            for sg in storeys:
+                spaces = self._spaces_at(sg, fp, el.space)
+                if not spaces:
+                    continue
+                z = self.tw.storeys[sg].elevation
+                nid = self.nav.add_node(kind, el.guid, sg, (c.x, c.y, z))
+                for g in spaces:
+                    self.link(g, nid, (c.x, c.y), False)
+                stops.append(nid)
+            pairs = (
+                [(stops[i], stops[j]) for i in range(len(stops)) for j in range(i + 1, len(stops))]
+                if kind == "lift"
+                else list(itertools.pairwise(stops))
+            )
+            for a, b in pairs:
+                na, nb = self.nav.nodes[a], self.nav.nodes[b]
+                n_storeys = (
+                    abs(
+                        self.tw.storeys[nb.storey or ""].index
+                        - self.tw.storeys[na.storey or ""].index
+                    )
+                    or 1
+                )
+                self.nav.add_edge(
+                    Edge(
+                        a,
+                        b,
+                        kind,
+                        abs(nb.xyz[2] - na.xyz[2]) * (2.0 if kind == "stair" else 1.0),
+                        None,
+                        el.guid,
+                        n_storeys,
+                        (),
+                    )
+                )
+
+    def _spaces_at(self, storey: str, fp: BaseGeometry, own: str | None) -> list[str]:
+        on = [g for g in self.polys if self.tw.spaces[g].storey == storey]
+        hits = [g for g in on if self.polys[g].intersects(fp.buffer(0.3))]
+        if own in self.polys and own in on and own not in hits:
+            hits.append(own)
+        if not hits and on:
+            d, g = min((self.polys[g].distance(fp), g) for g in on)
+            if d < 3.0:
+                hits = [g]
+        return hits
+
+    def walks(self) -> None:
+        for g, links in self.portal_links.items():
+            if not links:
+                continue
+            ww = Walkway(self.polys[g])
+            self.nav.walkways[g] = ww
+            center = self.nav.index[(g, self.tw.spaces[g].storey)]
+            cxy = self.nav.nodes[center].xyz[:2]
+            self.nav.space_portals[g] = [(n, e) for n, e, _ in links]
+            for n, entry, inferred in links:
+                length, pts = ww.path(cxy, entry)
+                pxy = self.nav.nodes[n].xyz[:2]
+                path = (*pts, pxy)
+                self.nav.add_edge(
+                    Edge(
+                        center,
+                        n,
+                        "walk",
+                        length + math.dist(entry, pxy),
+                        g,
+                        None,
+                        0,
+                        tuple(path),
+                        inferred,
+                    )
+                )
+            for i in range(len(links)):
+                for j in range(i + 1, len(links)):
+                    (na, ea, ia), (nb, eb, ib) = links[i], links[j]
+                    if na == nb:
+                        continue
+                    length, pts = ww.path(ea, eb)
+                    pa, pb = self.nav.nodes[na].xyz[:2], self.nav.nodes[nb].xyz[:2]
+                    total = length + math.dist(pa, ea) + math.dist(eb, pb)
+                    self.nav.add_edge(
+                        Edge(na, nb, "walk", total, g, None, 0, (pa, *pts, pb), ia or ib)
+                    )
+
+
+def _costs(nav: NavGraph) -> None:
+    for name, p in PROFILES.items():
+        out: list[float | None] = []
+        for e in nav.edges:
+            if e.kind == "walk":
+                out.append(e.length_m / p.speed)
+            elif e.kind == "stair":
+                out.append(
+                    None if p.stair_s_per_storey is None else p.stair_s_per_storey * e.storeys
+                )
+            else:
+                out.append(p.lift_wait_s + p.lift_s_per_storey * e.storeys)
+        nav.costs[name] = out
+
+
+def build_navigation(twin: Twin) -> NavGraph:
+    """The navigation graph of ``twin``; memoise with ``campus.derived(twin, "navigation", f)``."""
+    t0 = time.perf_counter()
+    b = _Builder(twin)
+    b.space_nodes()
+    b.doors()
+    b.vertical("stair")
+    b.vertical("lift")
+    b.walks()
+    _costs(b.nav)
+    b.nav.build_seconds = time.perf_counter() - t0
+    log.info(
+        "navigation graph: %d nodes, %d edges in %.2fs",
+        len(b.nav.nodes),
+        len(b.nav.edges),
+        b.nav.build_seconds,
+    )
+    return b.nav

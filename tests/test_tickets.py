@@ -3,50 +3,32 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-import twin.live.tables  # noqa: F401  (registers live A's tables, e.g. events)
-from tests.conftest import port_open, require
+from tests.ops_support import BACKENDS, open_test_store, wipe
 from twin.errors import IllegalTransition, InvalidInput, NotFound
 from twin.live import audit, tickets
-from twin.live.db import make_engine, metadata
 from twin.live.records import Alarm
+from twin.live.store import LiveStore
 from twin.live.technicians import register_technician
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStore]:
+    for st, _url in open_test_store(request.param, tmp_path_factory.mktemp("ops")):
+        yield st
 
 
-def make_store_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh schema: a SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
-        metadata.create_all(engine)
-        yield engine
-        engine.dispose()
-        return
-    require(port_open(5432), "PostgreSQL not running")
-    schema = f"t_ops_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(PG_URL).execution_options(schema_translate_map={None: schema})
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as c:
-        c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    yield from make_store_engine(request.param, tmp_path)
+@pytest.fixture
+def engine(store: LiveStore) -> Iterator[Engine]:
+    wipe(store)
+    yield store.engine
 
 
 def _tech(engine: Engine, tid: str = "tech-1") -> None:

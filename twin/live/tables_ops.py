@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, St
 from twin.live.db import metadata
 
 __all__ = [
+    "OPS_TABLES",
     "api_keys",
     "audit",
     "technician_positions",
@@ -113,4 +114,14 @@ audit = Table(
     Column("target", String(200), nullable=False),
     Column("detail", Text, nullable=False),
     Index("ix_audit_t", "t"),
+)
+
+#: Creation order (foreign keys first); the 0002 migration creates exactly these.
+OPS_TABLES: tuple[str, ...] = (
+    "tickets",
+    "ticket_transitions",
+    "technicians",
+    "technician_positions",
+    "api_keys",
+    "audit",
 )

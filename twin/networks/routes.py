@@ -20,8 +20,9 @@ from shapely.geometry import Point
 
 from twin.errors import InvalidInput, NoRoute, NotFound
 from twin.networks.navigation import NavGraph, Restrictions, profile
+from twin.networks.navigation import profile as profile_of
 
-__all__ = ["Endpoint", "Route", "Step", "resolve", "route", "shortest"]
+__all__ = ["Endpoint", "Route", "Step", "resolve", "route", "shortest", "time_to", "times_from"]
 
 XY = tuple[float, float]
 XYZ = tuple[float, float, float]
@@ -409,3 +410,45 @@ def _assemble(
     if any(nav.edges[eid].inferred for _, eid in chain if eid >= 0):
         assumptions.append("some door-space links inferred from geometry")
     return Route(steps, lines, pts3, length, eta, p.name, [n for n, _ in chain], assumptions)
+
+
+def times_from(
+    nav: NavGraph,
+    place: Place | Endpoint,
+    *,
+    profile: str = "walking",
+    restrictions: Restrictions | None = None,
+) -> tuple[Endpoint, dict[int, float]]:
+    """Seconds from ``place`` to every reachable node: one search serves many questions (all
+    technicians' ETAs to a ticket, one row of a patrol matrix). The graph is undirected, so
+    times *to* ``place`` are the same."""
+    p = profile_of(profile)
+    ep = place if isinstance(place, Endpoint) else resolve(nav, place)
+    be, bn = _blocked(nav, restrictions, {ep.space} if ep.space else set())
+    costs = nav.costs[p.name]
+    dist: dict[int, float] = {}
+    heap = [(m / p.speed, n) for n, (m, _) in ep.seeds.items() if n not in bn]
+    heapq.heapify(heap)
+    adj = nav.adj
+    while heap:
+        d, n = heapq.heappop(heap)
+        if n in dist:
+            continue
+        dist[n] = d
+        for m, eid in adj[n]:
+            if m in dist or m in bn or eid in be:
+                continue
+            c = costs[eid]
+            if c is not None:
+                heapq.heappush(heap, (d + c, m))
+    return ep, dist
+
+
+def time_to(dist: dict[int, float], ep: Endpoint, speed: float) -> float:
+    """Seconds to ``ep`` given a :func:`times_from` table (inf when unreachable)."""
+    best = math.inf
+    for n, (m, _) in ep.seeds.items():
+        d = dist.get(n)
+        if d is not None and d + m / speed < best:
+            best = d + m / speed
+    return best

@@ -1,0 +1,99 @@
+"""Sensors found in a twin: IfcSensor elements with their space, host and limits.
+
+``Pset_HospitalSensor`` (Quantity, Unit, LowerLimit, UpperLimit) is what the demo hospital
+writes; without it the quantity comes from the IFC PredefinedType (TEMPERATURESENSOR, ...) and
+the unit from :data:`DEFAULT_UNITS`. The sensor id is the element's GlobalId.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from twin.live.records import SensorSpec
+from twin.model import Element, Twin
+
+__all__ = ["DEFAULT_UNITS", "discover_sensors", "spec_for_element"]
+
+#: Known quantities and their default units (others are accepted with an explicit unit).
+DEFAULT_UNITS: dict[str, str] = {
+    "temperature": "degC",
+    "humidity": "%",
+    "pressure": "Pa",
+    "oxygen_pressure": "kPa",
+    "flow": "m3/h",
+    "power": "kW",
+    "co2": "ppm",
+    "pm25": "ug/m3",
+    "door_state": "state",
+    "run_state": "state",
+    "level": "%",
+    "smoke": "state",
+}
+
+_PREDEFINED = {
+    "TEMPERATURESENSOR": "temperature",
+    "HUMIDITYSENSOR": "humidity",
+    "PRESSURESENSOR": "pressure",
+    "FLOWSENSOR": "flow",
+    "CO2SENSOR": "co2",
+    "GASSENSOR": "oxygen_pressure",
+    "CONTACTSENSOR": "door_state",
+    "SMOKESENSOR": "smoke",
+    "LEVELSENSOR": "level",
+    "FILTERSENSOR": "pm25",
+}
+
+
+def _num(v: Any) -> float | None:
+    try:
+        return None if v is None or v == "" else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pset(e: Element) -> Mapping[str, Any]:
+    for name, props in e.psets.items():
+        if name.lower() == "pset_hospitalsensor":
+            return props
+    return {}
+
+
+def spec_for_element(twin: Twin, e: Element) -> SensorSpec:
+    """The sensor spec of one IfcSensor element, placed in its space/storey/building."""
+    ps = _pset(e)
+    quantity = str(ps.get("Quantity") or _PREDEFINED.get(e.predefined_type.upper(), "") or "")
+    quantity = quantity.strip().lower().replace(" ", "_").replace(".", "") or "unknown"
+    unit = str(ps.get("Unit") or DEFAULT_UNITS.get(quantity, ""))
+    space = twin.spaces.get(e.space) if e.space else None
+    storey = e.storey or (space.storey if space else None)
+    building = twin.storeys[storey].building if storey and storey in twin.storeys else None
+    pos = None
+    if e.bbox is not None:
+        x0, y0, z0, x1, y1, z1 = e.bbox
+        pos = ((x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2)
+    return SensorSpec(
+        id=e.guid,
+        quantity=quantity,
+        unit=unit,
+        element=e.guid,
+        space=e.space,
+        storey=storey,
+        building=building,
+        host=e.host,
+        name=e.name,
+        lower=_num(ps.get("LowerLimit")),
+        upper=_num(ps.get("UpperLimit")),
+        criticality=space.criticality if space else "normal",
+        position=pos,
+        source="ifc",
+    )
+
+
+def discover_sensors(twin: Twin) -> list[SensorSpec]:
+    """Every IfcSensor (kind ``sensor``) of the twin as a spec, by GlobalId."""
+    return [
+        spec_for_element(twin, e)
+        for e in sorted(twin.elements.values(), key=lambda e: e.guid)
+        if e.kind == "sensor"
+    ]

@@ -9,112 +9,15 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from twin.model import (
-    Building,
-    Element,
-    Georef,
-    Mesh,
-    QualityReport,
-    SourceInfo,
-    Space,
-    Storey,
-    Twin,
-)
+from twin.model import Twin
 from twin.spatial.index import build_index
+from twin.spatial.sample import hand_twin
 
 HAS_INGEST = importlib.util.find_spec("twin.cache") is not None
-
-
-def _space(
-    guid: str, number: str, storey: str, rect: tuple[float, float, float, float], z: float
-) -> Space:
-    fp = box(*rect)
-    return Space(
-        guid=guid,
-        name=number,
-        long_name=f"Room {number}",
-        number=number,
-        category="",
-        criticality="icu" if number == "1.02" else "normal",
-        storey=storey,
-        building="B",
-        footprint=fp,
-        bbox=(rect[0], rect[1], z, rect[2], rect[3], z + 3),
-        elevation=z,
-        height=3.0,
-        declared_area=fp.area,
-        geometry_source="solid",
-    )
-
-
-def _element(
-    guid: str,
-    kind: str,
-    storey: str,
-    rect: tuple[float, float, float, float],
-    z: float,
-    space: str | None = None,
-) -> Element:
-    return Element(
-        guid=guid,
-        ifc_class="Ifc" + kind.title(),
-        kind=kind,
-        name=f"{kind} {guid}",
-        type_name="",
-        predefined_type="",
-        object_type="",
-        storey=storey,
-        space=space,
-        space_inferred=False,
-        storey_inferred=False,
-        systems=(),
-        bbox=(rect[0], rect[1], z, rect[2], rect[3], z + 1),
-        footprint=box(*rect),
-        geometry_source="solid",
-    )
-
-
-def hand_twin() -> Twin:
-    """Two storeys (0 m, 3 m), two rooms each separated by a 0.2 m wall at x=5..5.2."""
-    storeys = {
-        "S0": Storey("S0", "Ground", 0.0, "B", 0, 3.0),
-        "S1": Storey("S1", "First", 3.0, "B", 1, 3.0),
-    }
-    spaces = {}
-    elements = {}
-    for sg, z in (("S0", 0.0), ("S1", 3.0)):
-        lvl = sg[1]
-        spaces[f"{sg}A"] = _space(f"{sg}A", f"{lvl}.01", sg, (0, 0, 5, 4), z)
-        spaces[f"{sg}B"] = _space(f"{sg}B", f"{lvl}.02", sg, (5.2, 0, 10, 4), z)
-        elements[f"{sg}W"] = _element(f"{sg}W", "wall", sg, (5, 0, 5.2, 4), z)
-        elements[f"{sg}T"] = _element(f"{sg}T", "terminal", sg, (1, 1, 1.2, 1.2), z + 2, f"{sg}A")
-        elements[f"{sg}X"] = _element(f"{sg}X", "sensor", sg, (8, 2, 8.1, 2.1), z + 1.5)
-        elements[f"{sg}D"] = _element(f"{sg}D", "door", sg, (5, 1, 5.2, 2), z)
-    quality = QualityReport({}, (), (), (), (), (), {}, "none")
-    return Twin(
-        source=SourceInfo("hand.ifc", "0" * 64, "IFC4", 1.0, 0),
-        georef=Georef("none"),
-        sites={},
-        buildings={"B": Building("B", "Hand", None, ("S0", "S1"))},
-        storeys=storeys,
-        spaces=spaces,
-        elements=elements,
-        ports={},
-        connections=(),
-        systems={},
-        space_boundaries=(),
-        meshes={
-            "S0W": Mesh(
-                np.array([[5, 0, 0], [5.2, 0, 0], [5.2, 4, 3]], dtype=np.float32),
-                np.array([[0, 1, 2]], dtype=np.int32),
-            )
-        },
-        quality=quality,
-    )
+HAS_HOSPITAL = HAS_INGEST and importlib.util.find_spec("models_ifc.hospital") is not None
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +117,7 @@ def _check_every_room(twin: Any) -> int:
     return checked
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_INGEST, reason="ingest (twin.cache) not merged yet")
 def test_locate_every_room_fzk(shared_twin: Any) -> None:
     twin = shared_twin("AC20-FZK-Haus.ifc")
@@ -222,14 +126,14 @@ def test_locate_every_room_fzk(shared_twin: Any) -> None:
     assert _check_every_room(twin) == n
 
 
-@pytest.mark.skipif(not HAS_INGEST, reason="ingest (twin.cache) not merged yet")
+@pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_locate_every_room_hospital(small_twin: Any) -> None:
     n = sum(1 for s in small_twin.spaces.values() if s.footprint is not None)
     assert n > 10
     assert _check_every_room(small_twin) == n
 
 
-@pytest.mark.skipif(not HAS_INGEST, reason="ingest (twin.cache) not merged yet")
+@pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_elements_in_space_matches_relations(small_twin: Any) -> None:
     idx = build_index(small_twin)
     for s in small_twin.spaces.values():

@@ -1,0 +1,218 @@
+"""Distribution networks and fault localization: trace, isolate, impact, common cause, localize."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request
+
+from api.deps import CampusDep
+from api.errors import PROBLEM_RESPONSES
+from api.schemas_networks import (
+    CommonCauseIn,
+    ImpactIn,
+    ImpactOut,
+    IsolationOut,
+    LocalizationOut,
+    SuspectOut,
+    SystemsOut,
+    TraceOut,
+)
+from twin.analysis.faults import localize
+from twin.campus import Campus
+from twin.errors import InvalidInput, NotFound, StoreUnavailable
+from twin.model import Twin
+from twin.networks.distribution import (
+    Networks,
+    common_cause,
+    impact,
+    isolate,
+    networks_of,
+    trace,
+)
+
+router = APIRouter(tags=["networks"], responses=PROBLEM_RESPONSES)
+
+
+def _nets(campus: Campus, guid: str) -> tuple[Twin, Networks]:
+    twin = campus.twin_of(guid)
+    return twin, networks_of(campus, twin)
+
+
+def _model(campus: Campus, guid: str) -> tuple[str, Twin]:
+    if guid in campus.models():
+        return guid, campus.twin(guid)
+    twin = campus.building(guid)[0]
+    return campus.model_id(twin), twin
+
+
+def _store(request: Request) -> Any:
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise StoreUnavailable("the live store is not open: alarms and tickets cannot be resolved")
+    return store
+
+
+def _record_target(request: Request, what: Literal["alarm", "ticket"], ident: str) -> str:
+    """The element (else the space) an alarm or ticket is about."""
+    store = _store(request)
+    getter = getattr(store, f"get_{what}", None) or getattr(store, what, None)
+    key: Any = int(ident) if ident.isdigit() else ident
+    if getter is not None:
+        record = getter(key)
+    elif what == "ticket":
+        from twin.live.tickets import get_ticket
+
+        record = get_ticket(store, key)
+    else:  # pragma: no cover - every store has alarms
+        raise StoreUnavailable("the live store cannot look up alarms")
+    if record is None:
+        raise NotFound(f"no {what} {ident!r}", **{what: ident})
+    target = getattr(record, "element", None) or getattr(record, "space", None)
+    if not target:
+        raise InvalidInput(f"{what} {ident!r} names no element or space", **{what: ident})
+    return str(target)
+
+
+@router.get(
+    "/networks/{guid}/systems",
+    summary="Distribution systems of a model or building",
+    description="Per IfcSystem: elements, edges, sources; plus what the graph assumes.",
+    response_model=SystemsOut,
+)
+def systems(guid: str, campus: CampusDep) -> SystemsOut:
+    mid, twin = _model(campus, guid)
+    return SystemsOut.of(mid, networks_of(campus, twin))
+
+
+def _trace(
+    campus: Campus, guid: str, direction: Literal["upstream", "downstream"], **kw: Any
+) -> TraceOut:
+    _, nets = _nets(campus, guid)
+    return TraceOut.of(trace(nets, guid, direction=direction, **kw))
+
+
+DepthQ = Annotated[int | None, Query(ge=0, le=10000, description="hops; unlimited if absent")]
+KindsQ = Annotated[
+    list[str], Query(description="stop at these kinds (included, not passed)", examples=[["valve"]])
+]
+
+
+@router.get("/elements/{guid}/upstream", summary="What feeds an element", response_model=TraceOut)
+def upstream(
+    guid: str,
+    campus: CampusDep,
+    depth: DepthQ = None,
+    kinds: KindsQ = [],  # noqa: B006
+    system: str | None = None,
+) -> TraceOut:
+    return _trace(campus, guid, "upstream", max_depth=depth, stop_kinds=kinds, system=system)
+
+
+@router.get("/elements/{guid}/downstream", summary="What an element feeds", response_model=TraceOut)
+def downstream(
+    guid: str,
+    campus: CampusDep,
+    depth: DepthQ = None,
+    kinds: KindsQ = [],  # noqa: B006
+    system: str | None = None,
+) -> TraceOut:
+    return _trace(campus, guid, "downstream", max_depth=depth, stop_kinds=kinds, system=system)
+
+
+@router.get(
+    "/elements/{guid}/isolation",
+    summary="The fewest valves to close to cut an element off",
+    response_model=IsolationOut,
+)
+def isolation(guid: str, campus: CampusDep, system: str | None = None) -> IsolationOut:
+    twin, nets = _nets(campus, guid)
+    return IsolationOut.of(isolate(nets, guid, system=system, twin=twin))
+
+
+@router.post(
+    "/impact",
+    summary="What loses supply when valves close or elements fail",
+    response_model=ImpactOut,
+)
+def post_impact(body: ImpactIn, campus: CampusDep) -> ImpactOut:
+    twin, nets = _nets(campus, body.closed[0])
+    return ImpactOut.of(impact(nets, twin, body.closed))
+
+
+@router.post(
+    "/common-cause",
+    summary="Nearest shared upstream elements of several elements or alarms",
+    response_model=list[SuspectOut],
+)
+def post_common_cause(body: CommonCauseIn, request: Request, campus: CampusDep) -> list[SuspectOut]:
+    guids = list(body.guids) + [_record_target(request, "alarm", a) for a in body.alarms]
+    if not guids:
+        raise InvalidInput("give at least one guid or alarm id")
+    _, nets = _nets(campus, guids[0])
+    return [SuspectOut.of(s) for s in common_cause(nets, guids)]
+
+
+@router.get(
+    "/localize",
+    summary="Where a fault is and what around it matters",
+    description="Exactly one of `element`, `sensor`, `alarm`, `ticket` (or `space`).",
+    response_model=LocalizationOut,
+)
+def get_localize(
+    request: Request,
+    campus: CampusDep,
+    element: str | None = None,
+    sensor: str | None = None,
+    alarm: str | None = None,
+    ticket: str | None = None,
+    space: str | None = None,
+) -> LocalizationOut:
+    given = {
+        k: v
+        for k, v in dict(
+            element=element, sensor=sensor, alarm=alarm, ticket=ticket, space=space
+        ).items()
+        if v
+    }
+    if len(given) != 1:
+        raise InvalidInput("give exactly one of element, sensor, alarm, ticket, space")
+    ((what, value),) = given.items()
+    if what in ("alarm", "ticket"):
+        value = _record_target(request, what, value)  # type: ignore[arg-type]
+    elif what == "sensor" and not _known(campus, value):
+        store = _store(request)
+        spec = store.sensor(value)
+        value = spec.element or spec.space
+        if not value:
+            raise InvalidInput(f"sensor {sensor!r} names no element or space")
+    twin, nets = _nets(campus, value)
+    return LocalizationOut.of(localize(twin, nets, value))
+
+
+def _known(campus: Campus, guid: str) -> bool:
+    try:
+        campus.twin_of(guid)
+    except NotFound:
+        return False
+    return True
+
+
+class _TraceLayer:
+    """Plan layer factory: the upstream trace of ``value`` highlighted on the storey's plan."""
+
+    def __call__(self, request: Request, twin: Twin, storey_guid: str, value: str) -> Any:
+        from twin.export.plan_svg import HighlightLayer
+
+        campus = request.app.state.campus
+        nets = networks_of(campus, twin)
+        guids = trace(nets, value, direction="upstream").guids
+        return HighlightLayer(guids=guids, name="trace", css_class="trace")
+
+
+def setup(app: FastAPI, settings: Any) -> None:
+    layers = getattr(app.state, "plan_layers", None)
+    if layers is None:
+        layers = {}
+        app.state.plan_layers = layers
+    layers["trace"] = _TraceLayer()

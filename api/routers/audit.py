@@ -1,0 +1,33 @@
+"""The audit log (admin only): who wrote what, when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api.auth import Principal, require_role
+from api.errors import PROBLEM_RESPONSES
+from api.routers.tickets import Store
+from api.schemas_ops import AuditOut
+from twin.live import audit
+
+router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/audit", response_model=list[AuditOut], summary="Audit entries, newest first")
+def list_audit(
+    store: Store,
+    _who: Annotated[Principal, Depends(require_role("admin"))],
+    actor: str | None = None,
+    action: Annotated[str | None, Query(description="prefix, e.g. `ticket.`")] = None,
+    target: Annotated[str | None, Query(examples=["ticket:7"])] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> list[AuditOut]:
+    found = audit.list_audit(
+        store, actor=actor, action=action, target=target, since=since, until=until, limit=limit
+    )
+    return [AuditOut.of(e) for e in found]

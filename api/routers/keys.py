@@ -1,0 +1,55 @@
+"""API keys (admin only) and the authenticator that checks them against the live store."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from api.auth import Principal, require_role
+from api.errors import PROBLEM_RESPONSES
+from api.routers.tickets import Store
+from api.schemas_ops import KeyCreatedOut, KeyCreateIn, KeyOut
+from api.settings import Settings
+from twin.live import keys
+
+router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+
+
+class StoreAuthenticator:
+    """``authenticate(key) -> Principal | None`` against ``app.state.store``, resolved on each
+    call so it works whichever startup hook opened the store, and before it is open (None)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def authenticate(self, key: str) -> Principal | None:
+        store: Any = getattr(self.app.state, "store", None)
+        if store is None:
+            return None
+        record = keys.authenticate(store, key)
+        if record is None:
+            return None
+        return Principal(name=record.name, role=record.role, technician=record.technician)
+
+
+def setup(app: FastAPI, settings: Settings) -> None:
+    """Install the authenticator (no I/O: the store is looked up per request)."""
+    app.state.authenticator = StoreAuthenticator(app)
+
+
+@router.post("/keys", status_code=201, response_model=KeyCreatedOut, summary="Create an API key")
+def create_key(body: KeyCreateIn, store: Store, who: Admin) -> KeyCreatedOut:
+    secret, record = keys.create_key(store, body.role, body.name, body.technician, actor=who.name)
+    return KeyCreatedOut(key=secret, **KeyOut.of(record).model_dump())
+
+
+@router.get("/keys", response_model=list[KeyOut], summary="API keys (never their secrets)")
+def list_keys(store: Store, _who: Admin) -> list[KeyOut]:
+    return [KeyOut.of(k) for k in keys.list_keys(store)]
+
+
+@router.delete("/keys/{key_id}", response_model=KeyOut, summary="Revoke an API key")
+def revoke_key(key_id: str, store: Store, who: Admin) -> KeyOut:
+    return KeyOut.of(keys.revoke_key(store, key_id, who.name))

@@ -1,0 +1,97 @@
+"""Technicians: register, list (available with a skill), position and shift updates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from api.auth import Principal, PrincipalDep, require_role
+from api.deps import CampusDep
+from api.errors import PROBLEM_RESPONSES
+from api.routers.tickets import Store
+from api.schemas_ops import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
+from twin.errors import Forbidden, NotFound
+from twin.live import technicians
+
+router = APIRouter(tags=["technicians"], responses=PROBLEM_RESPONSES)
+
+
+def _own(who: Principal, technician_id: str) -> None:
+    """Technician keys act only for their own technician."""
+    if who.role == "technician" and who.technician != technician_id:
+        raise Forbidden(f"a technician key may only update technician {who.technician!r}")
+
+
+@router.get("/technicians", response_model=list[TechnicianOut], summary="Technicians")
+def list_technicians(
+    store: Store,
+    _who: PrincipalDep,
+    skill: Annotated[str | None, Query(examples=["medical_gas"])] = None,
+    available: Annotated[bool, Query(description="on shift and not busy")] = False,
+    building: str | None = None,
+) -> list[TechnicianOut]:
+    found = technicians.list_technicians(store, skill=skill, available=available, building=building)
+    return [TechnicianOut.of(t) for t in found]
+
+
+@router.post(
+    "/technicians", status_code=201, response_model=TechnicianOut, summary="Register or update"
+)
+def register(
+    body: TechnicianIn,
+    store: Store,
+    who: Annotated[Principal, Depends(require_role("operator"))],
+) -> TechnicianOut:
+    t = technicians.register_technician(
+        store, body.id, name=body.name, skills=body.skills, actor=who.name, shift=body.shift
+    )
+    return TechnicianOut.of(t)
+
+
+@router.get("/technicians/{technician_id}", response_model=TechnicianOut)
+def get_technician(technician_id: str, store: Store, _who: PrincipalDep) -> TechnicianOut:
+    return TechnicianOut.of(technicians.get_technician(store, technician_id))
+
+
+def _twin(campus: Any, body: PositionIn) -> Any:
+    guid = body.space or body.storey
+    if guid is None or len(campus) == 0:
+        return None
+    try:
+        return campus.twin_of(guid)
+    except NotFound:
+        if body.space:
+            raise
+        return None
+
+
+@router.put(
+    "/technicians/{technician_id}/position",
+    response_model=TechnicianOut,
+    summary="Where the technician is: a space GlobalId or a point (+ storey)",
+)
+def put_position(
+    technician_id: str,
+    body: PositionIn,
+    store: Store,
+    campus: CampusDep,
+    who: Annotated[Principal, Depends(require_role("technician"))],
+) -> TechnicianOut:
+    _own(who, technician_id)
+    t = technicians.set_position(
+        store, technician_id, who.name, space=body.space, point=body.point, storey=body.storey,
+        twin=_twin(campus, body),
+    )  # fmt: skip
+    return TechnicianOut.of(t)
+
+
+@router.put("/technicians/{technician_id}/shift", response_model=TechnicianOut)
+def put_shift(
+    technician_id: str,
+    body: ShiftIn,
+    store: Store,
+    who: Annotated[Principal, Depends(require_role("technician"))],
+) -> TechnicianOut:
+    _own(who, technician_id)
+    return TechnicianOut.of(technicians.set_shift(store, technician_id, body.shift, who.name))

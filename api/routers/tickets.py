@@ -1,0 +1,146 @@
+"""Work orders: create, list with SLA state, transitions (role-checked), BCF export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from api.auth import Principal, PrincipalDep, require_role
+from api.deps import CampusDep
+from api.errors import PROBLEM_RESPONSES
+from api.schemas_ops import TicketIn, TicketOut, TransitionIn
+from twin.errors import Forbidden, NotFound, StoreUnavailable
+from twin.live import tickets
+from twin.live.sla import load_policies
+
+router = APIRouter(tags=["tickets"], responses=PROBLEM_RESPONSES)
+
+#: What a technician key may do to a ticket assigned to it (decline is ``new``).
+TECHNICIAN_MOVES = frozenset({"en_route", "on_site", "resolved", "new"})
+
+
+def get_store(request: Request) -> Any:
+    """The live store (``app.state.store``, set by the live store's startup hook)."""
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise StoreUnavailable("the live store is not open")
+    return store
+
+
+Store = Annotated[Any, Depends(get_store)]
+
+
+def twin_for(campus: Any, *guids: str | None) -> Any:
+    """The loaded twin holding the first given GlobalId (None when no model is loaded)."""
+    if len(campus) == 0:
+        return None
+    for guid in guids:
+        if guid:
+            return campus.twin_of(guid)
+    return None
+
+
+@router.post(
+    "/tickets",
+    status_code=201,
+    response_model=TicketOut,
+    summary="Open a work order at an element and/or space",
+)
+def create_ticket(
+    body: TicketIn,
+    store: Store,
+    campus: CampusDep,
+    who: Annotated[Principal, Depends(require_role("operator"))],
+) -> TicketOut:
+    ticket = tickets.create_ticket(
+        store, title=body.title, priority=body.priority, actor=who.name,
+        description=body.description, element=body.element, space=body.space, skill=body.skill,
+        twin=twin_for(campus, body.element, body.space),
+    )  # fmt: skip
+    return TicketOut.of(ticket, datetime.now(UTC), load_policies())
+
+
+@router.get("/tickets", response_model=list[TicketOut], summary="Work orders with SLA state")
+def list_tickets(
+    store: Store,
+    _who: PrincipalDep,
+    status: Annotated[str | None, Query(examples=["new,assigned"])] = None,
+    priority: str | None = None,
+    building: str | None = None,
+    storey: str | None = None,
+    technician: str | None = None,
+    at_risk: Annotated[bool | None, Query(description="only at-risk or breached")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[TicketOut]:
+    now, pol = datetime.now(UTC), load_policies()
+    found = tickets.list_tickets(
+        store, status=status, priority=priority, building=building, storey=storey,
+        technician=technician, limit=limit,
+    )  # fmt: skip
+    out = [TicketOut.of(t, now, pol) for t in found]
+    if at_risk is not None:
+        out = [t for t in out if (t.sla["at_risk"] or t.sla["breached"]) == at_risk]
+    return out
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One work order")
+def get_ticket(ticket_id: int, store: Store, _who: PrincipalDep) -> TicketOut:
+    return TicketOut.of(tickets.get_ticket(store, ticket_id), datetime.now(UTC), load_policies())
+
+
+@router.post(
+    "/tickets/{ticket_id}/transitions",
+    response_model=TicketOut,
+    summary="Move a work order through its lifecycle",
+    description=(
+        "new → assigned → en_route → on_site → resolved → closed; cancelled from any open "
+        "state; assigned → new declines. Illegal moves get 409 naming both states. Technician "
+        "keys may only move tickets assigned to them (en_route, on_site, resolved, decline)."
+    ),
+    responses={409: PROBLEM_RESPONSES[422] | {"description": "Illegal transition"}},
+)
+def transition(
+    ticket_id: int,
+    body: TransitionIn,
+    store: Store,
+    who: Annotated[Principal, Depends(require_role("technician"))],
+) -> TicketOut:
+    if who.role == "technician":
+        current = tickets.get_ticket(store, ticket_id)
+        if current.technician is None or current.technician != who.technician:
+            raise Forbidden(f"ticket {ticket_id} is not assigned to you", ticket=ticket_id)
+        if body.to not in TECHNICIAN_MOVES:
+            raise Forbidden(f"a technician may not move a ticket to {body.to!r}")
+        if body.to == "new":
+            t = tickets.decline(store, ticket_id, current.technician, who.name, body.note)
+            return TicketOut.of(t, datetime.now(UTC), load_policies())
+    t = tickets.transition(
+        store, ticket_id, body.to, who.name, body.note, technician=body.technician,
+        route=body.route,
+    )  # fmt: skip
+    return TicketOut.of(t, datetime.now(UTC), load_policies())
+
+
+@router.get(
+    "/tickets/{ticket_id}/bcf",
+    summary="The work order as a BCF topic (zip) that opens at its element",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def ticket_bcf(ticket_id: int, store: Store, campus: CampusDep, _who: PrincipalDep) -> Response:
+    from twin.export.bcf import ticket_bcf_zip
+
+    ticket = tickets.get_ticket(store, ticket_id)
+    try:
+        twin = twin_for(campus, ticket.element, ticket.space)
+    except NotFound:
+        twin = None
+    data = ticket_bcf_zip(ticket, twin)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="ticket-{ticket_id}.bcfzip"'},
+    )

@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 PORT    ?= 8000
 HOST    ?= 127.0.0.1
 DEMO_IFC ?= models_ifc/out/hospital_small.ifc
+LINT_DIRS := $(wildcard twin api models_ifc tests bench)
 
 .PHONY: setup system venv viewer-deps demo serve test lint typecheck bench clean
 
@@ -32,8 +33,8 @@ serve: venv
 	$(BIN)/twin serve $(DEMO_IFC) --host $(HOST) --port $(PORT)
 
 lint: venv
-	$(BIN)/ruff check twin api models_ifc tests bench
-	$(BIN)/ruff format --check twin api models_ifc tests bench
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
 
 typecheck: venv
 	$(BIN)/mypy

@@ -57,7 +57,8 @@ def test_available_with_skill_and_busy(engine: Engine) -> None:
     assert technicians.get_technician(engine, "a").busy_with == ticket.id
     ids = [t.id for t in technicians.list_technicians(engine, skill="electrical", available=True)]
     assert ids == ["b"]
-    assert technicians.list_technicians(engine, skill="lifts", available=True) == []
+    assert technicians.list_technicians(engine, skill="lifts") == []  # available by default
+    assert [t.id for t in technicians.list_technicians(engine, available=False)] == ["a", "b", "c"]
     tickets.transition(engine, ticket.id, "cancelled", "desk")
     assert technicians.get_technician(engine, "a").busy_with is None
 

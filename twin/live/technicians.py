@@ -106,11 +106,12 @@ def list_technicians(
     target: Any,
     *,
     skill: str | None = None,
-    available: bool = False,
+    available: bool = True,
     building: str | None = None,
     shift: str | None = None,
 ) -> list[Technician]:
-    """All technicians by id; ``available`` keeps those on shift and not busy with a ticket."""
+    """Technicians by id; ``available`` (the default, for dispatch) keeps only those on shift and
+    not busy with an open ticket; pass ``available=False`` for everyone."""
     with transaction(target) as conn:
         busy = _busy(conn)
         rows = conn.execute(select(technicians).order_by(technicians.c.id))

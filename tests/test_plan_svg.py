@@ -33,7 +33,7 @@ def _check_plan(twin: Any, storey: str) -> ET.Element:
         for s in twin.spaces.values()
         if s.storey == storey and s.footprint is not None and not s.footprint.is_empty
     }
-    assert sorted(e.get("data-guid") for e in spaces) == sorted(want)
+    assert sorted(e.get("data-guid") or "" for e in spaces) == sorted(want)
     for e in spaces:
         assert e.find(f"{NS}title") is not None
         assert e.get("data-number") is not None and e.get("data-criticality")

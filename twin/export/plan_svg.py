@@ -80,9 +80,13 @@ class PlanContext:
 
 @runtime_checkable
 class PlanLayer(Protocol):
-    """Something drawn over the plan; ``svg`` returns one ``<g>`` fragment."""
+    """Something drawn over the plan; ``svg`` returns one ``<g>`` fragment.
 
-    name: str
+    ``name`` may be a plain attribute, a dataclass field (frozen or not) or a property.
+    """
+
+    @property
+    def name(self) -> str: ...
 
     def svg(self, ctx: PlanContext) -> str: ...
 

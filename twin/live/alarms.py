@@ -229,7 +229,12 @@ def _auto_ticket(conn: Connection, alarm: Alarm, priority: str) -> int | None:
     except ImportError:
         log.warning("auto_ticket rule but twin.live.tickets.create_ticket_for_alarm is missing")
         return None
-    return int(create_ticket_for_alarm(conn, alarm, priority))
+    try:
+        with conn.begin_nested():  # a failing ticket must not lose the readings or the alarm
+            return int(create_ticket_for_alarm(conn, alarm, priority))
+    except Exception:
+        log.exception("auto ticket for alarm %s failed", alarm.id)
+        return None
 
 
 def stale_candidates(

@@ -1,0 +1,67 @@
+"""Alarm rules and alarms: define rules, list alarms, acknowledge and clear (role operator).
+
+Alarms are raised and cleared by the ingest itself (no polling); stale-sensor alarms by the
+sweep in the API process.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api.auth import Principal, require_role
+from api.errors import PROBLEM_RESPONSES
+from api.live_deps import StoreDep
+from api.schemas_live import AlarmOut, AlarmRuleIn, AlarmRuleOut
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["alarms"])
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+
+
+@router.get("/alarm-rules", response_model=list[AlarmRuleOut])
+def list_rules(store: StoreDep) -> list[AlarmRuleOut]:
+    return [AlarmRuleOut.of(r) for r in store.rules()]
+
+
+@router.post(
+    "/alarm-rules", response_model=AlarmRuleOut, status_code=201, responses=PROBLEM_RESPONSES
+)
+def add_rule(body: AlarmRuleIn, store: StoreDep, _who: Operator) -> AlarmRuleOut:
+    """A rule for one sensor or every sensor of a quantity (besides each sensor's own limits)."""
+    return AlarmRuleOut.of(store.add_rule(body.record()))
+
+
+@router.get("/alarms", response_model=list[AlarmOut])
+def list_alarms(
+    store: StoreDep,
+    state: Annotated[
+        str | None, Query(examples=["active", "raised", "acknowledged", "cleared"])
+    ] = None,
+    building: str | None = None,
+    storey: str | None = None,
+    sensor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[AlarmOut]:
+    """Newest first; ``state=active`` means raised or acknowledged."""
+    found = store.alarms(state=state, building=building, storey=storey, sensor=sensor, limit=limit)
+    return [AlarmOut.of(a) for a in found]
+
+
+@router.get("/alarms/{alarm_id}", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
+def get_alarm(alarm_id: int, store: StoreDep) -> AlarmOut:
+    return AlarmOut.of(store.alarm(alarm_id))
+
+
+@router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
+def ack_alarm(alarm_id: int, store: StoreDep, who: Operator) -> AlarmOut:
+    """raised -> acknowledged; 409 from any other state."""
+    return AlarmOut.of(store.acknowledge(alarm_id, who.name))
+
+
+@router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
+def clear_alarm(alarm_id: int, store: StoreDep, who: Operator) -> AlarmOut:
+    """raised/acknowledged -> cleared by hand; 409 when already cleared."""
+    return AlarmOut.of(store.clear(alarm_id, who.name))

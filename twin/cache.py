@@ -1,0 +1,108 @@
+"""Parsed twins pickled by file content, so a restart skips parsing and geometry.
+
+The key is the file's sha256, the library version and :data:`FORMAT`; any change to one of them
+misses the cache. Entries are written to a temporary file and renamed into place (atomic on
+POSIX), so two processes loading the same model at once both end with a complete entry and
+neither reads a partial one. An entry that fails to unpickle, or whose recorded key differs, is
+discarded and rebuilt: the cache is never trusted over the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import twin
+from twin.errors import IfcLoadError
+from twin.model import Twin
+
+__all__ = ["FORMAT", "cache_path", "default_cache_dir", "load_twin"]
+
+log = logging.getLogger(__name__)
+
+#: Bump when the pickled layout changes in a way the version does not capture.
+FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("TWIN_CACHE_DIR") or "var/cache")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise IfcLoadError(f"{path}: file not found", file=str(path), reason="missing") from None
+    except OSError as exc:
+        raise IfcLoadError(f"{path}: cannot read ({exc})", file=str(path), reason="io") from None
+    return digest.hexdigest()
+
+
+def _key(sha: str) -> str:
+    return f"{sha}-v{twin.__version__}-f{FORMAT}"
+
+
+def cache_path(path: Path, cache_dir: Path | None = None) -> Path:
+    """Where the cache entry of ``path``'s current content lives."""
+    return (cache_dir or default_cache_dir()) / f"{_key(_sha256(Path(path)))}.twin.pkl"
+
+
+def _read(entry: Path, key: str) -> Twin | None:
+    try:
+        with entry.open("rb") as fh:
+            stored_key, loaded = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # truncated, corrupt or from an incompatible version
+        log.warning("discarding unreadable twin cache %s (%s)", entry, exc)
+        return None
+    if stored_key != key or not isinstance(loaded, Twin):
+        log.warning("discarding stale twin cache %s", entry)
+        return None
+    return loaded
+
+
+def _write(entry: Path, key: str, value: Twin) -> None:
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=entry.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_twin(
+    path: Path,
+    *,
+    cache_dir: Path | None = None,
+    ncpu: int | None = None,
+    use_cache: bool = True,
+) -> Twin:
+    """The twin of ``path``, from the cache when its content was parsed before."""
+    from twin.ifc.build import build_twin
+
+    path = Path(path)
+    if not use_cache:
+        return build_twin(path, ncpu=ncpu)
+    key = _key(_sha256(path))
+    entry = (cache_dir or default_cache_dir()) / f"{key}.twin.pkl"
+    cached = _read(entry, key)
+    if cached is not None:
+        log.info("twin of %s loaded from cache %s", path, entry)
+        return cached
+    built = build_twin(path, ncpu=ncpu)
+    try:
+        _write(entry, key, built)
+    except OSError as exc:  # a read-only cache must not stop the twin from loading
+        log.warning("cannot write twin cache %s (%s)", entry, exc)
+    return built

@@ -1,0 +1,134 @@
+"""Distribution connectivity as the model declares it: ports, port connections, systems.
+
+Nothing is inferred here: a port belongs to the element that nests it (IFC4+) or that
+IfcRelConnectsPortToElement names (IFC2X3), and ``connections`` are exactly the file's
+IfcRelConnectsPorts. Analyses that need a network refuse to invent one where these are absent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import ifcopenshell
+
+from twin.ifc.relations import Relations
+from twin.ifc.spatial import placement_point, text
+from twin.model import Port, PortConnection, System
+
+__all__ = ["flow_of_system", "read_connections", "read_ports", "read_systems"]
+
+_FLOW_BY_TYPE: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "DOMESTICCOLDWATER",
+            "DOMESTICHOTWATER",
+            "WATERSUPPLY",
+            "CHILLEDWATER",
+            "CONDENSERWATER",
+            "DRAINAGE",
+            "RAINWATER",
+            "SEWAGE",
+            "STORMWATER",
+            "WASTEWATER",
+            "FIREPROTECTION",
+            "COLDWATER",
+            "HOTWATER",
+        ),
+        "water",
+    ),
+    **dict.fromkeys(("HEATING",), "heating"),
+    **dict.fromkeys(
+        ("AIRCONDITIONING", "VENTILATION", "EXHAUST", "VENT", "COMPRESSEDAIR"),
+        "air",
+    ),
+    **dict.fromkeys(("GAS", "FUEL", "VACUUM", "CHEMICAL"), "gas"),
+    **dict.fromkeys(
+        ("ELECTRICAL", "LIGHTING", "POWERGENERATION", "EARTHING", "LIGHTNINGPROTECTION"),
+        "electricity",
+    ),
+}
+
+_FLOW_KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("gas", re.compile(r"oxygen|medical ?gas|nitrous|\bgas\b|vacuum|\bO2\b", re.I)),
+    ("heating", re.compile(r"heating|heizung|radiator", re.I)),
+    ("water", re.compile(r"water|plumbing|sanitary|drain", re.I)),
+    ("air", re.compile(r"\bair\b|duct|ventilat|exhaust|hvac|supply air|return air", re.I)),
+    ("electricity", re.compile(r"electr|power|lighting|circuit", re.I)),
+)
+
+_NOT_SYSTEMS = ("IfcZone", "IfcStructuralAnalysisModel")
+
+
+def flow_of_system(ifc_class: str, predefined: str, object_type: str, name: str) -> str:
+    """What flows in a system: from its predefined type, else keywords, else ``other``."""
+    pre = predefined.upper()
+    if pre in _FLOW_BY_TYPE:
+        return _FLOW_BY_TYPE[pre]
+    for flow, pattern in _FLOW_KEYWORDS:
+        if pattern.search(object_type) or pattern.search(name):
+            return flow
+    if ifc_class == "IfcDistributionCircuit":
+        return "electricity"
+    return "other"
+
+
+def read_systems(
+    model: ifcopenshell.file, rels: Relations, guid_of: dict[int, str]
+) -> dict[str, System]:
+    """Every IfcSystem (and subtypes, not zones) with its members that are twin elements."""
+    systems: dict[str, System] = {}
+    for group in model.by_type("IfcSystem"):
+        if any(group.is_a(c) for c in _NOT_SYSTEMS):
+            continue
+        members = tuple(
+            guid_of[m.id()] for m in rels.group_members.get(group.id(), ()) if m.id() in guid_of
+        )
+        predefined = text(getattr(group, "PredefinedType", None))
+        object_type = text(getattr(group, "ObjectType", None))
+        served = tuple(
+            b.GlobalId
+            for rel in getattr(group, "ServicesBuildings", ()) or ()
+            for b in rel.RelatedBuildings or ()
+        )
+        systems[group.GlobalId] = System(
+            guid=group.GlobalId,
+            name=text(group.Name),
+            ifc_class=group.is_a(),
+            predefined_type=predefined,
+            object_type=object_type,
+            flow=flow_of_system(group.is_a(), predefined, object_type, text(group.Name)),
+            members=members,
+            served_buildings=served,
+        )
+    return systems
+
+
+def _port_system_type(port: Any) -> str:
+    for attr in ("SystemType", "PredefinedType"):
+        value = getattr(port, attr, None)
+        if value and value not in ("NOTDEFINED", "USERDEFINED"):
+            return str(value)
+    return ""
+
+
+def read_ports(model: ifcopenshell.file, rels: Relations, length_to_m: float) -> dict[str, Port]:
+    ports: dict[str, Port] = {}
+    for port in model.by_type("IfcPort"):
+        owner = rels.port_owner.get(port.id())
+        direction = text(getattr(port, "FlowDirection", None)) or "NOTDEFINED"
+        ports[port.GlobalId] = Port(
+            guid=port.GlobalId,
+            element=owner.GlobalId if owner is not None else None,
+            flow_direction=direction,  # type: ignore[arg-type]
+            system_type=_port_system_type(port),
+            position=placement_point(port, length_to_m),
+        )
+    return ports
+
+
+def read_connections(model: ifcopenshell.file) -> tuple[PortConnection, ...]:
+    return tuple(
+        PortConnection(rel.GlobalId, rel.RelatingPort.GlobalId, rel.RelatedPort.GlobalId)
+        for rel in model.by_type("IfcRelConnectsPorts")
+    )

@@ -157,7 +157,7 @@ def dispatch(
     if target is None:
         raise InvalidInput(f"ticket {ticket_id} names no element or space to go to")
     cands = rank(
-        nav, target, techs.list_technicians(store), skill=ticket.skill,
+        nav, target, techs.list_technicians(store, available=False), skill=ticket.skill,
         priority_deadline=_deadline(ticket), now=now, restrictions=restrictions,
         profile=profile, exclude=decliners(ticket),
     )  # fmt: skip
@@ -172,7 +172,9 @@ def dispatch(
         if chosen is None:
             reasons = "; ".join(f"{c.technician}: {c.reason}" for c in cands) or "no technicians"
             raise NoRoute(f"nobody can take ticket {ticket_id} in time: {reasons}")
-    tech = next(t for t in techs.list_technicians(store) if t.id == chosen.technician)
+    tech = next(
+        t for t in techs.list_technicians(store, available=False) if t.id == chosen.technician
+    )
     start = _where(tech)
     if start is None:  # rank() found an ETA, so there is a position; say so for mypy
         raise NoRoute(f"technician {tech.id} has no position")

@@ -23,6 +23,7 @@ from typing import Literal
 
 from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 
 from twin.errors import InvalidInput
 from twin.model import Element, Space, Twin
@@ -41,12 +42,16 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 XY = tuple[float, float]
-NodeKind = Literal["space", "door", "stair", "lift"]
+NodeKind = Literal["space", "door", "opening", "stair", "lift"]
 
 #: A door counts as opening into a space when it lies within this distance of its footprint.
 DOOR_REACH = 0.3
 #: A stair or lift serves a storey when the storey's floor lies within this of its Z range.
 Z_SLACK = 0.5
+#: Rooms closer than this with no door between are open to each other (no wall fits in it) ...
+OPEN_GAP = 0.05
+#: ... when they share at least this much boundary (metres).
+OPEN_MIN = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +275,21 @@ def _storeys_spanned(tw: Twin, el: Element) -> list[str]:
     return [s.guid for s in cands]
 
 
+def _landings(tw: Twin, el: Element) -> tuple[XY, XY] | None:
+    """Bottom and top landing of a stair from its mesh (where its lowest and highest treads
+    are): a flight overlaps several rooms in plan but is entered at its ends."""
+    mesh = tw.meshes.get(el.guid)
+    if mesh is None or len(mesh.vertices) < 4:
+        return None
+    v = mesh.vertices
+    z = v[:, 2]
+    if float(z.max() - z.min()) < 1.0:
+        return None
+    bot = v[z < z.min() + 0.25][:, :2].mean(axis=0)
+    top = v[z > z.max() - 0.25][:, :2].mean(axis=0)
+    return (float(bot[0]), float(bot[1])), (float(top[0]), float(top[1]))
+
+
 class _Builder:
     def __init__(self, tw: Twin) -> None:
         self.tw = tw
@@ -305,6 +325,50 @@ class _Builder:
             for g in spaces:
                 self.link(g, nid, (c.x, c.y), inferred)
 
+    def _walls(self) -> dict[str | None, BaseGeometry]:
+        """Wall footprints per storey, slightly grown: an edge along a wall is no opening."""
+        parts: dict[str | None, list[BaseGeometry]] = {}
+        for w in self.tw.elements_of_kind("wall"):
+            fp = _footprint(w)
+            if fp is not None:
+                parts.setdefault(w.storey, []).append(fp)
+        return {k: unary_union(v).buffer(0.05) for k, v in parts.items()}
+
+    def openings(self) -> None:
+        """Rooms that touch with no wall between (open plan, virtual boundaries) get an
+        opening portal at the middle of their longest shared edge."""
+        virtual = {sb.space for sb in self.tw.space_boundaries if sb.element is None}
+        by_storey: dict[str | None, list[str]] = {}
+        for g in self.polys:
+            by_storey.setdefault(self.tw.spaces[g].storey, []).append(g)
+        walls = self._walls()
+        for storey, guids in by_storey.items():
+            for i, a in enumerate(guids):
+                pa = self.polys[a]
+                for b in guids[i + 1 :]:
+                    if virtual and not (a in virtual and b in virtual):
+                        continue
+                    pb = self.polys[b]
+                    if pa.distance(pb) > OPEN_GAP:
+                        continue
+                    shared = pa.boundary.intersection(pb.buffer(OPEN_GAP + 0.01))
+                    wall = walls.get(storey)
+                    if wall is not None:
+                        shared = shared.difference(wall)
+                    parts = [g for g in getattr(shared, "geoms", [shared]) if g.length > 0]
+                    if not parts:
+                        continue
+                    line = max(parts, key=lambda g: g.length)
+                    if line.length < OPEN_MIN:
+                        continue
+                    mid = line.interpolate(0.5, normalized=True)
+                    z = _space_z(self.tw, self.tw.spaces[a])
+                    nid = self.nav.add_node(
+                        "opening", f"opening:{a}:{b}", storey, (mid.x, mid.y, z)
+                    )
+                    self.link(a, nid, (mid.x, mid.y), True)
+                    self.link(b, nid, (mid.x, mid.y), True)
+
     def vertical(self, kind: Literal["stair", "lift"]) -> None:
         for el in self.tw.elements_of_kind(kind):
             storeys = _storeys_spanned(self.tw, el)
@@ -314,15 +378,20 @@ class _Builder:
                     self.nav.warnings.append(f"{kind} {el.guid} joins no two storeys")
                 continue
             c = fp.centroid
+            ends = _landings(self.tw, el) if kind == "stair" else None
             stops: list[int] = []
-            for sg in storeys:
-                spaces = self._spaces_at(sg, fp, el.space)
+            for k, sg in enumerate(storeys):
+                land = None
+                if ends is not None and k in (0, len(storeys) - 1):
+                    land = ends[0] if k == 0 else ends[1]
+                spaces = self._spaces_at(sg, fp, el.space, land)
                 if not spaces:
                     continue
                 z = self.tw.storeys[sg].elevation
-                nid = self.nav.add_node(kind, el.guid, sg, (c.x, c.y, z))
+                x, y = land if land is not None else (c.x, c.y)
+                nid = self.nav.add_node(kind, el.guid, sg, (x, y, z))
                 for g in spaces:
-                    self.link(g, nid, (c.x, c.y), False)
+                    self.link(g, nid, (x, y), False)
                 stops.append(nid)
             pairs = (
                 [(stops[i], stops[j]) for i in range(len(stops)) for j in range(i + 1, len(stops))]
@@ -351,8 +420,14 @@ class _Builder:
                     )
                 )
 
-    def _spaces_at(self, storey: str, fp: BaseGeometry, own: str | None) -> list[str]:
+    def _spaces_at(
+        self, storey: str, fp: BaseGeometry, own: str | None, land: XY | None = None
+    ) -> list[str]:
         on = [g for g in self.polys if self.tw.spaces[g].storey == storey]
+        if land is not None and on:
+            d, g = min((self.polys[g].distance(Point(land)), g) for g in on)
+            if d < 1.0:
+                return [g]
         hits = [g for g in on if self.polys[g].intersects(fp.buffer(0.3))]
         if own in self.polys and own in on and own not in hits:
             hits.append(own)
@@ -422,6 +497,7 @@ def build_navigation(twin: Twin) -> NavGraph:
     b = _Builder(twin)
     b.space_nodes()
     b.doors()
+    b.openings()
     b.vertical("stair")
     b.vertical("lift")
     b.walks()

@@ -239,14 +239,15 @@ def _explain(nav: NavGraph, a: Endpoint, b: Endpoint, prof: str, r: Restrictions
                 node = nav.nodes[n]
                 hit = node.guid in r.locked_doors or node.guid in r.out_of_service
                 if hit or (node.kind == "space" and node.guid in r.closed_spaces):
-                    names.append(f"{node.kind} {node.guid}")
+                    names.append(f"{node.kind} {_name(nav, node.guid)} ({node.guid})")
                 if eid >= 0:
                     e = nav.edges[eid]
                     for g in (e.space, e.element):
                         if g and (
                             g in r.closed_spaces or g in r.no_go_zones or g in r.out_of_service
                         ):
-                            names.append(f"{'space' if g == e.space else e.kind} {g}")
+                            kind = "space" if g == e.space else e.kind
+                            names.append(f"{kind} {_name(nav, g)} ({g})")
             uniq = list(dict.fromkeys(names))
             return f"no route from {a.label} to {b.label} ({prof}): cut off by " + ", ".join(
                 uniq or ["the restrictions"]
@@ -280,6 +281,9 @@ def _name(nav: NavGraph, guid: str) -> str:
     tw = nav.twin
     if guid in tw.spaces:
         return tw.spaces[guid].label or guid
+    if guid.startswith("opening:"):
+        _, a, b = guid.split(":", 2)
+        return f"the opening between {_name(nav, a)} and {_name(nav, b)}"
     el = tw.elements.get(guid)
     return (el.name or guid) if el else guid
 
@@ -348,14 +352,16 @@ def _assemble(
         if e.kind == "walk":
             length += e.length_m
             add(nt.storey, _edge_path(nav, frm, eid), nt.xyz[2])
-            if nt.kind == "door":
+            if nt.kind in ("door", "opening"):
                 steps.append(
                     Step(
                         "door",
                         nt.guid,
                         _name(nav, nt.guid),
                         nt.storey,
-                        f"Walk through {_name(nav, e.space or '')} to door {_name(nav, nt.guid)}",
+                        f"Walk through {_name(nav, e.space or '')} to "
+                        + ("" if nt.kind == "opening" else "door ")
+                        + _name(nav, nt.guid),
                         t,
                     )
                 )

@@ -1,0 +1,155 @@
+// Wires the modules together: pickers, view tabs, selection, live updates, URL hash state.
+import { get, has, loadCapabilities } from "./api.js";
+import { state, set, subscribe, readHash } from "./state.js";
+import * as plan from "./plan.js";
+import * as panel from "./panel.js";
+import * as search from "./search.js";
+import * as live from "./live.js";
+import * as tickets from "./tickets.js";
+import * as layers from "./layers.js";
+
+const $ = (id) => document.getElementById(id);
+const errorBox = $("error");
+let scene3d = null; // loaded on first use so the plan paints without three.js
+let alarms = [];
+
+function showError(err) {
+  errorBox.textContent = err?.message || String(err);
+  errorBox.hidden = false;
+  setTimeout(() => { errorBox.hidden = true; }, 8000);
+}
+
+async function select(guid, kind) {
+  set({ selection: guid });
+  plan.mark("selected", guid ? [guid] : []);
+  if (!guid) return panel.clear();
+  const item = await panel.show(guid, kind || plan.shapeOf(guid)?.dataset.kind);
+  if (!item) return;
+  if (item.building && item.building !== state.building && [...$("building").options].some((o) => o.value === item.building)) {
+    set({ building: item.building, storey: item.storey });
+    $("building").value = item.building;
+    await loadStoreys();
+  }
+  const storey = item.storey;
+  if (storey && storey !== state.storey) {
+    set({ storey });
+    $("storey").value = storey;
+    await loadPlan();
+  }
+  if (state.view === "plan") plan.focus(guid);
+  else scene3d?.flyTo(guid, item.bbox);
+  paintStates();
+}
+
+async function loadBuildings() {
+  const buildings = await get("/buildings");
+  $("building").innerHTML = buildings.map((b) => `<option value="${b.guid}">${b.name || b.guid}</option>`).join("");
+  const want = buildings.find((b) => b.guid === state.building) || buildings[0];
+  if (!want) throw new Error("No building is being served");
+  $("building").value = want.guid;
+  state.building = want.guid;
+  await loadStoreys();
+}
+
+async function loadStoreys() {
+  const storeys = await get(`/buildings/${encodeURIComponent(state.building)}/storeys`);
+  $("storey").innerHTML = storeys.map((s) => `<option value="${s.guid}">${s.name} (${s.spaces} rooms)</option>`).join("");
+  const want = storeys.find((s) => s.guid === state.storey) || storeys.find((s) => s.spaces > 0) || storeys[0];
+  set({ storey: want?.guid || null });
+  $("storey").value = state.storey;
+}
+
+async function loadPlan() {
+  if (!state.storey) return;
+  const svg = await plan.load(state.storey, layers.params());
+  if (!svg) return;
+  if (!svg.querySelector('[data-kind="route"], .route') && document.getElementById("layer-route")?.checked) {
+    try { plan.drawOverlay("route-layer", await layers.routeLines(state.storey), "route"); } catch (err) { showError(err); }
+  }
+  layers.updateLegend(svg);
+  paintStates();
+}
+
+async function refreshAlarms() {
+  if (!has("/alarms")) return;
+  try {
+    const res = await get("/alarms?state=active");
+    alarms = Array.isArray(res) ? res : res.items || [];
+  } catch { alarms = []; }
+  paintStates();
+}
+
+function paintStates() {
+  const rooms = alarms.flatMap((a) => [a.space, ...(a.spaces || [])]).filter(Boolean);
+  plan.mark("alarm", rooms);
+  const tk = tickets.list().flatMap((t) => [t.space, t.element]).filter(Boolean);
+  plan.mark("ticket", tk);
+  $("stage").dataset.alarms = String(rooms.length);
+  if (scene3d) {
+    const st = {};
+    for (const g of tk) st[g] = "ticket";
+    for (const a of alarms) for (const g of [a.element, a.sensor, a.space]) if (g) st[g] = "alarm";
+    if (state.selection) st[state.selection] = "selected";
+    scene3d.colour(st);
+  }
+}
+
+async function showView(view) {
+  set({ view });
+  for (const b of document.querySelectorAll("[role=tab]")) b.setAttribute("aria-selected", String(b.dataset.view === view));
+  $("plan").hidden = view !== "plan";
+  $("plan-tools").hidden = view !== "plan";
+  $("scene").hidden = view !== "3d";
+  $("scene-tools").hidden = view !== "3d";
+  if (view !== "3d") return;
+  try {
+    scene3d ||= await import("./scene3d.js");
+    scene3d.init({ select });
+    await scene3d.load(state.building);
+    arrange();
+    paintStates();
+  } catch (err) { showError(err); }
+}
+
+const arrange = () => scene3d?.arrange({ storey: state.storey, isolate: $("isolate").checked, explode: $("explode").checked });
+
+function wire() {
+  $("building").addEventListener("change", async (e) => { set({ building: e.target.value, storey: null, selection: null }); await loadStoreys(); await loadPlan(); if (state.view === "3d") showView("3d"); });
+  $("storey").addEventListener("change", async (e) => { set({ storey: e.target.value }); await loadPlan(); arrange(); });
+  for (const b of document.querySelectorAll("[role=tab]")) b.addEventListener("click", () => showView(b.dataset.view));
+  $("explode").addEventListener("change", arrange);
+  $("isolate").addEventListener("change", arrange);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !e.target.closest?.("#search")) { select(null); }
+  });
+  window.addEventListener("hashchange", () => {
+    const h = readHash();
+    if (h.view !== state.view) showView(h.view);
+    if (h.selection && h.selection !== state.selection) select(h.selection);
+  });
+  window.addEventListener("unhandledrejection", (e) => { e.preventDefault(); showError(e.reason); });
+}
+
+async function start() {
+  wire();
+  Object.assign(state, readHash());
+  await loadCapabilities();
+  plan.init({ select });
+  search.init({ pick: (g, type) => select(g, type) });
+  layers.init({ changed: loadPlan });
+  tickets.init({ pick: (g) => g && select(g) });
+  await loadBuildings();
+  await loadPlan();
+  await Promise.all([refreshAlarms(), tickets.refresh()]);
+  if (state.selection) await select(state.selection);
+  if (state.view === "3d") await showView("3d");
+  live.init({
+    alarm: () => { refreshAlarms(); panel.refreshLive(); },
+    ticket: async () => { await tickets.refresh(); paintStates(); panel.refreshLive(); },
+    reading: () => panel.refreshLive(),
+    technician: () => {},
+  });
+  document.body.dataset.ready = "1";
+}
+
+start().catch(showError);

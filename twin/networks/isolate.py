@@ -58,7 +58,7 @@ class Isolation:
 def _flow_graph(
     nets: Networks, g: nx.DiGraph, target: str, upstream: Collection[str]
 ) -> tuple[nx.DiGraph, list[str]]:
-    """Split-node graph over the upstream part, reversed (target first) for a near cut."""
+    """Split-node flow graph over the upstream part, from a super source to the target."""
     h = nx.DiGraph()
     sources = [n for n in upstream if n in nets.sources and n != target]
     if not sources:  # no declared source upstream: the roots of the upstream part feed it
@@ -67,14 +67,14 @@ def _flow_graph(
         ]
     for n in upstream:
         if nets.kinds.get(n) in ISOLATING_KINDS and n != target and n not in sources:
-            h.add_edge((n, "out"), (n, "in"), capacity=1)
+            h.add_edge((n, "in"), (n, "out"), capacity=1)
         else:
-            h.add_edge((n, "out"), (n, "in"))
+            h.add_edge((n, "in"), (n, "out"))
         for m in g._pred[n]:
             if m in upstream:
-                h.add_edge((n, "in"), (m, "out"))
+                h.add_edge((m, "out"), (n, "in"))
     for s in sources:
-        h.add_edge((s, "in"), "SUPER")
+        h.add_edge("SUPER", (s, "in"))
     return h, sources
 
 
@@ -101,13 +101,12 @@ def isolate(
     if not sources:
         return Isolation(target, system, (), False, "nothing feeds this element", (), notes)
     try:
-        _value, (near, _far) = nx.minimum_cut(h, (target, "out"), "SUPER")
+        # networkx's partition puts the cut nearest the sink: the valve on the element's branch
+        _value, (_near, far) = nx.minimum_cut(h, "SUPER", (target, "in"))
     except nx.NetworkXUnbounded:
         reason = "no set of isolating devices cuts it off: a path from a source has no valve"
         return Isolation(target, system, (), False, reason, tuple(sorted(sources)), notes)
-    cut = sorted(
-        n for n in upstream if (n, "out") in near and (n, "in") not in near and n != target
-    )
+    cut = sorted(n for n in upstream if (n, "out") in far and (n, "in") not in far and n != target)
     points = tuple(_point(twin, nets, n) for n in cut)
     return Isolation(target, system, points, True, "", tuple(sorted(sources)), notes)
 

@@ -37,6 +37,8 @@ def _setup(schema: str) -> tuple[Any, Any, Any]:
     import ifcopenshell.api.unit
 
     f = ifcopenshell.api.project.create_file(version=schema)
+    if schema == "IFC2X3":
+        _owner(f)
     project = ifcopenshell.api.root.create_entity(f, ifc_class="IfcProject", name="Networks")
     ifcopenshell.api.unit.assign_unit(f)
     model = ifcopenshell.api.context.add_context(f, context_type="Model")
@@ -50,6 +52,19 @@ def _setup(schema: str) -> tuple[Any, Any, Any]:
     ifcopenshell.api.aggregate.assign_object(f, products=[building], relating_object=site)
     ifcopenshell.api.aggregate.assign_object(f, products=[storey], relating_object=building)
     return f, body, storey
+
+
+def _owner(f: Any) -> None:
+    """IFC2X3 requires owner history on every rooted entity: register a user and application."""
+    import ifcopenshell.api.owner
+    import ifcopenshell.api.owner.settings as owner_settings
+
+    person = ifcopenshell.api.owner.add_person(f)
+    org = ifcopenshell.api.owner.add_organisation(f)
+    user = ifcopenshell.api.owner.add_person_and_organisation(f, person=person, organisation=org)
+    app = ifcopenshell.api.owner.add_application(f)
+    owner_settings.get_user = lambda _f: user
+    owner_settings.get_application = lambda _f: app
 
 
 def _element(f: Any, body: Any, storey: Any, name: str, cls: str, x: float, y: float = 0.0) -> Any:
@@ -94,12 +109,23 @@ def _system(f: Any, elements: list[Any]) -> None:
     ifcopenshell.api.system.assign_system(f, products=elements, system=system)
 
 
+#: IFC2X3 has only the generic distribution classes.
+_IFC2X3 = {
+    "IfcBoiler": "IfcEnergyConversionDevice",
+    "IfcPipeSegment": "IfcFlowSegment",
+    "IfcValve": "IfcFlowController",
+    "IfcPipeFitting": "IfcFlowFitting",
+    "IfcSpaceHeater": "IfcFlowTerminal",
+}
+
+
 def _chain(path: Path, *, schema: str, directed: bool, ring: bool, ports: bool) -> None:
     f, body, storey = _setup(schema)
-    els = [_element(f, body, storey, n, c, x) for n, c, x in _CHAIN]
+    cls = (lambda c: _IFC2X3[c]) if schema == "IFC2X3" else (lambda c: c)
+    els = [_element(f, body, storey, n, cls(c), x) for n, c, x in _CHAIN]
     if ring:  # a second tee beside tee A, joined to it both ways round: a ring main
-        tee_b = _element(f, body, storey, "Tee B", "IfcPipeFitting", 3.0, 1.0)
-        ring_pipe = _element(f, body, storey, "Ring pipe", "IfcPipeSegment", 4.0, 1.0)
+        tee_b = _element(f, body, storey, "Tee B", cls("IfcPipeFitting"), 3.0, 1.0)
+        ring_pipe = _element(f, body, storey, "Ring pipe", cls("IfcPipeSegment"), 4.0, 1.0)
         els += [tee_b, ring_pipe]
     if ports:
         for a, b in itertools.pairwise(els[: len(_CHAIN)]):
@@ -116,8 +142,14 @@ def _chain(path: Path, *, schema: str, directed: bool, ring: bool, ports: bool) 
 
 def write_network(kind: str, path: Path, *, schema: str = "IFC4") -> Path:
     """Write the hand-made network ``kind`` (see ``WRITERS``) to ``path``."""
+    import ifcopenshell.api.owner.settings as owner_settings
+
     opts = WRITERS[kind]
-    _chain(path, schema=schema, **opts)
+    saved = (owner_settings.get_user, owner_settings.get_application)
+    try:
+        _chain(path, schema=schema, **opts)
+    finally:  # the IFC2X3 owner hooks are process-wide: never leak them to other writers
+        owner_settings.get_user, owner_settings.get_application = saved
     return path
 
 

@@ -64,3 +64,13 @@ def test_missing_ports_are_inferred_from_geometry(made) -> None:  # type: ignore
     assert _named(twin, "Boiler") in up.guids
     assert any("inferred" in a for a in up.assumptions)
     assert isolate(nets, rad).guids == [_named(twin, "Branch valve")]
+
+
+def test_ifc2x3_ports_by_connects_port_to_element(made) -> None:  # type: ignore[no-untyped-def]
+    twin = made("ring", "IFC2X3")
+    assert twin.source.schema == "IFC2X3"
+    nets = build_networks(twin)
+    declared = {c for *_, d in nets.graph.edges(data=True) for c in d["connections"]}
+    assert declared == {c.guid for c in twin.connections} and len(declared) == 9
+    rad = _named(twin, "Radiator")
+    assert isolate(nets, rad).guids == [_named(twin, "Branch valve")]

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tests.ops_support import BACKENDS, open_test_store, wipe
 from twin.errors import IllegalTransition, InvalidInput, NotFound
 from twin.live import audit, tickets
-from twin.live.records import Alarm
+from twin.live.records import Alarm, SensorSpec
 from twin.live.store import LiveStore
 from twin.live.technicians import register_technician
 
@@ -119,7 +119,16 @@ def test_assign_and_decline(engine: Engine) -> None:
         tickets.assign(engine, t.id, "nobody", "dispatch")
 
 
-def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine) -> None:
+def test_skill_for_quantity() -> None:
+    assert tickets.skill_for_quantity("oxygen_pressure") == "medical_gas"
+    assert tickets.skill_for_quantity("power") == "electrical"
+    assert tickets.skill_for_quantity("temperature") == "hvac"
+    assert tickets.skill_for_quantity("door_state") == "general"
+    assert tickets.skill_for_quantity(None) == "general"
+
+
+def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine, store: LiveStore) -> None:
+    store.register_sensors([SensorSpec(id="S-OT1-O2", quantity="oxygen_pressure", unit="bar")])
     alarm = Alarm(
         id=17, sensor="S-OT1-O2", rule="rule:3", kind="below", state="raised", severity="critical",
         value=3.1, threshold=4.0, message="oxygen pressure low", element="EL1", space="SP1",
@@ -138,6 +147,7 @@ def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine) -> None:
         "B1",
     )
     assert "oxygen pressure low" in t.title and t.created_by == "alarm"
+    assert t.skill == "medical_gas"
     # rolled back with the caller's transaction
     with pytest.raises(RuntimeError), engine.begin() as conn:
         tickets.create_ticket_for_alarm(conn, alarm, "urgent")
@@ -146,6 +156,7 @@ def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine) -> None:
     assert len(audit.list_audit(engine, action="ticket.create")) == 1
 
 
+@pytest.mark.slow  # builds the small demo hospital once per session (shared fixture)
 def test_place_from_twin(engine: Engine, request: pytest.FixtureRequest) -> None:
     pytest.importorskip("models_ifc.hospital", reason="demo hospital generator not there yet")
     small_twin = request.getfixturevalue("small_twin")

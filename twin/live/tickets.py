@@ -40,6 +40,7 @@ __all__ = [
     "get_ticket",
     "list_tickets",
     "place_of",
+    "skill_for_quantity",
     "transaction",
     "transition",
 ]
@@ -168,14 +169,44 @@ def create_ticket(
     return ticket
 
 
+#: Which trade a sensor's quantity calls for (substring match, first hit wins).
+_QUANTITY_SKILLS: tuple[tuple[str, str], ...] = (
+    ("oxygen", "medical_gas"), ("o2", "medical_gas"), ("medical_gas", "medical_gas"),
+    ("vacuum", "medical_gas"), ("nitrous", "medical_gas"), ("lift", "lifts"),
+    ("power", "electrical"), ("voltage", "electrical"), ("current", "electrical"),
+    ("energy", "electrical"), ("water", "plumbing"), ("leak", "plumbing"), ("flow", "plumbing"),
+    ("temperature", "hvac"), ("humidity", "hvac"), ("co2", "hvac"), ("pm", "hvac"),
+    ("pressure", "hvac"), ("run", "hvac"),
+)  # fmt: skip
+
+
+def skill_for_quantity(quantity: str | None) -> str:
+    """The skill an alarm on ``quantity`` needs: oxygen pressure -> medical_gas, power ->
+    electrical, room temperature -> hvac, ...; ``general`` when nothing matches."""
+    q = (quantity or "").lower().replace(" ", "_")
+    return next((skill for key, skill in _QUANTITY_SKILLS if key in q), "general")
+
+
+def _alarm_skill(conn: Connection, sensor: str) -> str:
+    from twin.live.db import metadata
+
+    table = metadata.tables.get("sensors")
+    if table is None:
+        return "general"
+    q = select(table.c.quantity).where(table.c.id == sensor)
+    return skill_for_quantity(conn.execute(q).scalar_one_or_none())
+
+
 def create_ticket_for_alarm(conn: Connection, alarm: Alarm, priority: str) -> int:
-    """The ticket an auto-ticketing alarm rule opens, in the caller's transaction; its id."""
+    """The ticket an auto-ticketing alarm rule opens, in the caller's transaction; its id.
+    The skill comes from the sensor's quantity so dispatch sends the right trade."""
     title = f"{alarm.severity} alarm: {alarm.message or alarm.kind} ({alarm.sensor})"
     ticket = create_ticket(
         conn, title=title[:200], priority=priority, actor="alarm", alarm=alarm.id,
         description=f"Raised {alarm.raised.isoformat()} by {alarm.rule}; value {alarm.value}, "
         f"threshold {alarm.threshold}; room criticality {alarm.criticality}.",
         element=alarm.element, space=alarm.space, storey=alarm.storey, building=alarm.building,
+        skill=_alarm_skill(conn, alarm.sensor),
     )  # fmt: skip
     return ticket.id
 

@@ -1,0 +1,187 @@
+"""Floor plans (SVG, GeoJSON, GeoPackage) and the 3D scene (GLB) of storeys and buildings.
+
+Other areas plug their drawings in by name: ``app.state.plan_layers[name] = factory`` where
+``factory(request, twin, storey_guid, value) -> PlanLayer``, and ``app.state.scene_layers[name] =
+factory(request, twin, value) -> {guid or kind: rgba}`` for scene colouring. A query parameter
+naming an unknown or unavailable layer is a 422 problem that names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+
+from api.deps import CampusDep
+from api.schemas_exports import (
+    GEOJSON_RESPONSES,
+    GLB_RESPONSES,
+    GPKG_RESPONSES,
+    SVG_RESPONSES,
+    FeatureCollectionOut,
+)
+from twin.errors import InvalidInput, TwinError
+from twin.model import Twin
+
+__all__ = ["router", "setup"]
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["exports"])
+
+#: Query parameters of plan.svg that name a registered layer (beside ``highlight``).
+PLAN_LAYER_PARAMS = ("overlay", "route", "scenario", "trace")
+GUID = "3ilTldiXbMYexld_e2Jz5i"
+
+
+def setup(app: FastAPI, settings: Any) -> None:
+    """Create the layer registries if no other router did (routers set up in any order)."""
+    if getattr(app.state, "plan_layers", None) is None:
+        app.state.plan_layers = {}
+    if getattr(app.state, "scene_layers", None) is None:
+        app.state.scene_layers = {}
+
+
+def _layer(request: Request, registry: str, name: str, *args: Any) -> Any:
+    """Call the factory registered as ``name``; 422 naming the layer when absent or failing."""
+    factories: Mapping[str, Callable[..., Any]] = getattr(request.app.state, registry, None) or {}
+    factory = factories.get(name)
+    if factory is None:
+        raise InvalidInput(f"layer {name!r} is not available on this service", layer=name)
+    try:
+        return factory(request, *args)
+    except TwinError:
+        raise
+    except Exception as exc:  # a layer's own failure must not take the plan down with a 500
+        log.warning("layer %s failed: %s", name, exc, exc_info=True)
+        raise InvalidInput(f"layer {name!r} is unavailable: {exc}", layer=name) from None
+
+
+@router.get(
+    "/storeys/{guid}/plan.svg",
+    summary="Floor plan of a storey as SVG",
+    description=(
+        "Rooms with number, name and criticality, walls, doors with swings, stairs, lifts and "
+        "distribution symbols; every shape carries `data-guid` and `data-kind`. `highlight` marks "
+        "GlobalIds; `overlay`, `route`, `scenario` and `trace` draw the layer registered under "
+        "that name with the given value (e.g. `overlay=alarms`, `trace=<guid>`)."
+    ),
+    response_class=Response,
+    responses=SVG_RESPONSES,
+)
+def plan_svg(
+    guid: str,
+    request: Request,
+    campus: CampusDep,
+    highlight: Annotated[
+        str | None, Query(description="comma-separated GlobalIds", examples=["2gYJkC_25NmQXZu"])
+    ] = None,
+    overlay: Annotated[str | None, Query(examples=["alarms"])] = None,
+    route: Annotated[str | None, Query(description="route layer value")] = None,
+    scenario: Annotated[str | None, Query(description="scenario id")] = None,
+    trace: Annotated[str | None, Query(description="GlobalId to trace upstream")] = None,
+    width: Annotated[int | None, Query(ge=100, le=10000, description="pixel width")] = None,
+) -> Response:
+    from twin.export.plan_svg import render_plan
+
+    twin = campus.twin_of(guid)
+    twin.storey(guid)
+    values = {"overlay": overlay, "route": route, "scenario": scenario, "trace": trace}
+    layers = [_layer(request, "plan_layers", n, twin, guid, v) for n, v in values.items() if v]
+    marks = [g for g in (highlight or "").split(",") if g.strip()]
+    svg = render_plan(
+        twin, guid, layers=layers, highlight=[g.strip() for g in marks], width_px=width
+    )
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.get(
+    "/storeys/{guid}/plan.geojson",
+    summary="Floor plan of a storey as GeoJSON",
+    description="`crs=wgs84` needs a georeferenced model (otherwise 422).",
+    response_model=FeatureCollectionOut,
+    responses=GEOJSON_RESPONSES,
+)
+def plan_geojson(
+    guid: str, campus: CampusDep, crs: Annotated[Literal["local", "wgs84"], Query()] = "local"
+) -> Response:
+    import json
+
+    from twin.export.geojson import plan_geojson as build
+
+    twin = campus.twin_of(guid)
+    body = json.dumps(build(twin, guid, crs=crs), separators=(",", ":"))
+    return Response(body, media_type="application/geo+json")
+
+
+@router.get(
+    "/buildings/{guid}/plan.gpkg",
+    summary="Every storey's plan as a GeoPackage",
+    response_class=Response,
+    responses=GPKG_RESPONSES,
+)
+def plan_gpkg(
+    guid: str, campus: CampusDep, crs: Annotated[Literal["local", "wgs84"], Query()] = "local"
+) -> Response:
+    from twin.export.geojson import write_geopackage
+
+    twin, _ = campus.building(guid)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_geopackage(twin, Path(tmp) / "plan.gpkg", crs=crs).read_bytes()
+    return Response(
+        data,
+        media_type="application/geopackage+sqlite3",
+        headers={"Content-Disposition": f'attachment; filename="{guid}.gpkg"'},
+    )
+
+
+def _scene_key(campus: Any, twin: Twin, *parts: str | None) -> str:
+    raw = "|".join([campus.model_id(twin), *(p or "" for p in parts)])
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+@router.get(
+    "/buildings/{guid}/scene.glb",
+    summary="3D scene of a building or one storey (glTF binary)",
+    description=(
+        "Cached per model and arguments; send `If-None-Match` with the ETag to get a 304. "
+        "`scenario` (or any registered scene layer) colours products by state."
+    ),
+    response_class=Response,
+    responses=GLB_RESPONSES,
+)
+def scene_glb(
+    guid: str,
+    request: Request,
+    campus: CampusDep,
+    storey: Annotated[str | None, Query(description="only this storey", examples=[GUID])] = None,
+    kinds: Annotated[
+        str | None, Query(description="comma-separated kinds", examples=["wall,door,space"])
+    ] = None,
+    scenario: Annotated[str | None, Query(description="scene layer value")] = None,
+) -> Response:
+    from twin.export.gltf import scene_glb as build
+
+    twin, _ = campus.building(guid)
+    if storey is not None and twin.storey(storey).building != guid:
+        raise InvalidInput(f"storey {storey!r} is not in building {guid!r}", storey=storey)
+    wanted = {k.strip() for k in kinds.split(",") if k.strip()} if kinds else None
+    kind_key = ",".join(sorted(wanted)) if wanted else None
+    etag = f'"{_scene_key(campus, twin, guid, storey, kind_key, scenario)}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+    if request.headers.get("if-none-match") == etag and not scenario:
+        return Response(status_code=304, headers=headers)
+    if scenario:
+        colors = _layer(request, "scene_layers", "scenario", twin, scenario)
+        data = build(twin, building=guid, storey=storey, kinds=wanted, colors=colors)
+        headers["Cache-Control"] = "no-store"
+    else:
+        key = f"scene.glb:{guid}:{storey}:{kind_key}"
+        data = campus.derived(
+            twin, key, lambda t: build(t, building=guid, storey=storey, kinds=wanted)
+        )
+    return Response(data, media_type="model/gltf-binary", headers=headers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -90,17 +89,19 @@ WALK = {
 def test_illegal_transitions_refused(engine: Engine) -> None:
     _tech(engine)
     legal = tickets.TRANSITIONS
-    for frm, to in itertools.product(tickets.STATES, tickets.STATES):
-        if to in legal[frm] or (frm == "new" and to == "new"):
-            continue
-        t = tickets.create_ticket(engine, title=f"{frm}->{to}", priority="planned", actor="d")
+    for frm in tickets.STATES:
+        t = tickets.create_ticket(engine, title=f"from {frm}", priority="planned", actor="d")
         for step in WALK[frm]:
             tickets.transition(engine, t.id, step, "d", technician="tech-1")
-        with pytest.raises(IllegalTransition) as err:
-            tickets.transition(engine, t.id, to, "d", technician="tech-1")
-        assert frm in err.value.detail and to in err.value.detail
-        assert err.value.extra["from_status"] == frm and err.value.status == 409
-        assert tickets.get_ticket(engine, t.id).status == frm
+        for to in tickets.STATES:
+            if to in legal[frm]:
+                continue
+            with pytest.raises(IllegalTransition) as err:
+                tickets.transition(engine, t.id, to, "d", technician="tech-1")
+            assert f"{frm!r}" in err.value.detail and f"{to!r}" in err.value.detail
+            assert err.value.extra["from_status"] == frm and err.value.status == 409
+        got = tickets.get_ticket(engine, t.id)
+        assert got.status == frm and len(got.transitions) == len(WALK[frm]) + 1
 
 
 def test_assign_and_decline(engine: Engine) -> None:

@@ -34,6 +34,7 @@ RULE_KINDS = ("above", "below", "rate", "stale")
 SEVERITIES = ("info", "minor", "major", "critical")
 READING_EVENT_INTERVAL_US = 1_000_000  # at most one reading event per sensor per second
 STALE_SWEEP_INTERVAL_S = 5.0
+INSERT_CHUNK = 1000  # rows per INSERT statement (3 parameters each)
 
 
 class SensorNotFound(NotFound):
@@ -181,8 +182,9 @@ class LiveStore:
                 }
             )
         good.sort()
+        unique = [r for i, r in enumerate(good) if i == 0 or r[:2] != good[i - 1][:2]]
         with self.engine.begin() as conn:
-            new = self._store_rows(conn, good)
+            new = self._store_rows(conn, unique)
             if bad:
                 conn.execute(insert(dead_letters), bad)
             ev = self._evaluate(conn, new, specs, now)
@@ -199,32 +201,28 @@ class LiveStore:
     def _store_rows(
         self, conn: Connection, rows: list[tuple[str, int, float]]
     ) -> list[tuple[str, int, float]]:
+        """Insert with ON CONFLICT DO NOTHING RETURNING, multi-row VALUES through the driver
+        cursor (the hot path: SQLAlchemy's per-row overhead would dominate)."""
         if not rows:
             return []
-        ins = _insert(conn)(readings).on_conflict_do_nothing(index_elements=["sensor", "t_us"])
-        params = [{"sensor": s, "t_us": t, "value": v} for s, t, v in rows]
-        if conn.dialect.name == "sqlite":
-            # sqlite3's executemany reports the summed row count; collect new keys by diffing.
-            before = self._existing(conn, rows)
-            conn.execute(ins, params)
-            return [r for r in rows if (r[0], r[1]) not in before]
-        res = conn.execute(ins.returning(readings.c.sensor, readings.c.t_us), params)
-        keys = {(r[0], r[1]) for r in res}
+        ph = "?" if conn.dialect.name == "sqlite" else "%s"
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        keys: set[tuple[str, int]] = set()
+        try:
+            for i in range(0, len(rows), INSERT_CHUNK):
+                chunk = rows[i : i + INSERT_CHUNK]
+                values = ",".join([f"({ph},{ph},{ph})"] * len(chunk))
+                cur.execute(
+                    f"INSERT INTO readings (sensor, t_us, value) VALUES {values} "
+                    "ON CONFLICT (sensor, t_us) DO NOTHING RETURNING sensor, t_us",
+                    [x for r in chunk for x in r],
+                )
+                keys.update((s, t) for s, t in cur.fetchall())
+        finally:
+            cur.close()
+        if len(keys) == len(rows):
+            return rows
         return [r for r in rows if (r[0], r[1]) in keys]
-
-    @staticmethod
-    def _existing(conn: Connection, rows: list[tuple[str, int, float]]) -> set[tuple[str, int]]:
-        by_sensor: dict[str, list[int]] = {}
-        for s, t, _ in rows:
-            by_sensor.setdefault(s, []).append(t)
-        found: set[tuple[str, int]] = set()
-        for s, ts in by_sensor.items():
-            q = select(readings.c.t_us).where(
-                readings.c.sensor == s, readings.c.t_us.between(min(ts), max(ts))
-            )
-            wanted = set(ts)
-            found.update((s, t) for (t,) in conn.execute(q) if t in wanted)
-        return found
 
     def _evaluate(
         self,

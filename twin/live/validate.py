@@ -39,12 +39,15 @@ def normalise_unit(unit: str) -> str:
 
 def parse_time(t: Any) -> int:
     """ISO 8601 (``Z`` or offset; naive taken as UTC) or epoch seconds -> epoch microseconds."""
+    if type(t) is str:
+        d = datetime.fromisoformat(t)
+        if d.tzinfo is None:
+            d = d.replace(tzinfo=UTC)
+        return round(d.timestamp() * 1_000_000)
     if isinstance(t, bool):
         raise ValueError("boolean timestamp")
     if isinstance(t, int | float):
         return round(float(t) * 1_000_000)
-    if isinstance(t, str):
-        return to_us(datetime.fromisoformat(t.replace("Z", "+00:00")))
     raise ValueError(f"timestamp of type {type(t).__name__}")
 
 
@@ -57,25 +60,25 @@ def parse_item(
     if not isinstance(item, Mapping):
         return None, "malformed", "a reading must be a JSON object"
     sensor = item.get("sensor")
-    if not isinstance(sensor, str) or not sensor:
-        return None, "malformed", "missing 'sensor'"
-    if sensor not in sensors:
+    unit_of = sensors.get(sensor) if type(sensor) is str else None  # type: ignore[call-overload]
+    if unit_of is None:
+        if not isinstance(sensor, str) or not sensor:
+            return None, "malformed", "missing 'sensor'"
         return None, "unknown_sensor", f"no sensor {sensor!r}"
     value = item.get("value")
-    if isinstance(value, bool) and sensors[sensor]:
-        value = float(value)
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None, "non_numeric", f"value {value!r} is not a number"
-    if not isinstance(value, int | float) or not math.isfinite(float(value)):
+    if type(value) is not float:
+        value, problem = _number(value)
+        if problem:
+            return None, "non_numeric", problem
+    elif not math.isfinite(value):
         return None, "non_numeric", f"value {value!r} is not a finite number"
     unit = item.get("unit")
-    if unit is not None and (
-        not isinstance(unit, str) or normalise_unit(unit) != normalise_unit(sensors[sensor])
+    if (
+        unit is not None
+        and unit != unit_of
+        and (not isinstance(unit, str) or normalise_unit(unit) != normalise_unit(unit_of))
     ):
-        return None, "wrong_unit", f"unit {unit!r}, sensor measures {sensors[sensor]!r}"
+        return None, "wrong_unit", f"unit {unit!r}, sensor measures {unit_of!r}"
     try:
         t_us = parse_time(item.get("t"))
     except (ValueError, TypeError, OverflowError) as exc:
@@ -84,7 +87,21 @@ def parse_item(
         return None, "future_timestamp", "timestamp more than 5 minutes in the future"
     if t_us < MIN_T_US:
         return None, "too_old", "timestamp before 2000-01-01"
-    return (sensor, t_us, float(value)), "", ""
+    return (sensor, t_us, value), "", ""  # type: ignore[return-value]
+
+
+def _number(value: Any) -> tuple[float, str]:
+    """(value, "") or (nan, why not): ints, booleans (door/run states) and numeric strings."""
+    if isinstance(value, bool | int):
+        return float(value), ""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return math.nan, f"value {value!r} is not a number"
+    if isinstance(value, float) and math.isfinite(value):
+        return value, ""
+    return math.nan, f"value {value!r} is not a finite number"
 
 
 def dump(item: Any) -> str:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Principal, PrincipalDep, require_role
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
+from api.live_deps import StoreDep
 from api.schemas_ops import TicketIn, TicketOut, TransitionIn
-from twin.errors import Forbidden, NotFound, StoreUnavailable
+from twin.errors import Forbidden, NotFound
 from twin.live import tickets
 from twin.live.sla import load_policies
 
@@ -22,15 +23,8 @@ router = APIRouter(tags=["tickets"], responses=PROBLEM_RESPONSES)
 TECHNICIAN_MOVES = frozenset({"en_route", "on_site", "resolved", "new"})
 
 
-def get_store(request: Request) -> Any:
-    """The live store (``app.state.store``, set by the live store's startup hook)."""
-    store = getattr(request.app.state, "store", None)
-    if store is None:
-        raise StoreUnavailable("the live store is not open")
-    return store
-
-
-Store = Annotated[Any, Depends(get_store)]
+#: The live store (``app.state.store``); re-exported for the other operations routers.
+Store = StoreDep
 
 
 def twin_for(campus: Any, *guids: str | None) -> Any:

@@ -18,8 +18,9 @@ from twin.networks.trace import trace
 
 __all__ = ["Localization", "RankedSuspect", "localize"]
 
-#: Extra rank distance by kind: passive parts fail less often than active ones.
-_KIND_PENALTY = {"segment": 2, "fitting": 1, "port": 2}
+#: Extra rank distance by kind: passive parts (pipes, fittings) fail far less often than valves,
+#: pumps and plant, so every active element upstream ranks before any passive one.
+_KIND_PENALTY = {"segment": 1000, "fitting": 1000, "port": 1000}
 _SUSPECTS = 10
 
 

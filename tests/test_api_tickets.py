@@ -37,10 +37,9 @@ def env(opened: tuple[LiveStore, str, Path]) -> Iterator[dict[str, Any]]:
     wipe(store)
     settings = Settings(auth=True, anonymous_read=False, store_url=url, cache_dir=tmp / "cache")
     app = create_app(settings)
-    app.state.store = store
     admin, _ = keys.create_key(store, "admin", "root")
-    with TestClient(app) as client:
-        app.state.store = store  # whichever hook opened a store, use this one
+    with TestClient(app) as client:  # the live store's start-up hook opens the same database
+        assert app.state.store is not None
         yield {"client": client, "store": store, "admin": {"X-API-Key": admin}}
 
 

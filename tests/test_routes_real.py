@@ -1,0 +1,144 @@
+"""Routes on real models: Duplex_A (two mirrored dwellings, stairs), FZK-Haus, demo hospital."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import networkx as nx
+import pytest
+from shapely.geometry import LineString
+from shapely.ops import unary_union
+
+from twin.errors import NoRoute
+from twin.model import Twin
+from twin.networks.navigation import NavGraph, Restrictions, build_navigation
+from twin.networks.routes import Route, route
+
+
+def _walkable(tw: Twin, storey: str):  # type: ignore[no-untyped-def]
+    parts = [s.footprint for s in tw.spaces.values() if s.storey == storey and s.footprint]
+    parts += [
+        e.footprint.buffer(0.1)
+        for e in tw.elements.values()
+        if e.footprint is not None
+        and (e.kind in ("stair", "lift") or (e.kind == "door" and e.storey == storey))
+    ]  # stairs and lifts serve storeys above the one they are contained in
+    return unary_union(parts).buffer(0.05)
+
+
+def assert_inside(nav: NavGraph, r: Route) -> None:
+    """Every floor-plan segment stays within rooms, doors and stair/lift areas: no wall."""
+    for storey, lines in r.polylines.items():
+        area = _walkable(nav.twin, storey)
+        for line in lines:
+            if len(line) > 1:
+                assert area.covers(LineString(line)), (storey, line)
+
+
+def _by_number(tw: Twin) -> dict[str, str]:
+    return {s.number: s.guid for s in tw.spaces.values()}
+
+
+@pytest.fixture(scope="module")
+def duplex(shared_twin: Any) -> NavGraph:
+    return build_navigation(shared_twin("Duplex_A_20110907.ifc"))
+
+
+def test_duplex_upstairs_by_stair_in_both_dwellings(duplex: NavGraph) -> None:
+    rooms = _by_number(duplex.twin)
+    etas = []
+    for side in "AB":
+        r = route(duplex, rooms[f"{side}102"], rooms[f"{side}203"])
+        assert "stair" in [s.kind for s in r.steps]
+        assert len(r.polylines) == 2
+        assert_inside(duplex, r)
+        etas.append(r.eta_s)
+    # the dwellings mirror each other: the same walk takes about the same time
+    assert etas[0] == pytest.approx(etas[1], rel=0.1)
+    with pytest.raises(NoRoute, match="step-free"):
+        route(duplex, rooms["A102"], rooms["A203"], profile="cart")
+
+
+def test_fzk_haus_attic_by_stair(shared_twin: Any) -> None:
+    tw = shared_twin("AC20-FZK-Haus.ifc")
+    nav = build_navigation(tw)
+    ground = min(tw.storeys.values(), key=lambda s: s.elevation).guid
+    upper = [s.guid for s in tw.spaces.values() if s.storey != ground]
+    lower = [s.guid for s in tw.spaces.values() if s.storey == ground]
+    reached = 0
+    for a, b in itertools.product(lower, upper):
+        try:
+            r = route(nav, a, b)
+        except NoRoute:
+            continue
+        reached += 1
+        assert "stair" in [s.kind for s in r.steps]
+        assert_inside(nav, r)
+    assert reached >= len(lower) * len(upper) // 2
+
+
+# -- the demo hospital: known doors, ICU behind one door, lifts and stairs --------------------
+@pytest.fixture(scope="module")
+def hosp(small_twin: Twin) -> NavGraph:
+    return build_navigation(small_twin)
+
+
+@pytest.mark.slow
+def test_hospital_doors_link_the_known_rooms(hosp: NavGraph, small_hospital_truth: Any) -> None:
+    for door, spaces in small_hospital_truth["doors"].items():
+        n = hosp.node_of(door, hosp.twin.elements[door].storey)
+        got = {g for g, ports in hosp.space_portals.items() if any(p == n for p, _ in ports)}
+        assert got == {s for s in spaces if s}, door
+    assert sorted(n.guid for n in hosp.nodes if n.entrance) == sorted(
+        small_hospital_truth["entrances"]
+    )
+    # no portal joins two rooms the generator put a wall between
+    for a, b, _wall in small_hospital_truth["walls_between"]:
+        pa = {p for p, _ in hosp.space_portals.get(a, [])}
+        pb = {p for p, _ in hosp.space_portals.get(b, [])}
+        assert not (pa & pb), (a, b)
+
+
+@pytest.mark.slow
+def test_icu_only_through_its_door(hosp: NavGraph, small_hospital_truth: Any) -> None:
+    icu = small_hospital_truth["icu"]
+    door = icu["door_to_main"]
+    entrance = small_hospital_truth["entrances"][0]
+    for room in icu["rooms"][:4]:
+        r = route(hosp, entrance, room)
+        assert door in [s.guid for s in r.steps]
+        assert_inside(hosp, r)
+    with pytest.raises(NoRoute) as exc:
+        route(hosp, entrance, icu["rooms"][0], restrictions=Restrictions.of(locked_doors=[door]))
+    assert door in exc.value.detail
+
+
+@pytest.mark.slow
+def test_cart_never_takes_stairs_and_lift_closure_reroutes(
+    hosp: NavGraph, small_hospital_truth: Any
+) -> None:
+    tw = hosp.twin
+    lift = small_hospital_truth["lifts"][0]["guid"]
+    storeys = sorted(tw.storeys.values(), key=lambda s: s.elevation)
+    low = next(g for g, s in tw.spaces.items() if s.storey == storeys[0].guid)
+    high = next(g for g, s in tw.spaces.items() if s.storey == storeys[-1].guid)
+    cart = route(hosp, low, high, profile="cart")
+    assert "stair" not in [s.kind for s in cart.steps] and "lift" in [s.kind for s in cart.steps]
+    closed = Restrictions.of(out_of_service=[lift])
+    walk = route(hosp, low, high, profile="walking", restrictions=closed)
+    assert lift not in [s.guid for s in walk.steps] and "stair" in [s.kind for s in walk.steps]
+    if len(small_hospital_truth["lifts"]) == 1:
+        with pytest.raises(NoRoute, match=lift):
+            route(hosp, low, high, profile="cart", restrictions=closed)
+
+
+@pytest.mark.slow
+def test_hospital_matches_networkx(hosp: NavGraph) -> None:
+    g = hosp.to_networkx("walking")
+    spaces = sorted(hosp.twin.spaces)[::9]
+    for a, b in itertools.combinations(spaces, 2):
+        na = hosp.node_of(a, hosp.twin.spaces[a].storey)
+        nb = hosp.node_of(b, hosp.twin.spaces[b].storey)
+        ref = nx.dijkstra_path_length(g, na, nb)
+        assert route(hosp, a, b).eta_s == pytest.approx(ref)

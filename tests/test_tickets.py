@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from tests.ops_support import BACKENDS, open_test_store, wipe
 from twin.errors import IllegalTransition, InvalidInput, NotFound
 from twin.live import audit, tickets
-from twin.live.records import Alarm, SensorSpec
+from twin.live.records import Alarm, AlarmRule, SensorSpec
 from twin.live.store import LiveStore
 from twin.live.technicians import register_technician
 
@@ -166,3 +166,30 @@ def test_place_from_twin(engine: Engine, request: pytest.FixtureRequest) -> None
                               element=el.guid, twin=small_twin)  # fmt: skip
     assert t.storey == el.storey and t.space == el.space
     assert t.building == small_twin.storeys[el.storey].building
+
+
+def test_alarm_rule_with_auto_ticket_opens_ticket(engine: Engine, store: LiveStore) -> None:
+    """End to end through the store's ingest: a low oxygen reading raises an alarm whose rule
+    has ``auto_ticket``, and the ticket appears with the alarm, priority, place and skill."""
+    spec = SensorSpec(id="S-O2", quantity="oxygen_pressure", unit="bar", element="EL-O2",
+                      space="SP-OT2", storey="ST-1", building="B-1")  # fmt: skip
+    store.register_sensors([spec])
+    rule = AlarmRule(
+        id=0,
+        kind="below",
+        sensor="S-O2",
+        threshold=4.0,
+        hysteresis=0.2,
+        severity="critical",
+        auto_ticket=True,
+        ticket_priority="emergency",
+    )
+    store.add_rule(rule)
+    t0 = datetime.now(UTC).replace(microsecond=0)
+    result = store.ingest([{"sensor": "S-O2", "t": t0.isoformat(), "value": 3.2, "unit": "bar"}])
+    assert result.accepted == 1 and len(result.alarms_raised) == 1
+    alarm = store.alarm(result.alarms_raised[0])
+    [ticket] = tickets.list_tickets(engine)
+    assert alarm.ticket == ticket.id
+    assert (ticket.alarm, ticket.priority, ticket.skill) == (alarm.id, "emergency", "medical_gas")
+    assert (ticket.element, ticket.space, ticket.storey) == ("EL-O2", "SP-OT2", "ST-1")

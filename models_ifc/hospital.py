@@ -44,7 +44,7 @@ class HospitalSpec:
 
 
 SMALL = HospitalSpec(storeys=4, wings=2, rooms_per_side=6, name="Demo Hospital (small)")
-LARGE = HospitalSpec(storeys=13, wings=4, rooms_per_side=20, name="Demo Hospital (large)")
+LARGE = HospitalSpec(storeys=14, wings=4, rooms_per_side=24, name="Demo Hospital (large)")
 
 #: IFC class -> kind, as twin/kinds.py names them (the classes this generator writes).
 KIND_OF_CLASS: dict[str, str] = {

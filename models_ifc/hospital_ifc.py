@@ -9,6 +9,7 @@ IfcRelConnectsPorts from SOURCE to SINK, IfcRelVoidsElement/IfcRelFillsElement f
 
 from __future__ import annotations
 
+import hashlib
 import math
 import uuid
 from collections.abc import Sequence
@@ -49,7 +50,10 @@ class IfcWriter:
         if key in self._used:
             raise ValueError(f"duplicate GlobalId key {key!r}")
         self._used.add(key)
-        return str(ifcopenshell.guid.compress(uuid.uuid5(self.ns, key).hex))
+        digest = bytearray(hashlib.sha1(self.ns.bytes + key.encode()).digest()[:16])
+        digest[6] = (digest[6] & 0x0F) | 0x50  # uuid5: version 5, RFC 4122 variant
+        digest[8] = (digest[8] & 0x3F) | 0x80
+        return str(ifcopenshell.guid.compress(digest.hex()))
 
     def rel(self, cls: str, key: str, **attrs: Any) -> Entity:
         """A relationship (any IfcRoot) with a stable GlobalId."""
@@ -100,13 +104,13 @@ class IfcWriter:
         return self.extrusion(profile, height)
 
     def mapped(self, key: tuple[Any, ...]) -> Entity:
-        """A product shape mapping a shared representation: boxes or cylinders by size.
+        """A shared product shape mapping a representation map: boxes or cylinders by size.
 
         ``("box", dx, dy, dz)`` is centred in x/y on the placement and rises ``dz`` along local Z;
         ``("cyl", r, length)`` is a cylinder along local Z.
         """
-        rmap = self._maps.get(key)
-        if rmap is None:
+        shared = self._maps.get(key)
+        if shared is None:
             if key[0] == "box":
                 profile = self.f.createIfcRectangleProfileDef(
                     "AREA", None, self.origin2d, float(key[1]), float(key[2])
@@ -116,9 +120,12 @@ class IfcWriter:
                 profile = self.f.createIfcCircleProfileDef("AREA", None, self.origin2d, key[1])
                 solid = self.extrusion(profile, key[2])
             rep = self.f.createIfcShapeRepresentation(self.body, "Body", "SweptSolid", [solid])
-            rmap = self._maps[key] = self.f.createIfcRepresentationMap(self.axis_origin, rep)
-        item = self.f.createIfcMappedItem(rmap, self.identity)
-        return self.shape([item], "MappedRepresentation")
+            rmap = self.f.createIfcRepresentationMap(self.axis_origin, rep)
+            item = self.f.createIfcMappedItem(rmap, self.identity)
+            # IFC4 lets one IfcProductDefinitionShape serve many products (ShapeOfProduct is a
+            # SET [1:?]); sharing it saves three entities per occurrence in the large model.
+            shared = self._maps[key] = self.shape([item], "MappedRepresentation")
+        return shared
 
     # -- products and relationships -----------------------------------------------------------
     def product(

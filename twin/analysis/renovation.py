@@ -1,0 +1,340 @@
+"""What-if renovation scenarios: an overlay on a building, never an edit of the twin.
+
+A scenario closes rooms or a drawn zone, locks doors, takes lifts and stairs out of service, shuts
+systems or valves off and proposes new solids. :func:`impact_report` answers the planner's
+questions in one call by running the same analyses the maintenance desk uses (routes from the
+building entrances, downstream supply, clash check) once without and once with the overlay, so a
+difference in the report is a difference the scenario makes and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from shapely.geometry import Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from twin.analysis.clash import Clash, Proposed, box_element, extruded_element, find_clashes
+from twin.errors import InvalidInput, NetworkUnknown
+from twin.kinds import CRITICALITY_RANK
+from twin.model import Twin
+
+__all__ = [
+    "ImpactReport",
+    "Scenario",
+    "Zone",
+    "closed_spaces_of",
+    "compare",
+    "impact_report",
+    "scenario_from_dict",
+]
+
+log = logging.getLogger(__name__)
+
+#: A room counts as closed by a zone when this share of its floor lies inside the zone.
+ZONE_SHARE = 0.10
+PROFILES_CHECKED = ("walking", "emergency")
+_LONGER_BY_S = 1.0  # a route must grow by more than this to be reported
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    storey: str
+    polygon: BaseGeometry
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named overlay. Times are ISO 8601 strings, kept as given (the window of the works)."""
+
+    name: str
+    building: str | None = None
+    closed_spaces: tuple[str, ...] = ()
+    zones: tuple[Zone, ...] = ()
+    closed_doors: tuple[str, ...] = ()
+    out_of_service: tuple[str, ...] = ()  # lifts and stairs
+    shut_off: tuple[str, ...] = ()  # systems, valves or any distribution element
+    proposed: tuple[Proposed, ...] = ()
+    starts: str | None = None
+    ends: str | None = None
+    description: str = ""
+    clearance: float = 0.05
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the document it was made from
+
+
+def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
+    """Parse the API/storage document (see docs/renovation.md); bad input raises InvalidInput."""
+    try:
+        zones = tuple(Zone(z["storey"], _polygon(z["polygon"])) for z in doc.get("zones", ()) or ())
+        proposed = tuple(_proposed(i, p) for i, p in enumerate(doc.get("proposed", ()) or ()))
+        return Scenario(
+            name=str(doc["name"]),
+            building=doc.get("building"),
+            closed_spaces=tuple(doc.get("closed_spaces", ()) or ()),
+            zones=zones,
+            closed_doors=tuple(doc.get("closed_doors", ()) or ()),
+            out_of_service=tuple(doc.get("out_of_service", ()) or ()),
+            shut_off=tuple(doc.get("shut_off", ()) or ()),
+            proposed=proposed,
+            starts=doc.get("starts"),
+            ends=doc.get("ends"),
+            description=str(doc.get("description", "")),
+            clearance=float(doc.get("clearance", 0.05)),
+            raw=dict(doc),
+        )
+    except InvalidInput:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"scenario document is invalid: {exc!r}") from None
+
+
+def _polygon(value: Any) -> BaseGeometry:
+    """A GeoJSON polygon or a list of ``[x, y]`` points in model metres."""
+    geom = shape(value) if isinstance(value, Mapping) else Polygon(value)
+    if geom.is_empty or not geom.is_valid or geom.area <= 0:
+        raise InvalidInput("zone polygon is empty or invalid")
+    return geom
+
+
+def _proposed(i: int, p: Mapping[str, Any]) -> Proposed:
+    pid = str(p.get("id") or f"proposed-{i + 1}")
+    kind = str(p.get("kind", "proposed"))
+    if "box" in p:
+        return box_element(pid, kind, tuple(p["box"]), name=p.get("name", ""))  # type: ignore[arg-type]
+    if "polygon" in p:
+        return extruded_element(
+            pid, kind, _polygon(p["polygon"]), float(p["z"]), float(p["height"]),  # type: ignore[arg-type]
+            name=p.get("name", ""),
+        )  # fmt: skip
+    raise InvalidInput(f"proposed element {pid!r} needs a 'box' or a 'polygon' with z and height")
+
+
+def closed_spaces_of(twin: Twin, scenario: Scenario) -> list[str]:
+    """Rooms the scenario closes: listed ones, and those a zone covers by at least ZONE_SHARE."""
+    closed = {twin.space(g).guid for g in scenario.closed_spaces}
+    for zone in scenario.zones:
+        twin.storey(zone.storey)
+        for s in twin.spaces.values():
+            if s.storey != zone.storey or s.footprint is None or s.footprint.area <= 0:
+                continue
+            if s.footprint.intersection(zone.polygon).area >= ZONE_SHARE * s.footprint.area:
+                closed.add(s.guid)
+    return sorted(closed)
+
+
+@dataclass
+class ImpactReport:
+    scenario: str
+    closed_spaces: list[dict[str, Any]]
+    unreachable: dict[str, list[dict[str, Any]]]  # profile -> rooms cut off
+    longer: dict[str, list[dict[str, Any]]]  # profile -> rooms whose route from entrances grew
+    services_lost: dict[str, Any]
+    inside_zone: dict[str, list[Any]]
+    clashes: list[dict[str, Any]]
+    assumptions: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> dict[str, Any]:
+        lost = self.services_lost.get("spaces", [])
+        return {
+            "scenario": self.scenario,
+            "closed_spaces": len(self.closed_spaces),
+            "unreachable": {p: len(v) for p, v in self.unreachable.items()},
+            "longer": {p: len(v) for p, v in self.longer.items()},
+            "max_added_s": {
+                p: max((r["added_s"] for r in v), default=0.0) for p, v in self.longer.items()
+            },
+            "spaces_without_service": len(lost),
+            "critical_spaces_without_service": sum(1 for s in lost if s["criticality"] != "normal"),
+            "clashes": len(self.clashes),
+            "hard_clashes": sum(1 for c in self.clashes if c["type"] == "hard"),
+        }
+
+
+def _room(twin: Twin, guid: str, **extra: Any) -> dict[str, Any]:
+    s = twin.spaces[guid]
+    return {
+        "guid": guid,
+        "label": s.label,
+        "storey": s.storey,
+        "criticality": s.criticality,
+        **extra,
+    }
+
+
+def _critical_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (CRITICALITY_RANK.get(r["criticality"], 99), r["label"]))
+
+
+def _reach(nav: Any, profile: str, restrictions: Any) -> dict[str, float]:
+    """Seconds from the nearest building entrance to every room (entrances of the model, or
+    every ground-floor door node when the model marks none)."""
+    from twin.networks.routes import Endpoint, times_from
+
+    entrances: dict[int, tuple[float, list[Any]]] = {
+        n.id: (0.0, []) for n in nav.nodes if n.entrance
+    }
+    start = Endpoint("building entrances", None, None, (0.0, 0.0, 0.0), entrances)  # type: ignore[arg-type]
+    _, dist = times_from(nav, start, profile=profile, restrictions=restrictions)
+    out: dict[str, float] = {}
+    for guid, s in nav.twin.spaces.items():
+        nid = nav.node_of(guid, s.storey)
+        if nid is None:
+            continue
+        t = dist.get(nid)
+        out[guid] = math.inf if t is None else t
+    return out
+
+
+def _routes(twin: Twin, nav: Any, closed: Sequence[str], sc: Scenario) -> tuple[dict, dict]:
+    from twin.networks.navigation import Restrictions
+
+    r = Restrictions.of(closed, sc.closed_doors, sc.out_of_service)
+    unreachable: dict[str, list[dict[str, Any]]] = {}
+    longer: dict[str, list[dict[str, Any]]] = {}
+    shut = set(closed)
+    for prof in PROFILES_CHECKED:
+        before, after = _reach(nav, prof, None), _reach(nav, prof, r)
+        cut, grew = [], []
+        for g, t0 in before.items():
+            if g in shut or math.isinf(t0):
+                continue
+            t1 = after.get(g, math.inf)
+            if math.isinf(t1):
+                cut.append(_room(twin, g))
+            elif t1 - t0 > _LONGER_BY_S:
+                grew.append(_room(twin, g, before_s=round(t0, 1), after_s=round(t1, 1),
+                                  added_s=round(t1 - t0, 1)))  # fmt: skip
+        unreachable[prof] = _critical_first(cut)
+        longer[prof] = sorted(grew, key=lambda x: -x["added_s"])
+    return unreachable, longer
+
+
+def _segments_in(twin: Twin, closed: Iterable[str]) -> list[str]:
+    """Distribution elements whose plan footprint runs through a closed room."""
+    from twin.kinds import DISTRIBUTION_KINDS
+
+    by_storey: dict[str | None, list[BaseGeometry]] = {}
+    for g in closed:
+        s = twin.spaces[g]
+        if s.footprint is not None:
+            by_storey.setdefault(s.storey, []).append(s.footprint)
+    hits = []
+    for e in twin.elements.values():
+        if e.kind not in DISTRIBUTION_KINDS or e.kind == "sensor" or e.footprint is None:
+            continue
+        if any(e.footprint.intersects(f) for f in by_storey.get(e.storey, ())):
+            hits.append(e.guid)
+    return sorted(hits)
+
+
+def _services(twin: Twin, nets: Any, closed: Sequence[str], sc: Scenario) -> dict[str, Any]:
+    from twin.networks.distribution import impact
+
+    failed = set(_segments_in(twin, closed))
+    for g in sc.shut_off:
+        if g in twin.systems:
+            members = set(twin.systems[g].members)
+            sources = members & set(getattr(nets, "sources", ()))
+            failed |= sources or members
+        else:
+            failed.add(twin.element(g).guid)
+    if not failed:
+        return {"known": True, "closed": [], "terminals": [], "spaces": [], "by_system": {}}
+    try:
+        imp = impact(nets, twin, sorted(failed))
+    except NetworkUnknown as exc:
+        return {"known": False, "reason": str(exc), "closed": sorted(failed), "spaces": []}
+    return {
+        "known": True,
+        "closed": sorted(failed),
+        "terminals": list(imp.terminals),
+        "equipment": list(imp.equipment),
+        "spaces": [
+            {
+                "guid": s.guid,
+                "label": s.label,
+                "criticality": s.criticality,
+                "storey": s.storey,
+                "via": list(s.via),
+            }
+            for s in imp.spaces
+        ],
+        "by_system": {k: list(v) for k, v in imp.by_system.items()},
+        "assumptions": list(imp.assumptions),
+    }
+
+
+def impact_report(
+    twin: Twin,
+    scenario: Scenario,
+    *,
+    nav: Any,
+    nets: Any,
+    sensors: Sequence[Any] = (),
+    tickets: Sequence[Any] = (),
+    checkpoints: Sequence[str] | None = None,
+) -> ImpactReport:
+    """Everything the scenario changes. ``sensors``/``tickets`` are live records (objects with
+    ``space``/``element``); ``checkpoints`` default to plant and cold rooms (the patrol set)."""
+    closed = closed_spaces_of(twin, scenario)
+    shut = set(closed)
+    unreachable, longer = _routes(twin, nav, closed, scenario)
+    services = _services(twin, nets, closed, scenario)
+    in_zone_elements = {e.guid for e in twin.elements.values() if e.space in shut} | set(
+        _segments_in(twin, closed)
+    )
+    if checkpoints is None:
+        checkpoints = [
+            s.guid for s in twin.spaces.values() if s.criticality in ("plant", "cold_chain")
+        ]
+    ifc_sensors = [e.guid for e in twin.elements.values() if e.kind == "sensor" and e.space in shut]
+    inside = {
+        "sensors": sorted(
+            set(ifc_sensors)
+            | {s.id for s in sensors if s.space in shut or s.element in in_zone_elements}
+        ),
+        "open_tickets": sorted(
+            t.id
+            for t in tickets
+            if t.status not in ("resolved", "closed", "cancelled")
+            and (t.space in shut or t.element in in_zone_elements)
+        ),
+        "checkpoints": sorted(c for c in checkpoints if c in shut),
+        "elements": sorted(in_zone_elements),
+    }
+    clashes: list[Clash] = (
+        find_clashes(twin, scenario.proposed, clearance=scenario.clearance)
+        if scenario.proposed
+        else []
+    )
+    assumptions = [
+        f"a room is closed by a zone when {ZONE_SHARE:.0%} of its floor lies inside it",
+        "route times are measured from the nearest building entrance",
+        "distribution elements running through a closed room are treated as out of service",
+    ]
+    if not any(n.entrance for n in nav.nodes):
+        assumptions.append("the model marks no entrance: route comparisons are empty")
+    return ImpactReport(
+        scenario.name,
+        _critical_first([_room(twin, g) for g in closed]),
+        unreachable,
+        longer,
+        services,
+        inside,
+        [asdict(c) for c in clashes],
+        assumptions,
+    )
+
+
+def compare(reports: Sequence[ImpactReport]) -> list[dict[str, Any]]:
+    """Side-by-side figures of two or more scenarios (one row per scenario)."""
+    if len(reports) < 2:
+        raise InvalidInput("compare needs at least two scenarios")
+    return [r.summary() for r in reports]

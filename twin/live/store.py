@@ -209,7 +209,15 @@ class LiveStore:
         cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         keys: set[tuple[str, int]] = set()
         try:
-            for i in range(0, len(rows), INSERT_CHUNK):
+            if ph == "%s":  # PostgreSQL: three array parameters, one statement
+                cur.execute(
+                    "INSERT INTO readings (sensor, t_us, value) SELECT * FROM "
+                    "unnest(%s::text[], %s::bigint[], %s::float8[]) "
+                    "ON CONFLICT (sensor, t_us) DO NOTHING RETURNING sensor, t_us",
+                    [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+                )
+                keys.update((s, t) for s, t in cur.fetchall())
+            for i in range(0, len(rows) if ph == "?" else 0, INSERT_CHUNK):
                 chunk = rows[i : i + INSERT_CHUNK]
                 values = ",".join([f"({ph},{ph},{ph})"] * len(chunk))
                 cur.execute(

@@ -93,11 +93,10 @@ def isolate(
     target = node_of(nets, guid, g)
     upstream = set(_upstream_depths(g, target))
     h, sources = _flow_graph(nets, g, target, upstream)
-    notes = tuple(
-        "direction of some upstream edges is assumed"
-        for _ in [0]
-        if any(g.edges[m, n].get("assumed") for n in upstream for m in g._pred[n] if m in upstream)
+    guessed = any(
+        g.edges[m, n].get("assumed") for n in upstream for m in g._pred[n] if m in upstream
     )
+    notes = ("the flow direction of some upstream edges is assumed",) if guessed else ()
     if not sources:
         return Isolation(target, system, (), False, "nothing feeds this element", (), notes)
     try:

@@ -81,6 +81,13 @@ def _write(entry: Path, key: str, value: Twin) -> None:
         raise
 
 
+def _build(path: Path, ncpu: int | None) -> Twin:
+    # imported here so a warm start never loads ifcopenshell
+    import twin.ifc.build
+
+    return twin.ifc.build.build_twin(path, ncpu=ncpu)
+
+
 def load_twin(
     path: Path,
     *,
@@ -89,18 +96,16 @@ def load_twin(
     use_cache: bool = True,
 ) -> Twin:
     """The twin of ``path``, from the cache when its content was parsed before."""
-    from twin.ifc.build import build_twin
-
     path = Path(path)
     if not use_cache:
-        return build_twin(path, ncpu=ncpu)
+        return _build(path, ncpu)
     key = _key(_sha256(path))
     entry = (cache_dir or default_cache_dir()) / f"{key}.twin.pkl"
     cached = _read(entry, key)
     if cached is not None:
         log.info("twin of %s loaded from cache %s", path, entry)
         return cached
-    built = build_twin(path, ncpu=ncpu)
+    built = _build(path, ncpu)
     try:
         _write(entry, key, built)
     except OSError as exc:  # a read-only cache must not stop the twin from loading

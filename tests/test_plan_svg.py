@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import require
 from twin.errors import StoreyNotFound
 from twin.export.plan_svg import HighlightLayer, PlanContext, PlanLayer, PolylineLayer, render_plan
 from twin.spatial.sample import hand_twin
@@ -113,12 +116,26 @@ def test_fzk_plans(shared_twin: Any, artifacts: Path) -> None:
     (artifacts / "plan_fzk_ground.svg").write_text(render_plan(twin, ground.guid, width_px=1200))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_hospital_plans(small_twin: Any, artifacts: Path) -> None:
     for st in small_twin.storeys:
         root = _check_plan(small_twin, st)
         assert _shapes(root, "door")
     first = next(iter(small_twin.buildings.values())).storeys[0]
-    (artifacts / "plan_hospital_ground.svg").write_text(
-        render_plan(small_twin, first, width_px=1400)
-    )
+    svg = artifacts / "plan_hospital_ground.svg"
+    svg.write_text(render_plan(small_twin, first, width_px=1400))
+    _screenshot(svg, artifacts / "plan_hospital_ground.png")
+
+
+def _screenshot(svg: Path, png: Path) -> None:
+    """Render the SVG in headless chromium: it must paint, not just parse."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    require(Path(chromium).exists(), "chromium not installed")
+    png.unlink(missing_ok=True)
+    subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
+         "--window-size=1400,700", svg.resolve().as_uri()],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert png.stat().st_size > 10_000  # a blank page is a few kB

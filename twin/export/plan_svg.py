@@ -50,8 +50,11 @@ _STYLE = """
 .wall{fill:#333;stroke:none}.door{fill:none;stroke:#8a5a00;stroke-width:0.04}
 .stair{fill:#e8e0f0;stroke:#6a4c93;stroke-width:0.04}.lift{fill:#d9e6d0;stroke:#3d6b2a;stroke-width:0.05}
 .window{fill:#bfe3ff;stroke:#3a7bbf;stroke-width:0.02}
-.symbol{fill:#1f6fb2;stroke:#fff;stroke-width:0.02}.segment{stroke:#1f6fb2;stroke-width:0.04;fill:none}
-.label{font-family:sans-serif;fill:#222;text-anchor:middle;dominant-baseline:middle}
+.symbol{fill:#1f6fb2;stroke:#fff;stroke-width:0.02}.sym-fitting{fill:#6a9fcf}
+.sym-sensor{fill:#e0a800}.sym-valve{fill:#e06c00}.sym-equipment,.sym-pump{fill:#b0306a}
+.segment{fill:#1f6fb2;fill-opacity:0.45;stroke:none}
+.label{font-family:sans-serif;fill:#222;text-anchor:middle;dominant-baseline:middle;
+paint-order:stroke;stroke:#fff;stroke-opacity:0.8;stroke-width:0.06}
 .highlight{fill:#ff3b30;fill-opacity:0.35;stroke:#ff3b30;stroke-width:0.15}
 .route{fill:none;stroke:#0a84ff;stroke-width:0.25;stroke-linecap:round;stroke-linejoin:round}
 """
@@ -198,12 +201,14 @@ def _spaces(ctx: PlanContext, highlight: Collection[str]) -> tuple[str, str]:
         )
         p = s.footprint.representative_point()
         b = s.footprint.bounds
-        size = max(0.18, min(0.45, (b[2] - b[0]) / max(4, len(s.label) + 1) * 1.4))
+        w = b[2] - b[0]
+        big = max(0.16, min(0.6, w / (len(s.number) + 1) * 1.6))
+        small = max(0.12, min(0.4, w / (len(s.long_name) + 1) * 1.7, big * 0.8))
         labels.append(
-            f'<text class="label" x="{p.x:.3f}" y="{-p.y:.3f}" font-size="{size:.2f}" '
+            f'<text class="label" x="{p.x:.3f}" y="{-p.y:.3f}" font-size="{big:.2f}" '
             f"data-guid={quoteattr(s.guid)}>"
             f'<tspan x="{p.x:.3f}" dy="-0.3em">{escape(s.number)}</tspan>'
-            f'<tspan x="{p.x:.3f}" dy="1.2em" font-size="{size * 0.8:.2f}">'
+            f'<tspan x="{p.x:.3f}" dy="1.2em" font-size="{small:.2f}">'
             f"{escape(s.long_name)}</tspan></text>"
         )
     out.append("</g>")
@@ -254,7 +259,7 @@ def _elements(ctx: PlanContext, highlight: Collection[str]) -> str:
             )
         elif e.kind in _SYMBOL_KINDS:
             c = e.footprint.centroid
-            r = 0.12 if e.kind in ("sensor", "fitting") else 0.2
+            r = {"fitting": 0.05, "sensor": 0.1, "terminal": 0.1}.get(e.kind, 0.18)
             groups["symbol"].append(
                 f'<circle class="symbol sym-{e.kind}" {attrs}{hl} cx="{c.x:.3f}" '
                 f'cy="{-c.y:.3f}" r="{r}">{title}</circle>'
@@ -292,11 +297,11 @@ def _furniture(ctx: PlanContext) -> str:
     target = span / 5
     step = 10 ** math.floor(math.log10(target))
     length = max(m * step for m in (1, 2, 5) if m * step <= target)
-    sx, sy = minx, -(miny) + 2 * u
+    sx, sy = minx, -(miny) + 1.0 * u
     bar = (
         f'<g class="scale-bar" data-length-m="{length:g}">'
         f'<rect x="{sx:.3f}" y="{sy:.3f}" width="{length:.3f}" height="{0.3 * u:.3f}" fill="#222"/>'
-        f'<text class="label" x="{sx + length / 2:.3f}" y="{sy + 1.2 * u:.3f}" '
+        f'<text class="label" x="{sx + length / 2:.3f}" y="{sy + 1.0 * u:.3f}" '
         f'font-size="{0.9 * u:.3f}">{length:g} m</text></g>'
     )
     return arrow + bar

@@ -1,0 +1,203 @@
+"""Indoor routes, technician dispatch and patrol rounds over the navigation graph."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
+
+from api.auth import Principal, require_role
+from api.deps import CampusDep
+from api.errors import PROBLEM_RESPONSES
+from api.schemas_routing import (
+    CandidateOut,
+    DeclineIn,
+    DispatchIn,
+    DispatchOut,
+    PatrolIn,
+    PatrolOut,
+    RestrictionsIn,
+    RouteIn,
+    RouteOut,
+)
+from twin.campus import Campus
+from twin.errors import InvalidInput, StoreUnavailable
+from twin.model import Twin
+from twin.networks.navigation import NavGraph, Restrictions, build_navigation
+from twin.networks.routes import Place, Route, route
+
+__all__ = ["router", "setup"]
+
+router = APIRouter(tags=["routing"], responses=PROBLEM_RESPONSES)
+
+
+def _place(value: str | list[float]) -> Place:
+    if isinstance(value, list):
+        return value
+    if "," in value:
+        try:
+            return [float(v) for v in value.split(",")]
+        except ValueError:
+            raise InvalidInput(f"a point is 'x,y,z' in metres; got {value!r}") from None
+    return value
+
+
+def _twin(campus: Campus, ends: list[Place], building: str | None) -> Twin:
+    for p in ends:
+        if isinstance(p, str):
+            return campus.twin_of(p)
+    if building:
+        return campus.building(building)[0]
+    if len(campus) == 1:
+        return next(iter(campus))
+    raise InvalidInput("both ends are points: say which building (building=)")
+
+
+def nav_of(campus: Campus, twin: Twin) -> NavGraph:
+    """The memoised navigation graph of ``twin``."""
+    return campus.derived(twin, "navigation", build_navigation)
+
+
+def _restrictions(r: RestrictionsIn) -> Restrictions:
+    return Restrictions.of(r.closed_spaces, r.locked_doors, r.out_of_service, r.no_go_zones)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _out(r: Route) -> RouteOut:
+    return RouteOut(**r.as_dict())
+
+
+@router.get("/routes", response_model=RouteOut, summary="Fastest indoor route")
+def get_route(
+    campus: CampusDep,
+    from_: Annotated[str, Query(alias="from", description="guid or 'x,y,z'")],
+    to: Annotated[str, Query(description="guid or 'x,y,z'")],
+    profile: Annotated[str, Query(description="walking | cart | wheelchair | emergency")] = (
+        "walking"
+    ),
+    closed: Annotated[str | None, Query(description="closed space guids, comma-separated")] = None,
+    locked: Annotated[str | None, Query(description="locked door guids, comma-separated")] = None,
+    out_of_service: Annotated[str | None, Query(description="lift/stair guids")] = None,
+    building: Annotated[str | None, Query(description="when both ends are points")] = None,
+) -> RouteOut:
+    a, b = _place(from_), _place(to)
+    twin = _twin(campus, [a, b], building)
+    r = Restrictions.of(_split(closed), _split(locked), _split(out_of_service))
+    return _out(route(nav_of(campus, twin), a, b, profile=profile, restrictions=r))
+
+
+@router.post("/routes", response_model=RouteOut, summary="Route with restrictions in the body")
+def post_route(campus: CampusDep, body: RouteIn) -> RouteOut:
+    a, b = _place(body.start), _place(body.goal)
+    twin = _twin(campus, [a, b], body.building)
+    res = _restrictions(body.restrictions)
+    return _out(route(nav_of(campus, twin), a, b, profile=body.profile, restrictions=res))
+
+
+def _store(request: Request) -> Any:
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise StoreUnavailable("the live store is not open: dispatch needs tickets")
+    return store.engine if hasattr(store, "engine") else store
+
+
+def _dispatch_out(res: Any) -> DispatchOut:
+    t = res.ticket
+    return DispatchOut(
+        ticket=t.id, status=t.status, technician=t.technician,
+        chosen=CandidateOut(**res.chosen.as_dict()),
+        candidates=[CandidateOut(**c.as_dict()) for c in res.candidates], route=res.route,
+    )  # fmt: skip
+
+
+def _ticket_twin(campus: Campus, store: Any, ticket_id: int) -> Twin:
+    from twin.live.tickets import get_ticket
+
+    t = get_ticket(store, ticket_id)
+    target = t.element or t.space
+    if target is None:
+        raise InvalidInput(f"ticket {ticket_id} names no element or space to go to")
+    return campus.twin_of(target)
+
+
+@router.post("/tickets/{ticket_id}/dispatch", response_model=DispatchOut, summary="Dispatch")
+def dispatch_ticket(
+    ticket_id: int,
+    request: Request,
+    campus: CampusDep,
+    principal: Annotated[Principal, Depends(require_role("operator"))],
+    body: Annotated[DispatchIn | None, Body()] = None,
+) -> DispatchOut:
+    from twin.analysis.dispatch import dispatch
+
+    body = body or DispatchIn()
+    store = _store(request)
+    nav = nav_of(campus, _ticket_twin(campus, store, ticket_id))
+    res = dispatch(
+        store, nav, ticket_id, actor=principal.name, now=datetime.now(UTC),
+        technician_id=body.technician, restrictions=_restrictions(body.restrictions),
+        profile=body.profile,
+    )  # fmt: skip
+    return _dispatch_out(res)
+
+
+@router.post("/tickets/{ticket_id}/decline", response_model=DispatchOut, summary="Decline")
+def decline_ticket(
+    ticket_id: int,
+    request: Request,
+    campus: CampusDep,
+    principal: Annotated[Principal, Depends(require_role("technician"))],
+    body: DeclineIn,
+) -> DispatchOut:
+    from twin.analysis.dispatch import decline
+
+    store = _store(request)
+    nav = nav_of(campus, _ticket_twin(campus, store, ticket_id))
+    res = decline(
+        store, nav, ticket_id, body.technician, actor=principal.name, reason=body.reason,
+        now=datetime.now(UTC), redispatch=body.redispatch,
+    )  # fmt: skip
+    if hasattr(res, "chosen"):
+        return _dispatch_out(res)
+    return DispatchOut(ticket=res.id, status=res.status, technician=res.technician)
+
+
+@router.post("/patrols", response_model=PatrolOut, summary="Plan a patrol round")
+def post_patrol(campus: CampusDep, body: PatrolIn) -> PatrolOut:
+    from twin.networks.patrol import plan_patrol
+
+    nav = nav_of(campus, campus.twin_of(body.start))
+    p = plan_patrol(
+        nav, body.checkpoints, start=body.start, end=body.end, profile=body.profile,
+        restrictions=_restrictions(body.restrictions),
+    )  # fmt: skip
+    return PatrolOut(
+        order=[body.checkpoints[i] for i in p.order], total_s=round(p.total_s, 1),
+        lower_bound_s=round(p.lower_bound_s, 1), gap=round(p.gap, 4), exact=p.exact,
+        method=p.method, check_ins=p.check_ins, legs=[_out(leg) for leg in p.legs],
+    )  # fmt: skip
+
+
+def _route_layer(request: Request, twin: Twin, storey: str, value: str) -> Any:
+    """``route=FROM;TO[;profile]`` on a storey plan: the route's polylines on that storey."""
+    from twin.export.plan_svg import PolylineLayer
+
+    parts = value.split(";")
+    if len(parts) not in (2, 3):
+        raise InvalidInput("route= takes FROM;TO[;profile]")
+    campus: Campus = request.app.state.campus
+    prof = parts[2] if len(parts) == 3 else "walking"
+    r = route(nav_of(campus, twin), _place(parts[0]), _place(parts[1]), profile=prof)
+    return PolylineLayer(lines=r.polylines.get(storey, []), name="route", css_class="route")
+
+
+def setup(app: FastAPI, settings: Any) -> None:
+    """Register the ``route`` plan layer (the registry may not exist yet: routers set up in any
+    order)."""
+    if getattr(app.state, "plan_layers", None) is None:
+        app.state.plan_layers = {}
+    app.state.plan_layers["route"] = _route_layer

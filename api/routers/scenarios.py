@@ -1,0 +1,187 @@
+"""Renovation scenarios: stored what-if overlays, their impact, comparison and reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.auth import Principal, PrincipalDep, require_role
+from api.deps import CampusDep
+from api.errors import PROBLEM_RESPONSES
+from api.live_deps import StoreDep
+from api.schemas_scenarios import ScenarioIn, ScenarioOut
+from twin.analysis.renovation import (
+    ImpactReport,
+    closed_spaces_of,
+    compare,
+    impact_report,
+    scenario_from_dict,
+)
+from twin.campus import Campus
+from twin.errors import InvalidInput
+from twin.live import scenarios as stored
+from twin.model import Twin
+
+router = APIRouter(tags=["scenarios"], responses=PROBLEM_RESPONSES)
+
+Planner = Annotated[Principal, Depends(require_role("planner"))]
+
+
+def _out(s: stored.StoredScenario) -> ScenarioOut:
+    return ScenarioOut(
+        id=s.id,
+        name=s.name,
+        building=s.building,
+        document=dict(s.document),
+        created_by=s.created_by,
+    )
+
+
+def twin_of_scenario(campus: Campus, doc: dict[str, Any]) -> Twin:
+    """The building a scenario applies to: its ``building``, else the model of the first GlobalId
+    it names, else the only loaded model."""
+    if doc.get("building"):
+        return campus.building(doc["building"])[0]
+    for key in ("closed_spaces", "closed_doors", "out_of_service", "shut_off"):
+        for guid in doc.get(key) or ():
+            return campus.twin_of(guid)
+    for zone in doc.get("zones") or ():
+        return campus.twin_of(zone["storey"])
+    twins = list(campus)
+    if len(twins) == 1:
+        return twins[0]
+    raise InvalidInput("the scenario names no building and several models are loaded")
+
+
+def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, ImpactReport]:
+    from twin.live.tickets import list_tickets
+    from twin.networks.distribution import networks_of
+    from twin.networks.navigation import build_navigation
+
+    campus: Campus = request.app.state.campus
+    twin = twin_of_scenario(campus, doc)
+    sc = scenario_from_dict(doc)
+    nav = campus.derived(twin, "navigation", build_navigation)
+    report = impact_report(
+        twin,
+        sc,
+        nav=nav,
+        nets=networks_of(campus, twin),
+        sensors=store.sensors(),
+        tickets=list_tickets(store, open_only=True),
+    )
+    return twin, report
+
+
+@router.post("/scenarios", status_code=201, summary="Store a scenario", response_model=ScenarioOut)
+def create(body: ScenarioIn, store: StoreDep, campus: CampusDep, who: Planner) -> ScenarioOut:
+    doc = body.model_dump()
+    closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))  # GUIDs must exist
+    return _out(stored.create_scenario(store, doc, actor=who.name))
+
+
+@router.get("/scenarios", summary="Stored scenarios", response_model=list[ScenarioOut])
+def list_all(store: StoreDep, _who: PrincipalDep, building: str | None = None) -> list[ScenarioOut]:
+    return [_out(s) for s in stored.list_scenarios(store, building=building)]
+
+
+@router.get("/scenarios/{scenario_id}", summary="One scenario", response_model=ScenarioOut)
+def get_one(scenario_id: int, store: StoreDep, _who: PrincipalDep) -> ScenarioOut:
+    return _out(stored.get_scenario(store, scenario_id))
+
+
+@router.put("/scenarios/{scenario_id}", summary="Replace a scenario", response_model=ScenarioOut)
+def replace(
+    scenario_id: int, body: ScenarioIn, store: StoreDep, campus: CampusDep, who: Planner
+) -> ScenarioOut:
+    doc = body.model_dump()
+    closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))
+    return _out(stored.replace_scenario(store, scenario_id, doc, actor=who.name))
+
+
+@router.delete("/scenarios/{scenario_id}", status_code=204, summary="Delete a scenario")
+def remove(scenario_id: int, store: StoreDep, who: Planner) -> Response:
+    stored.delete_scenario(store, scenario_id, actor=who.name)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/scenarios/{scenario_id}/impact",
+    summary="Impact report: unreachable rooms, longer routes, services lost, items in the zone, "
+    "clashes",
+)
+def impact(scenario_id: int, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+    doc = dict(stored.get_scenario(store, scenario_id).document)
+    _, report = _report(request, store, doc)
+    return {"summary": report.summary(), **report.as_dict()}
+
+
+@router.post("/scenarios/impact", summary="Impact of an unsaved scenario document")
+def impact_unsaved(body: ScenarioIn, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+    _, report = _report(request, store, body.model_dump())
+    return {"summary": report.summary(), **report.as_dict()}
+
+
+@router.get(
+    "/scenarios/{scenario_id}/report.html",
+    summary="Impact report as an HTML page with the affected plans",
+    response_class=HTMLResponse,
+)
+def report_page(scenario_id: int, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+    from twin.export.scenario_report import report_html
+
+    twin, report = _report(request, store, dict(stored.get_scenario(store, scenario_id).document))
+    return HTMLResponse(report_html(twin, report))
+
+
+@router.get(
+    "/scenarios/{scenario_id}/clashes.bcf",
+    summary="Clashes of the proposed elements as BCF 3.0 topics",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def clashes_bcf(scenario_id: int, request: Request, store: StoreDep, _w: PrincipalDep) -> Response:
+    from twin.export.scenario_report import clashes_bcf_zip
+
+    _, report = _report(request, store, dict(stored.get_scenario(store, scenario_id).document))
+    return Response(
+        clashes_bcf_zip(report),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="scenario-{scenario_id}.bcfzip"'},
+    )
+
+
+@router.get("/scenario-comparison", summary="Side-by-side figures of two or more scenarios")
+def comparison(
+    request: Request,
+    store: StoreDep,
+    _w: PrincipalDep,
+    ids: Annotated[list[int], Query(examples=[[1, 2]])],
+) -> list[dict[str, Any]]:
+    docs = [dict(stored.get_scenario(store, i).document) for i in ids]
+    return compare([_report(request, store, d)[1] for d in docs])
+
+
+class _ScenarioLayer:
+    """``plan.svg?scenario=ID``: closed rooms grey, rooms without service orange."""
+
+    def __call__(self, request: Request, twin: Twin, storey_guid: str, value: str) -> Any:
+        from twin.export.plan_svg import HighlightLayer
+
+        store = request.app.state.store
+        try:
+            doc = dict(stored.get_scenario(store, int(value)).document)
+        except ValueError:
+            raise InvalidInput(f"scenario must be a stored scenario id, got {value!r}") from None
+        _, report = _report(request, store, doc)
+        guids = [r["guid"] for r in report.closed_spaces]
+        guids += [s["guid"] for s in report.services_lost.get("spaces", [])]
+        return HighlightLayer(guids=guids, name="scenario", css_class="highlight")
+
+
+def setup(app: FastAPI, settings: Any) -> None:
+    if getattr(app.state, "plan_layers", None) is None:
+        app.state.plan_layers = {}
+    app.state.plan_layers["scenario"] = _ScenarioLayer()

@@ -1,0 +1,93 @@
+"""Scenario API: stored overlays, impact, comparison, HTML report, BCF of clashes, plan layer."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from twin.model import Twin
+
+
+@pytest.fixture(scope="module")
+def client(
+    small_hospital: Path, twin_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    tmp = tmp_path_factory.mktemp("scenario-api")
+    settings = Settings(
+        models=[small_hospital], cache_dir=twin_cache_dir, store_url=f"sqlite:///{tmp}/s.db"
+    )
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_scenario_lifecycle_and_impact(
+    client: TestClient, small_hospital_truth: dict[str, Any]
+) -> None:
+    icu = small_hospital_truth["icu"]
+    doc = {"name": "ICU corridor flooring", "closed_spaces": [icu["corridor"]]}
+    created = client.post("/scenarios", json=doc)
+    assert created.status_code == 201, created.text
+    sid = created.json()["id"]
+    assert client.get(f"/scenarios/{sid}").json()["document"]["closed_spaces"] == [icu["corridor"]]
+    impact = client.get(f"/scenarios/{sid}/impact").json()
+    assert {r["guid"] for r in impact["unreachable"]["walking"]} == set(icu["rooms"])
+    assert impact["summary"]["critical_spaces_without_service"] >= 1
+
+    renamed = client.put(f"/scenarios/{sid}", json={**doc, "name": "renamed"})
+    assert renamed.json()["name"] == "renamed"
+    assert client.delete(f"/scenarios/{sid}").status_code == 204
+    assert client.get(f"/scenarios/{sid}").status_code == 404
+
+
+def test_unknown_guid_or_field_is_refused(client: TestClient) -> None:
+    r = client.post("/scenarios", json={"name": "x", "closed_spaces": ["0000000000000000000000"]})
+    assert r.status_code == 404
+    r = client.post("/scenarios", json={"name": "x", "colour": "red"})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_html_report_bcf_and_plan_layer(
+    client: TestClient, small_twin: Twin, small_hospital_truth: dict[str, Any]
+) -> None:
+    icu = small_hospital_truth["icu"]
+    pipe = next(e for e in small_twin.elements.values() if e.ifc_class == "IfcPipeSegment")
+    x, y, z = pipe.centroid  # type: ignore[misc]
+    duct = {
+        "id": "duct-1",
+        "kind": "segment",
+        "box": [x - 0.2, y - 0.2, z - 0.2, x + 0.2, y + 0.2, z + 0.2],
+    }
+    doc = {"name": "with duct", "closed_spaces": [icu["corridor"]], "proposed": [duct]}
+    sid = client.post("/scenarios", json=doc).json()["id"]
+
+    page = client.get(f"/scenarios/{sid}/report.html")
+    assert page.status_code == 200 and "<svg" in page.text and "ICU" in page.text
+
+    bcf = client.get(f"/scenarios/{sid}/clashes.bcf")
+    assert bcf.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(bcf.content)).namelist()
+    assert any(n.endswith("markup.bcf") for n in names)
+    assert any(
+        pipe.guid in zipfile.ZipFile(io.BytesIO(bcf.content)).read(n).decode() for n in names
+    )
+
+    svg = client.get(f"/storeys/{icu['storey']}/plan.svg", params={"scenario": sid})
+    assert svg.status_code == 200, svg.text
+    root = ElementTree.fromstring(svg.text)
+    marked = {el.get("data-guid") for el in root.iter() if el.get("data-highlight")}
+    assert set(icu["rooms"]) | {icu["corridor"]} <= marked
+
+    other = client.post("/scenarios", json={"name": "door", "closed_doors": [icu["door_to_main"]]})
+    rows = client.get("/scenario-comparison", params={"ids": [sid, other.json()["id"]]}).json()
+    assert [r["scenario"] for r in rows] == ["with duct", "door"]
+    assert rows[0]["hard_clashes"] >= 1 and rows[1]["hard_clashes"] == 0

@@ -1,0 +1,184 @@
+"""Benchmark the spatial index and the exports on the large demo hospital.
+
+Run: ``.venv/bin/python bench/queries.py [var/hospital_large.ifc]`` (generate the model first with
+``.venv/bin/python -m models_ifc --size large --out var/hospital_large.ifc``). Prints p50/p99 of
+locate, elements_in_space, elements_in_box, nearest and search, each against a brute-force scan
+over the same twin measured in the same run, then the same two lookups over HTTP (FastAPI
+TestClient, in process: routing + serialisation, no socket), then plan.svg and scene.glb
+generation times.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def _times(fn: Callable[[Any], object], items: Sequence[Any]) -> list[float]:
+    out = []
+    for it in items:
+        t0 = time.perf_counter()
+        fn(it)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _pct(v: list[float], q: float) -> float:
+    s = sorted(v)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
+
+
+def _row(name: str, fast: list[float], slow: list[float] | None) -> None:
+    p50, p99 = _pct(fast, 0.5), _pct(fast, 0.99)
+    if slow:
+        b50 = _pct(slow, 0.5)
+        print(f"{name:<22}{p50:>10.3f}{p99:>10.3f}{b50:>12.3f}{b50 / max(p50, 1e-9):>9.0f}x")
+    else:
+        print(f"{name:<22}{p50:>10.3f}{p99:>10.3f}{'':>12}{'':>10}")
+
+
+def _brute_locate(twin: Any, p: tuple[float, float, float]) -> str | None:
+    from shapely.geometry import Point
+
+    storeys = sorted(twin.storeys.values(), key=lambda s: s.elevation)
+    below = [s for s in storeys if s.elevation <= p[2] + 0.05]
+    if not below:
+        return None
+    sg = below[-1].guid
+    pt = Point(p[0], p[1])
+    for s in twin.spaces.values():
+        if s.storey == sg and s.footprint is not None and s.footprint.intersects(pt):
+            return str(s.guid)
+    return None
+
+
+def _brute_box(twin: Any, b: tuple[float, ...]) -> list[str]:
+    return [
+        e.guid
+        for e in twin.elements.values()
+        if e.bbox
+        and e.bbox[0] <= b[3] and e.bbox[3] >= b[0] and e.bbox[1] <= b[4] and e.bbox[4] >= b[1]
+        and e.bbox[2] <= b[5] and e.bbox[5] >= b[2]
+    ]  # fmt: skip
+
+
+def _brute_nearest(twin: Any, p: tuple[float, float, float], kind: str) -> str | None:
+    best, found = float("inf"), None
+    for e in twin.elements.values():
+        if e.kind != kind or not e.bbox:
+            continue
+        d = sum(max(e.bbox[i] - p[i], p[i] - e.bbox[i + 3], 0.0) ** 2 for i in range(3))
+        if d < best:
+            best, found = d, e.guid
+    return found
+
+
+def _brute_search(twin: Any, text: str) -> list[str]:
+    t = text.lower()
+    out = [s.guid for s in twin.spaces.values() if s.number.lower().startswith(t)]
+    out += [e.guid for e in twin.elements.values() if t in e.name.lower()]
+    return out[:20]
+
+
+def main() -> None:
+    from twin.cache import load_twin
+    from twin.export.gltf import scene_glb
+    from twin.export.plan_svg import render_plan
+    from twin.spatial.index import build_index
+
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "hospital_large.ifc"
+    twin = load_twin(path, cache_dir=REPO / "var" / "cache")
+    t0 = time.perf_counter()
+    idx = build_index(twin)
+    build_s = time.perf_counter() - t0
+    print(f"model {path.name}: {len(twin.storeys)} storeys, {len(twin.spaces)} spaces, "
+          f"{len(twin.elements)} elements; index built in {build_s:.2f} s")  # fmt: skip
+    rnd = random.Random(7)
+    spaces = [s for s in twin.spaces.values() if s.footprint is not None and s.storey]
+    pts = []
+    for s in rnd.sample(spaces, min(500, len(spaces))):
+        p = s.footprint.representative_point()
+        pts.append((p.x, p.y, twin.storeys[s.storey].elevation + 1.2))
+    boxes = []
+    for x, y, z in pts[:200]:
+        boxes.append((x - 3, y - 3, z - 1.5, x + 3, y + 3, z + 1.5))
+    words = [s.number[: max(1, len(s.number) - 1)] for s in rnd.sample(spaces, 100)]
+    words += [s.number for s in rnd.sample(spaces, 100)]
+    sample_spaces = [s.guid for s in rnd.sample(spaces, 200)]
+    assert all(idx.locate(*p) is not None for p in pts)
+    assert all(idx.locate(*p).space == _brute_locate(twin, p) for p in pts[:50])  # type: ignore[union-attr]
+    assert sorted(e.guid for e in idx.elements_in_box(boxes[0])) == sorted(
+        _brute_box(twin, boxes[0])
+    )
+    print(f"{'in process (ms)':<22}{'p50':>10}{'p99':>10}{'brute p50':>12}{'ratio':>10}")
+    _row(
+        "locate",
+        _times(lambda p: idx.locate(*p), pts),
+        _times(lambda p: _brute_locate(twin, p), pts[:100]),
+    )
+    _row(
+        "elements_in_space",
+        _times(idx.elements_in_space, sample_spaces),
+        _times(lambda g: [e for e in twin.elements.values() if e.space == g], sample_spaces[:50]),
+    )
+    _row(
+        "elements_in_box",
+        _times(idx.elements_in_box, boxes),
+        _times(lambda b: _brute_box(twin, b), boxes[:50]),
+    )
+    _row(
+        "nearest terminal",
+        _times(lambda p: idx.nearest(*p, kinds={"terminal"}), pts[:200]),
+        _times(lambda p: _brute_nearest(twin, p, "terminal"), pts[:50]),
+    )
+    _row(
+        "search",
+        _times(lambda w: idx.search(w), words),
+        _times(lambda w: _brute_search(twin, w), words[:50]),
+    )
+    _http(path, pts, sample_spaces)
+    first = next(iter(twin.buildings.values()))
+    storey = first.storeys[len(first.storeys) // 2]
+    print(f"{'exports (s)':<22}{'time':>10}{'size MB':>10}")
+    for name, fn in (
+        ("plan.svg (1 storey)", lambda: render_plan(twin, storey).encode()),
+        ("scene.glb (1 storey)", lambda: scene_glb(twin, storey=storey)),
+        ("scene.glb (building)", lambda: scene_glb(twin, building=first.guid)),
+    ):
+        t0 = time.perf_counter()
+        data = fn()
+        print(f"{name:<22}{time.perf_counter() - t0:>10.2f}{len(data) / 1e6:>10.1f}")
+
+
+def _http(path: Path, pts: list[tuple[float, float, float]], spaces: list[str]) -> None:
+    import tempfile
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            models=[path], cache_dir=REPO / "var" / "cache", store_url=f"sqlite:///{tmp}/b.db"
+        )
+        with TestClient(create_app(settings)) as c:
+            c.get("/locate", params={"x": 0, "y": 0, "z": 0})
+            loc = _times(
+                lambda p: c.get("/locate", params={"x": p[0], "y": p[1], "z": p[2]}), pts[:300]
+            )
+            ins = _times(lambda g: c.get("/elements", params={"space": g}), spaces[:100])
+    print(f"{'over HTTP (ms)':<22}{'p50':>10}{'p99':>10}")
+    _row("GET /locate", loc, None)
+    _row("GET /elements?space=", ins, None)
+
+
+if __name__ == "__main__":
+    main()

@@ -24,7 +24,7 @@ from twin.live.db import make_engine, now_us
 from twin.live.events import publish
 from twin.live.migrate import upgrade
 from twin.live.records import Alarm, AlarmRule, DeadLetter, IngestResult, SensorSpec, from_us
-from twin.live.tables import alarm_rules, alarms, dead_letters, latest, readings, sensors
+from twin.live.tables import alarm_rules, alarms, dead_letters, events, latest, readings, sensors
 
 __all__ = ["RULE_KINDS", "AlarmNotFound", "LiveStore", "SensorNotFound", "open_store"]
 
@@ -258,16 +258,19 @@ class LiveStore:
             newest,
         )
         active = ev.active(per)
+        reading_events: list[dict[str, Any]] = []
         for s, rs in per.items():
             p = prev.get(s)
             fresh = [r for r in rs if p is None or r[0] > p[0]]
             if fresh:
                 ev.run(specs[s], fresh, p, active)
-                self._reading_event(conn, specs[s], fresh[-1], now)
+                self._reading_event(reading_events, specs[s], fresh[-1], now)
+        if reading_events:  # one statement, not one round trip per sensor
+            conn.execute(insert(events), reading_events)
         return ev
 
     def _reading_event(
-        self, conn: Connection, spec: SensorSpec, r: tuple[int, float], now: int
+        self, out: list[dict[str, Any]], spec: SensorSpec, r: tuple[int, float], now: int
     ) -> None:
         if now - self._last_reading_event.get(spec.id, 0) < READING_EVENT_INTERVAL_US:
             return
@@ -280,7 +283,8 @@ class LiveStore:
             "t": _at(r[0]).isoformat(),
             "value": r[1],
         }
-        publish(conn, "reading", building=spec.building, storey=spec.storey, payload=payload)
+        out.append({"t_us": now, "type": "reading", "building": spec.building,
+                    "storey": spec.storey, "payload": payload})  # fmt: skip
 
     def latest(self, sensor_id: str) -> SensorSpec:
         """The sensor with ``last_t``/``last_value`` (None when it has no reading yet)."""

@@ -142,7 +142,7 @@ async function start() {
   await loadPlan();
   await Promise.all([refreshAlarms(), tickets.refresh()]);
   if (state.selection) await select(state.selection);
-  if (state.view === "3d") await showView("3d");
+  if (state.view === "3d") showView("3d");
   live.init({
     alarm: () => { refreshAlarms(); panel.refreshLive(); },
     ticket: async () => { await tickets.refresh(); paintStates(); panel.refreshLive(); },

@@ -90,15 +90,20 @@ def improve(m: Matrix, path: list[int]) -> list[int]:
                     path[i : j + 1] = path[i : j + 1][::-1]
                     better = True
         for run in (1, 2, 3):
-            for i in range(1, len(path) - run):
+            i = 1
+            while i + run < len(path):
                 seg = path[i : i + run]
+                a, b = path[i - 1], path[i + run]
+                gain = m[a][seg[0]] + m[seg[-1]][b] - m[a][b]
                 rest = path[:i] + path[i + run :]
-                base = _cost(m, path)
                 for k in range(1, len(rest)):
-                    cand = rest[:k] + seg + rest[k:]
-                    if _cost(m, cand) < base - 1e-9:
-                        path, better = cand, True
+                    if k == i:
+                        continue
+                    u, v = rest[k - 1], rest[k]
+                    if m[u][seg[0]] + m[seg[-1]][v] - m[u][v] < gain - 1e-9:
+                        path, better = rest[:k] + seg + rest[k:], True
                         break
+                i += 1
     return path
 
 

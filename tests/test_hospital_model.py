@@ -354,3 +354,19 @@ def test_deterministic(small_hospital: Path, tmp_path: Path) -> None:
     assert again.with_suffix(".truth.json").read_text() == (
         small_hospital.with_suffix(".truth.json").read_text()
     )
+
+
+def test_doors_sit_on_the_shared_boundary(model: ifcopenshell.file, small_hospital_truth) -> None:
+    """A door's centre lies on the footprint edge of each space it connects."""
+    from shapely.geometry import Point, Polygon
+
+    def footprint(space: Any) -> Polygon:
+        solid = space.Representation.Representations[0].Items[0]
+        return Polygon([p.Coordinates for p in solid.SweptArea.OuterCurve.Points])
+
+    for guid, pair in small_hospital_truth["doors"].items():
+        loc = model.by_guid(guid).ObjectPlacement.RelativePlacement.Location.Coordinates
+        centre = Point(loc[0], loc[1])
+        for space in pair:
+            if space is not None:
+                assert footprint(model.by_guid(space)).exterior.distance(centre) < 1e-6

@@ -222,3 +222,34 @@ def test_events_published_in_transaction(store: LiveStore) -> None:
         assert evs[0].payload["change"] == "raised" and evs[0].storey == "ST1"
         assert read_events(conn, 0, EventFilter(storey="other")) == []
     assert now_us() > 0
+
+
+def test_repeats_inside_one_batch_count_once(store: LiveStore) -> None:
+    item = {"sensor": "T2", "t": at(5), "value": 1.0}
+    r = store.ingest([item, dict(item), dict(item)])
+    assert (r.accepted, r.duplicates) == (1, 2)
+    assert len(store.raw("T2")) == 1
+
+
+def test_follow_resumes_after_an_event_id(store: LiveStore) -> None:
+    import asyncio
+
+    from twin.live.events import EventFilter, follow
+
+    store.ingest([{"sensor": "T1", "t": at(0), "value": 30.0}])
+
+    async def first_batch(after: int | None) -> list[str]:
+        async for batch in follow(store, after, EventFilter(types=frozenset({"alarm"})), 0.01):
+            return [e.type for e in batch]
+        return []
+
+    assert asyncio.run(first_batch(0)) == ["alarm"]
+
+    async def nothing_new() -> bool:
+        try:
+            await asyncio.wait_for(first_batch(None), 0.3)  # from the end: nothing yet
+        except TimeoutError:
+            return True
+        return False
+
+    assert asyncio.run(nothing_new())

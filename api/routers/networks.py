@@ -207,7 +207,8 @@ class _TraceLayer:
         campus = request.app.state.campus
         nets = networks_of(campus, twin)
         guids = trace(nets, value, direction="upstream").guids
-        return HighlightLayer(guids=guids, name="trace", css_class="trace")
+        here = [g for g in guids if g in twin.elements and twin.elements[g].storey == storey_guid]
+        return HighlightLayer(guids=here, name="trace", css_class="trace")
 
 
 def setup(app: FastAPI, settings: Any) -> None:

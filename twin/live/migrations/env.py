@@ -13,6 +13,8 @@ from twin.live.db import make_engine, metadata
 importlib.import_module("twin.live.tables")
 with contextlib.suppress(ImportError):
     importlib.import_module("twin.live.tables_ops")
+with contextlib.suppress(ImportError):
+    importlib.import_module("twin.live.tables_scenarios")
 
 target_metadata = metadata
 config = context.config

@@ -78,6 +78,27 @@ def _flow_graph(
     return h, sources
 
 
+def _dominating_valve(
+    nets: Networks, g: nx.DiGraph, target: str, upstream: Collection[str], sources: list[str]
+) -> str | None:
+    """The nearest valve every source->target path crosses: a one-valve cut, found in O(E).
+
+    A single valve is the smallest possible cut, so when one dominates the element the costly
+    max-flow is skipped; the nearest dominator is also the cut nearest the element.
+    """
+    d = nx.DiGraph()
+    d.add_edges_from(("SUPER", s) for s in sources)
+    d.add_edges_from((m, n) for n in upstream for m in g._pred[n] if m in upstream)
+    idom = nx.immediate_dominators(d, "SUPER")
+    n = idom.get(target)
+    while n is not None and n != "SUPER":
+        if nets.kinds.get(n) in ISOLATING_KINDS and n not in sources:
+            return str(n)
+        nxt = idom.get(n)
+        n = None if nxt == n else nxt
+    return None
+
+
 def _point(twin: Twin | None, nets: Networks, guid: str) -> IsolationPoint:
     e = twin.elements.get(guid) if twin is not None else None
     if e is None:
@@ -99,6 +120,10 @@ def isolate(
     notes = ("the flow direction of some upstream edges is assumed",) if guessed else ()
     if not sources:
         return Isolation(target, system, (), False, "nothing feeds this element", (), notes)
+    one = _dominating_valve(nets, g, target, upstream, sources)
+    if one is not None:
+        single = (_point(twin, nets, one),)
+        return Isolation(target, system, single, True, "", tuple(sorted(sources)), notes)
     try:
         # networkx's partition puts the cut nearest the sink: the valve on the element's branch
         _value, (_near, far) = nx.minimum_cut(h, "SUPER", (target, "in"))

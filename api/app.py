@@ -50,6 +50,10 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
                 campus.add(load_twin(Path(path), cache_dir=settings.cache_dir))
         for hook in app.state.startup_hooks:
             await hook(app)
+        if settings.demo_seed and len(campus) and getattr(app.state, "store", None) is not None:
+            from twin.live.demo_seed import seed_demo
+
+            seed_demo(app.state.store, next(iter(campus)))
         yield
         for hook in app.state.shutdown_hooks:
             await hook(app)

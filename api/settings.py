@@ -31,3 +31,4 @@ class Settings(BaseSettings):
         Path(__file__).resolve().parent.parent / "viewer", description="Static web client."
     )
     ingest_workers: int = Field(1, description="Background ingest jobs run at once.")
+    demo_seed: bool = Field(False, description="Seed demo technicians into an empty store.")

@@ -87,13 +87,13 @@ def _print_summary(s: dict[str, Any]) -> None:
         out.write(f"  warning: {w}\n")
 
 
-def _serve(models: Sequence[Path], args: argparse.Namespace) -> int:
+def _serve(models: Sequence[Path], args: argparse.Namespace, *, demo_seed: bool = False) -> int:
     import uvicorn
 
     from api.app import create_app
     from api.settings import Settings
 
-    overrides: dict[str, Any] = {"models": list(models)}
+    overrides: dict[str, Any] = {"models": list(models), "demo_seed": demo_seed}
     if args.store:
         overrides["store_url"] = args.store
     if args.cache_dir:
@@ -143,9 +143,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     path = args.model or DEMO_DIR / f"hospital_{args.size}.ifc"
     if not path.exists():
         _generate(args.size, path)
-    if args.seed:
-        os.environ.setdefault("TWIN_DEMO_SEED", "1")
-    return _serve([path], args)
+    return _serve([path], args, demo_seed=args.seed)
 
 
 def _cmd_keys(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """Benchmark the spatial index and the exports on the large demo hospital.
 
-Run: ``.venv/bin/python bench/queries.py [var/hospital_large.ifc]`` (generate the model first with
+Run: ``.venv/bin/python bench/queries.py [var/hospital_large.ifc | var/cache/<entry>.twin.pkl]``
+(generate the model first with
 ``.venv/bin/python -m models_ifc --size large --out var/hospital_large.ifc``). Prints p50/p99 of
 locate, elements_in_space, elements_in_box, nearest and search, each against a brute-force scan
 over the same twin measured in the same run, then the same two lookups over HTTP (FastAPI
@@ -94,7 +95,13 @@ def main() -> None:
     from twin.spatial.index import build_index
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "hospital_large.ifc"
-    twin = load_twin(path, cache_dir=REPO / "var" / "cache")
+    if path.suffix == ".pkl":  # a parsed-twin cache entry (twin/cache.py): skips the ingest
+        import pickle
+
+        with path.open("rb") as fh:
+            twin = pickle.load(fh)[1]
+    else:
+        twin = load_twin(path, cache_dir=REPO / "var" / "cache")
     t0 = time.perf_counter()
     idx = build_index(twin)
     build_s = time.perf_counter() - t0
@@ -143,7 +150,7 @@ def main() -> None:
         _times(lambda w: idx.search(w), words),
         _times(lambda w: _brute_search(twin, w), words[:50]),
     )
-    _http(path, pts, sample_spaces)
+    _http(twin, pts, sample_spaces)
     first = next(iter(twin.buildings.values()))
     storey = first.storeys[len(first.storeys) // 2]
     print(f"{'exports (s)':<22}{'time':>10}{'size MB':>10}")
@@ -157,19 +164,20 @@ def main() -> None:
         print(f"{name:<22}{time.perf_counter() - t0:>10.2f}{len(data) / 1e6:>10.1f}")
 
 
-def _http(path: Path, pts: list[tuple[float, float, float]], spaces: list[str]) -> None:
+def _http(twin: Any, pts: list[tuple[float, float, float]], spaces: list[str]) -> None:
     import tempfile
 
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from api.settings import Settings
+    from twin.campus import Campus
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            models=[path], cache_dir=REPO / "var" / "cache", store_url=f"sqlite:///{tmp}/b.db"
-        )
-        with TestClient(create_app(settings)) as c:
+        settings = Settings(cache_dir=REPO / "var" / "cache", store_url=f"sqlite:///{tmp}/b.db")
+        campus = Campus()
+        campus.add(twin)
+        with TestClient(create_app(settings, campus=campus)) as c:
             c.get("/locate", params={"x": 0, "y": 0, "z": 0})
             loc = _times(
                 lambda p: c.get("/locate", params={"x": p[0], "y": p[1], "z": p[2]}), pts[:300]

@@ -127,6 +127,12 @@ def test_alarm_rule_to_alarm_to_ticket(client: TestClient, small_twin) -> None: 
     assert client.post(f"/alarms/{aid}/ack").status_code == 409
     assert client.post(f"/alarms/{aid}/clear").json()["state"] == "cleared"
     assert client.post("/alarms/999999/clear").status_code == 404
+    from twin.live.audit import list_audit
+
+    actions = {(e.action, e.target) for e in list_audit(client.app.state.store)}  # type: ignore[attr-defined]
+    for action in ("sensor.register", "alarm_rule.create", "readings.ingest"):
+        assert action in {a for a, _ in actions}, action
+    assert {("alarm.ack", f"alarm:{aid}"), ("alarm.clear", f"alarm:{aid}")} <= actions
 
 
 def test_roles(client: TestClient) -> None:

@@ -14,6 +14,7 @@ from api.auth import Principal, require_role
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas_live import AlarmOut, AlarmRuleIn, AlarmRuleOut
+from twin.live import audit
 
 __all__ = ["router"]
 
@@ -29,9 +30,11 @@ def list_rules(store: StoreDep) -> list[AlarmRuleOut]:
 @router.post(
     "/alarm-rules", response_model=AlarmRuleOut, status_code=201, responses=PROBLEM_RESPONSES
 )
-def add_rule(body: AlarmRuleIn, store: StoreDep, _who: Operator) -> AlarmRuleOut:
+def add_rule(body: AlarmRuleIn, store: StoreDep, who: Operator) -> AlarmRuleOut:
     """A rule for one sensor or every sensor of a quantity (besides each sensor's own limits)."""
-    return AlarmRuleOut.of(store.add_rule(body.record()))
+    rule = store.add_rule(body.record())
+    audit.record_write(store, who.name, "alarm_rule.create", f"alarm_rule:{rule.id}")
+    return AlarmRuleOut.of(rule)
 
 
 @router.get("/alarms", response_model=list[AlarmOut])
@@ -58,10 +61,14 @@ def get_alarm(alarm_id: int, store: StoreDep) -> AlarmOut:
 @router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
 def ack_alarm(alarm_id: int, store: StoreDep, who: Operator) -> AlarmOut:
     """raised -> acknowledged; 409 from any other state."""
-    return AlarmOut.of(store.acknowledge(alarm_id, who.name))
+    alarm = store.acknowledge(alarm_id, who.name)
+    audit.record_write(store, who.name, "alarm.ack", f"alarm:{alarm_id}")
+    return AlarmOut.of(alarm)
 
 
 @router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
 def clear_alarm(alarm_id: int, store: StoreDep, who: Operator) -> AlarmOut:
     """raised/acknowledged -> cleared by hand; 409 when already cleared."""
-    return AlarmOut.of(store.clear(alarm_id, who.name))
+    alarm = store.clear(alarm_id, who.name)
+    audit.record_write(store, who.name, "alarm.clear", f"alarm:{alarm_id}")
+    return AlarmOut.of(alarm)

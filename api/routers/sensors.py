@@ -28,6 +28,7 @@ from api.live_deps import StoreDep
 from api.schemas_live import SensorIn, SensorOut
 from twin.campus import Campus
 from twin.errors import InvalidInput, NotFound
+from twin.live import audit
 from twin.live.discovery import DEFAULT_UNITS, discover_sensors
 from twin.live.records import SensorSpec
 
@@ -153,9 +154,11 @@ def register_sensor(
     body: SensorIn,
     store: StoreDep,
     campus: CampusDep,
-    _who: Annotated[Principal, Depends(require_role("operator"))],
+    who: Annotated[Principal, Depends(require_role("operator"))],
 ) -> SensorOut:
-    return SensorOut.of(store.register_sensor(bind(campus, body)))
+    spec = store.register_sensor(bind(campus, body))
+    audit.record_write(store, who.name, "sensor.register", f"sensor:{spec.id}")
+    return SensorOut.of(spec)
 
 
 @router.get(

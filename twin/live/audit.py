@@ -15,7 +15,7 @@ from twin.live.records import AuditEntry, from_us, to_us
 from twin.live.tables_ops import audit
 from twin.live.txn import transaction
 
-__all__ = ["list_audit", "record"]
+__all__ = ["list_audit", "record", "record_write"]
 
 
 def record(
@@ -73,3 +73,14 @@ def list_audit(
         )
         for r in rows
     ]
+
+
+def record_write(
+    target: Any, actor: str, action: str, target_id: str, detail: Mapping[str, Any] | None = None
+) -> int:
+    """:func:`record` in its own transaction, for writes whose store method commits by itself
+    (alarm acks, rules, sensor registration, reading batches)."""
+    from twin.live.txn import transaction
+
+    with transaction(target) as conn:
+        return record(conn, actor, action, target_id, detail)

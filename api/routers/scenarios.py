@@ -14,6 +14,7 @@ from api.live_deps import StoreDep
 from api.schemas_scenarios import ScenarioIn, ScenarioOut
 from twin.analysis.renovation import (
     ImpactReport,
+    baseline_reach,
     closed_spaces_of,
     compare,
     impact_report,
@@ -64,6 +65,7 @@ def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, Im
     twin = twin_of_scenario(campus, doc)
     sc = scenario_from_dict(doc)
     nav = campus.derived(twin, "navigation", build_navigation)
+    baseline = campus.derived(twin, "renovation_baseline", lambda _t: baseline_reach(nav))
     report = impact_report(
         twin,
         sc,
@@ -71,6 +73,7 @@ def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, Im
         nets=networks_of(campus, twin),
         sensors=store.sensors(),
         tickets=list_tickets(store, open_only=True),
+        baseline=baseline,
     )
     return twin, report
 

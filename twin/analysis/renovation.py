@@ -27,6 +27,7 @@ __all__ = [
     "ImpactReport",
     "Scenario",
     "Zone",
+    "baseline_reach",
     "closed_spaces_of",
     "compare",
     "impact_report",
@@ -192,7 +193,19 @@ def _reach(nav: Any, profile: str, restrictions: Any) -> dict[str, float]:
     return out
 
 
-def _routes(twin: Twin, nav: Any, closed: Sequence[str], sc: Scenario) -> tuple[dict, dict]:
+def baseline_reach(nav: Any) -> dict[str, dict[str, float]]:
+    """Per profile, seconds from the entrances to every room with nothing closed. It does not
+    depend on any scenario, so a service computes it once per model and passes it in."""
+    return {prof: _reach(nav, prof, None) for prof in PROFILES_CHECKED}
+
+
+def _routes(
+    twin: Twin,
+    nav: Any,
+    closed: Sequence[str],
+    sc: Scenario,
+    baseline: Mapping[str, Mapping[str, float]] | None,
+) -> tuple[dict, dict]:
     from twin.networks.navigation import Restrictions
 
     r = Restrictions.of(closed, sc.closed_doors, sc.out_of_service)
@@ -200,7 +213,8 @@ def _routes(twin: Twin, nav: Any, closed: Sequence[str], sc: Scenario) -> tuple[
     longer: dict[str, list[dict[str, Any]]] = {}
     shut = set(closed)
     for prof in PROFILES_CHECKED:
-        before, after = _reach(nav, prof, None), _reach(nav, prof, r)
+        before = baseline[prof] if baseline is not None else _reach(nav, prof, None)
+        after = _reach(nav, prof, r)
         cut, grew = [], []
         for g, t0 in before.items():
             if g in shut or math.isinf(t0):
@@ -217,20 +231,32 @@ def _routes(twin: Twin, nav: Any, closed: Sequence[str], sc: Scenario) -> tuple[
 
 
 def _segments_in(twin: Twin, closed: Iterable[str]) -> list[str]:
-    """Distribution elements whose plan footprint runs through a closed room."""
+    """Distribution elements whose plan footprint runs through a closed room (same storey)."""
+    import shapely
+
     from twin.kinds import DISTRIBUTION_KINDS
 
-    by_storey: dict[str | None, list[BaseGeometry]] = {}
-    for g in closed:
-        s = twin.spaces[g]
-        if s.footprint is not None:
-            by_storey.setdefault(s.storey, []).append(s.footprint)
-    hits = []
-    for e in twin.elements.values():
-        if e.kind not in DISTRIBUTION_KINDS or e.kind == "sensor" or e.footprint is None:
-            continue
-        if any(e.footprint.intersects(f) for f in by_storey.get(e.storey, ())):
-            hits.append(e.guid)
+    rooms = [twin.spaces[g] for g in closed if twin.spaces[g].footprint is not None]
+    if not rooms:
+        return []
+    storeys = {r.storey for r in rooms}
+    pool = [
+        e
+        for e in twin.elements.values()
+        if e.kind in DISTRIBUTION_KINDS
+        and e.kind != "sensor"
+        and e.footprint is not None
+        and e.storey in storeys
+    ]
+    if not pool:
+        return []
+    tree = shapely.STRtree([r.footprint for r in rooms])
+    elem_i, room_i = tree.query([e.footprint for e in pool], predicate="intersects")
+    hits = {
+        pool[i].guid
+        for i, j in zip(elem_i, room_i, strict=True)
+        if pool[i].storey == rooms[j].storey
+    }
     return sorted(hits)
 
 
@@ -280,12 +306,14 @@ def impact_report(
     sensors: Sequence[Any] = (),
     tickets: Sequence[Any] = (),
     checkpoints: Sequence[str] | None = None,
+    baseline: Mapping[str, Mapping[str, float]] | None = None,
 ) -> ImpactReport:
     """Everything the scenario changes. ``sensors``/``tickets`` are live records (objects with
-    ``space``/``element``); ``checkpoints`` default to plant and cold rooms (the patrol set)."""
+    ``space``/``element``); ``checkpoints`` default to plant and cold rooms (the patrol set);
+    ``baseline`` is :func:`baseline_reach` of ``nav``, computed here when not given."""
     closed = closed_spaces_of(twin, scenario)
     shut = set(closed)
-    unreachable, longer = _routes(twin, nav, closed, scenario)
+    unreachable, longer = _routes(twin, nav, closed, scenario, baseline)
     services = _services(twin, nets, closed, scenario)
     in_zone_elements = {e.guid for e in twin.elements.values() if e.space in shut} | set(
         _segments_in(twin, closed)

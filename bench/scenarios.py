@@ -46,7 +46,12 @@ def main() -> None:
 
     storey = truth["storeys"][len(truth["storeys"]) // 2]["guid"]
     on_storey = [g for g, s in truth["spaces"].items() if s["storey"] == storey]
-    room = next(g for g in on_storey if truth["spaces"][g]["criticality"] == "normal")
+    room = next(
+        g
+        for g in on_storey
+        if truth["spaces"][g]["criticality"] == "normal"
+        and truth["spaces"][g].get("category") not in ("corridor", "stair", "lift")
+    )
     wing = [g for g in on_storey if ".A." in truth["spaces"][g]["number"]] or on_storey[:40]
     cases = {
         "one room": {"name": "room", "closed_spaces": [room]},

@@ -12,6 +12,7 @@ import logging
 import math
 import tempfile
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from twin.live.records import Ticket
 from twin.live.sla import sla_status
 
-__all__ = ["camera_for_bbox", "ticket_bcf_zip"]
+__all__ = ["camera_for_bbox", "ticket_bcf_zip", "viewpoint_at"]
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,12 @@ def _bbox(ticket: Ticket, twin: Any) -> BBox | None:
     return None
 
 
-def _viewpoint(ticket: Ticket, bbox: BBox | None) -> Any:
+def viewpoint_at(bbox: BBox | None, guids: Sequence[str]) -> Any:
+    """A BCF viewpoint whose upright perspective camera frames ``bbox`` with ``guids`` selected
+    (work orders select their element, clash topics the existing product)."""
     import bcf.v3.model as mdl
     from bcf.v3.visinfo import build_camera_from_vectors, build_components
 
-    guids = [g for g in (ticket.element or ticket.space,) if g]
     camera = None
     if bbox is not None:
         pos, direction = camera_for_bbox(bbox)
@@ -69,6 +71,10 @@ def _viewpoint(ticket: Ticket, bbox: BBox | None) -> Any:
         components=build_components(*guids) if guids else None,
         perspective_camera=camera,
     )
+
+
+def _viewpoint(ticket: Ticket, bbox: BBox | None) -> Any:
+    return viewpoint_at(bbox, [g for g in (ticket.element or ticket.space,) if g])
 
 
 def ticket_bcf_zip(ticket: Ticket, twin: Any = None, project: str = "Hospital twin") -> bytes:

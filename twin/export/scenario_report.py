@@ -5,14 +5,13 @@ the clashes as BCF topics that open in BIM tools at the clash.
 from __future__ import annotations
 
 import tempfile
-import uuid
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from twin.analysis.renovation import ImpactReport
-from twin.export.bcf import camera_for_bbox
+from twin.export.bcf import viewpoint_at
 from twin.export.plan_svg import HighlightLayer, render_plan
 from twin.model import Twin
 
@@ -89,13 +88,8 @@ def report_html(twin: Twin, report: ImpactReport) -> str:
 
 def clashes_bcf_zip(report: ImpactReport, project: str = "Hospital twin") -> bytes:
     """One BCF 3.0 topic per clash, with a viewpoint at the clash and both products selected."""
-    import bcf.v3.model as mdl
     from bcf.v3.bcfxml import BcfXml
-    from bcf.v3.visinfo import (
-        VisualizationInfoHandler,
-        build_camera_from_vectors,
-        build_components,
-    )
+    from bcf.v3.visinfo import VisualizationInfoHandler
 
     bcf = BcfXml.create_new(project)
     for c in report.clashes:
@@ -105,18 +99,7 @@ def clashes_bcf_zip(report: ImpactReport, project: str = "Hospital twin") -> byt
         )
         topic = bcf.add_topic(title, text, "twin", "Clash", "Open")
         x, y, z = c["point"]
-        pos, direction = camera_for_bbox((x - 1, y - 1, z - 1, x + 1, y + 1, z + 1))
-        right = [direction[1], -direction[0], 0.0]
-        up = [
-            right[1] * direction[2] - right[2] * direction[1],
-            right[2] * direction[0] - right[0] * direction[2],
-            right[0] * direction[1] - right[1] * direction[0],
-        ]
-        info = mdl.VisualizationInfo(
-            guid=str(uuid.uuid4()),
-            components=build_components(c["existing"]),
-            perspective_camera=build_camera_from_vectors(pos, direction, up),
-        )
+        info = viewpoint_at((x - 1, y - 1, z - 1, x + 1, y + 1, z + 1), [c["existing"]])
         topic.add_visinfo_handler(VisualizationInfoHandler(visualization_info=info))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clashes.bcfzip"

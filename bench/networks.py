@@ -11,27 +11,13 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
+from _timing import percentile, times_ms
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-
-
-def _times(fn: Callable[[str], object], items: list[str]) -> list[float]:
-    out = []
-    for it in items:
-        t0 = time.perf_counter()
-        fn(it)
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
-
-
-def _pct(v: list[float], q: float) -> float:
-    v = sorted(v)
-    return v[min(len(v) - 1, round(q * (len(v) - 1)))]
 
 
 def main() -> None:
@@ -52,12 +38,12 @@ def main() -> None:
     sample_t = rng.sample(terminals, min(300, len(terminals)))
     sample_v = rng.sample(valves, min(300, len(valves)))
     rows = [
-        ("BFS upstream (nx.ancestors)", _times(lambda n: nx.ancestors(g, n), sample_t)),
-        ("trace upstream", _times(lambda n: trace(nets, n, direction="upstream"), sample_t)),
-        ("BFS downstream (nx.descendants)", _times(lambda n: nx.descendants(g, n), sample_v)),
-        ("trace downstream", _times(lambda n: trace(nets, n, direction="downstream"), sample_v)),
-        ("isolate terminal", _times(lambda n: isolate(nets, n, twin=twin), sample_t)),
-        ("impact close valve", _times(lambda n: impact(nets, twin, [n]), sample_v)),
+        ("BFS upstream (nx.ancestors)", times_ms(lambda n: nx.ancestors(g, n), sample_t)),
+        ("trace upstream", times_ms(lambda n: trace(nets, n, direction="upstream"), sample_t)),
+        ("BFS downstream (nx.descendants)", times_ms(lambda n: nx.descendants(g, n), sample_v)),
+        ("trace downstream", times_ms(lambda n: trace(nets, n, direction="downstream"), sample_v)),
+        ("isolate terminal", times_ms(lambda n: isolate(nets, n, twin=twin), sample_t)),
+        ("impact close valve", times_ms(lambda n: impact(nets, twin, [n]), sample_v)),
     ]
     base = {"up": statistics.median(rows[0][1]), "down": statistics.median(rows[2][1])}
     print(f"model {path.name}: {len(g)} nodes, {g.number_of_edges()} edges, "
@@ -67,7 +53,8 @@ def main() -> None:
     for name, v in rows:
         ref = base["up"] if ("upstream" in name or "isolate" in name) else base["down"]
         ratio = statistics.median(v) / ref if ref else float("nan")
-        print(f"{name:34} {len(v):>4} {_pct(v, 0.5):8.2f} {_pct(v, 0.99):8.2f} {ratio:14.1f}")
+        p50, p99 = percentile(v, 0.5), percentile(v, 0.99)
+        print(f"{name:34} {len(v):>4} {p50:8.2f} {p99:8.2f} {ratio:14.1f}")
 
 
 if __name__ == "__main__":

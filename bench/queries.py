@@ -14,32 +14,19 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from _timing import percentile, times_ms
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
-def _times(fn: Callable[[Any], object], items: Sequence[Any]) -> list[float]:
-    out = []
-    for it in items:
-        t0 = time.perf_counter()
-        fn(it)
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
-
-
-def _pct(v: list[float], q: float) -> float:
-    s = sorted(v)
-    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
-
-
 def _row(name: str, fast: list[float], slow: list[float] | None) -> None:
-    p50, p99 = _pct(fast, 0.5), _pct(fast, 0.99)
+    p50, p99 = percentile(fast, 0.5), percentile(fast, 0.99)
     if slow:
-        b50 = _pct(slow, 0.5)
+        b50 = percentile(slow, 0.5)
         print(f"{name:<22}{p50:>10.3f}{p99:>10.3f}{b50:>12.3f}{b50 / max(p50, 1e-9):>9.0f}x")
     else:
         print(f"{name:<22}{p50:>10.3f}{p99:>10.3f}{'':>12}{'':>10}")
@@ -127,28 +114,28 @@ def main() -> None:
     print(f"{'in process (ms)':<22}{'p50':>10}{'p99':>10}{'brute p50':>12}{'ratio':>10}")
     _row(
         "locate",
-        _times(lambda p: idx.locate(*p), pts),
-        _times(lambda p: _brute_locate(twin, p), pts[:100]),
+        times_ms(lambda p: idx.locate(*p), pts),
+        times_ms(lambda p: _brute_locate(twin, p), pts[:100]),
     )
     _row(
         "elements_in_space",
-        _times(idx.elements_in_space, sample_spaces),
-        _times(lambda g: [e for e in twin.elements.values() if e.space == g], sample_spaces[:50]),
+        times_ms(idx.elements_in_space, sample_spaces),
+        times_ms(lambda g: [e for e in twin.elements.values() if e.space == g], sample_spaces[:50]),
     )
     _row(
         "elements_in_box",
-        _times(idx.elements_in_box, boxes),
-        _times(lambda b: _brute_box(twin, b), boxes[:50]),
+        times_ms(idx.elements_in_box, boxes),
+        times_ms(lambda b: _brute_box(twin, b), boxes[:50]),
     )
     _row(
         "nearest terminal",
-        _times(lambda p: idx.nearest(*p, kinds={"terminal"}), pts[:200]),
-        _times(lambda p: _brute_nearest(twin, p, "terminal"), pts[:50]),
+        times_ms(lambda p: idx.nearest(*p, kinds={"terminal"}), pts[:200]),
+        times_ms(lambda p: _brute_nearest(twin, p, "terminal"), pts[:50]),
     )
     _row(
         "search",
-        _times(lambda w: idx.search(w), words),
-        _times(lambda w: _brute_search(twin, w), words[:50]),
+        times_ms(lambda w: idx.search(w), words),
+        times_ms(lambda w: _brute_search(twin, w), words[:50]),
     )
     _http(twin, pts, sample_spaces)
     first = next(iter(twin.buildings.values()))
@@ -179,10 +166,10 @@ def _http(twin: Any, pts: list[tuple[float, float, float]], spaces: list[str]) -
         campus.add(twin)
         with TestClient(create_app(settings, campus=campus)) as c:
             c.get("/locate", params={"x": 0, "y": 0, "z": 0})
-            loc = _times(
+            loc = times_ms(
                 lambda p: c.get("/locate", params={"x": p[0], "y": p[1], "z": p[2]}), pts[:300]
             )
-            ins = _times(lambda g: c.get("/elements", params={"space": g}), spaces[:100])
+            ins = times_ms(lambda g: c.get("/elements", params={"space": g}), spaces[:100])
     print(f"{'over HTTP (ms)':<22}{'p50':>10}{'p99':>10}")
     _row("GET /locate", loc, None)
     _row("GET /elements?space=", ins, None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routers.scenarios import SCENE_CLOSED, SCENE_NO_SERVICE
 from api.settings import Settings
 from twin.model import Twin
 
@@ -91,3 +94,49 @@ def test_html_report_bcf_and_plan_layer(
     rows = client.get("/scenario-comparison", params={"ids": [sid, other.json()["id"]]}).json()
     assert [r["scenario"] for r in rows] == ["with duct", "door"]
     assert rows[0]["hard_clashes"] >= 1 and rows[1]["hard_clashes"] == 0
+
+
+def _colour_by_guid(glb: bytes) -> dict[str, tuple[float, ...]]:
+    """GlobalId -> base colour of the material its mesh is drawn with, read from the GLB JSON."""
+    (length,) = struct.unpack_from("<I", glb, 12)
+    tree = json.loads(glb[20 : 20 + length])
+    out = {}
+    for node in tree.get("nodes", []):
+        guid = (node.get("extras") or {}).get("guid")
+        if guid and "mesh" in node:
+            material = tree["meshes"][node["mesh"]]["primitives"][0]["material"]
+            rgba = tree["materials"][material]["pbrMetallicRoughness"]["baseColorFactor"]
+            out[guid] = tuple(round(c, 3) for c in rgba)
+    return out
+
+
+def test_scene_glb_colours_a_scenario(
+    client: TestClient, small_twin: Twin, small_hospital_truth: dict[str, Any]
+) -> None:
+    icu = small_hospital_truth["icu"]
+    building = small_twin.storeys[icu["storey"]].building
+    sid = client.post("/scenarios", json={"name": "ICU", "closed_spaces": [icu["corridor"]]})
+    impact = client.get(f"/scenarios/{sid.json()['id']}/impact").json()
+    lost = {s["guid"] for s in impact["services_lost"]["spaces"]} - {icu["corridor"]}
+    assert lost, "closing the ICU corridor cuts the services its ducts and pipes carry"
+
+    plain = client.get(f"/buildings/{building}/scene.glb", params={"storey": icu["storey"]})
+    coloured = client.get(
+        f"/buildings/{building}/scene.glb",
+        params={"storey": icu["storey"], "scenario": sid.json()["id"]},
+    )
+    assert coloured.status_code == 200 and coloured.headers["cache-control"] == "no-store"
+    before, after = _colour_by_guid(plain.content), _colour_by_guid(coloured.content)
+    closed, orange = (
+        tuple(round(c, 3) for c in SCENE_CLOSED),
+        tuple(round(c, 3) for c in SCENE_NO_SERVICE),
+    )
+    assert after[icu["corridor"]] == closed != before[icu["corridor"]]
+    on_storey = lost & after.keys()
+    assert on_storey and all(after[g] == orange for g in on_storey)
+    untouched = set(after) - lost - {icu["corridor"]} - set(impact["services_lost"]["closed"])
+    untouched -= set(impact["services_lost"]["terminals"])
+    assert all(after[g] == before[g] for g in untouched)
+
+    bad = client.get(f"/buildings/{building}/scene.glb", params={"scenario": "not-a-number"})
+    assert bad.status_code == 422

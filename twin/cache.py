@@ -25,7 +25,7 @@ __all__ = ["FORMAT", "cache_path", "default_cache_dir", "load_twin"]
 log = logging.getLogger(__name__)
 
 #: Bump when the pickled layout changes in a way the version does not capture.
-FORMAT = 1
+FORMAT = 2  # 2: area_checks compare with the WoFlV/declared-factor area
 
 
 def default_cache_dir() -> Path:

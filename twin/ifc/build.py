@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from twin.errors import IfcLoadError, TwinError
+from twin.ifc.areas import AreaBasis, net_area_basis
 from twin.ifc.elements import classify, element_occurrences, is_part_of_classified
 from twin.ifc.geometry import bbox_of, footprint_hull, iterate_meshes, merge_meshes
 from twin.ifc.georef import read_georef
@@ -122,10 +123,32 @@ def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float)
         systems=read_systems(model, rels, guid_of),
         space_boundaries=boundaries,
         meshes=meshes,
-        quality=build_quality(tree.storeys, spaces, elements, ports, georef),
+        quality=build_quality(
+            tree.storeys,
+            spaces,
+            elements,
+            ports,
+            georef,
+            area_basis=_area_basis(model, spaces, raw_meshes),
+        ),
         ingest_seconds=time.perf_counter() - start,
     )
     return twin
+
+
+def _area_basis(
+    model: ifcopenshell.file, spaces: Mapping[str, Space], raw_meshes: Mapping[int, Mesh]
+) -> dict[str, AreaBasis]:
+    """For spaces declaring NetFloorArea: the computed area it should equal (twin.ifc.areas)."""
+    out: dict[str, AreaBasis] = {}
+    for sp in model.by_type("IfcSpace"):
+        space = spaces[sp.GlobalId]
+        if space.declared_area is None or space.footprint is None:
+            continue
+        out[sp.GlobalId] = net_area_basis(
+            raw_meshes.get(sp.id()), float(space.footprint.area), space.psets
+        )
+    return out
 
 
 def _occurrences(

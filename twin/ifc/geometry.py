@@ -30,6 +30,7 @@ __all__ = [
     "footprint_union",
     "iterate_meshes",
     "merge_meshes",
+    "section_area",
 ]
 
 log = logging.getLogger(__name__)
@@ -134,3 +135,33 @@ def footprint_hull(mesh: Mesh) -> BaseGeometry | None:
         return None
     hull = shapely.convex_hull(shapely.multipoints(mesh.vertices[:, :2].astype(np.float64)))
     return None if hull.is_empty else hull
+
+
+def section_area(mesh: Mesh, z: float, *, tol: float = 1e-4) -> float:
+    """Area of the horizontal section of a closed mesh at height ``z`` (points with Z >= z - tol).
+
+    By the divergence theorem, the XY-projected signed area of the part of a closed, consistently
+    oriented surface above a plane equals (up to sign) the area of the solid's section by that
+    plane. Each triangle contributes its projected signed area scaled by the part above the plane
+    (``t1 * t2`` for one vertex above, ``1 - t1 * t2`` for two), so no polygon is ever built.
+    Why: sections of sloped-ceiling spaces at 1 m and 2 m give the WoFlV living area
+    (:mod:`twin.ifc.areas`) at numpy speed.
+    """
+    if len(mesh.faces) == 0:
+        return 0.0
+    c = z - tol
+    tri = mesh.vertices[mesh.faces].astype(np.float64)
+    xy, zz = tri[:, :, :2], tri[:, :, 2]
+    ab = xy[:, 1] - xy[:, 0]
+    ac = xy[:, 2] - xy[:, 0]
+    signed = 0.5 * (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
+    above = zz >= c
+    n_above = above.sum(axis=1)
+    part = np.where(n_above == 3, signed, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows not selected may divide by 0
+        for k in range(3):
+            zk, zn, zp = zz[:, k], zz[:, (k + 1) % 3], zz[:, (k + 2) % 3]
+            t = ((zk - c) / (zk - zn)) * ((zk - c) / (zk - zp))
+            part = np.where((n_above == 1) & above[:, k], signed * t, part)
+            part = np.where((n_above == 2) & ~above[:, k], signed * (1.0 - t), part)
+    return abs(float(np.nansum(part)))

@@ -43,3 +43,52 @@ def test_networkx_export_matches() -> None:
         d["eid"] is not None and nav.edges[d["eid"]].kind == "stair"
         for _, _, d in g.edges(data=True)
     )
+
+
+def test_greedy_spanner_keeps_its_stretch() -> None:
+    """Every pair is joined within (1 + stretch) of its direct length, with far fewer edges
+    than the clique; doors along one wall (collinear) need only a chain."""
+    import math
+    import random
+
+    import networkx as nx
+
+    from twin.networks.navigation import greedy_spanner
+
+    rnd = random.Random(3)
+    pts = [(rnd.uniform(0, 60), rnd.uniform(0, 2.4)) for _ in range(40)]  # a corridor
+    cands = [
+        (math.dist(pts[i], pts[j]), i, j, [pts[i], pts[j]])
+        for i in range(len(pts))
+        for j in range(i + 1, len(pts))
+    ]
+    kept = greedy_spanner(len(pts), cands, 0.01)
+    assert len(kept) < len(cands) // 4
+    g = nx.Graph()
+    g.add_weighted_edges_from((i, j, w) for w, i, j, _ in kept)
+    dist = dict(nx.all_pairs_dijkstra_path_length(g))
+    for w, i, j, _ in cands:
+        assert w <= dist[i][j] <= w * 1.01 + 1e-9
+    line = [(float(x), 0.0) for x in range(10)]
+    chain = [(abs(a[0] - b[0]), i, j, [a, b]) for i, a in enumerate(line) for j, b in
+             enumerate(line) if i < j]  # fmt: skip
+    assert sorted((i, j) for _, i, j, _ in greedy_spanner(10, chain, 0.0)) == [
+        (i, i + 1) for i in range(9)
+    ]
+
+
+def test_corridor_waypoints_match_the_clique_within_stretch() -> None:
+    """The L corridor C0 (5+ portals) walks through waypoints; room-to-room times differ from
+    the all-pairs graph by at most the stretch, and never undercut it."""
+    from twin.networks.navigation import STRETCH
+    from twin.networks.routes import route
+
+    tw = sample_twin()
+    nav, ref = build_navigation(tw), build_navigation(tw, stretch=None)
+    assert {n.guid.split(":")[1] for n in nav.nodes if n.kind == "waypoint"} == {"C0"}
+    assert not any(n.kind == "waypoint" for n in ref.nodes)
+    spaces = sorted(tw.spaces)
+    for a in spaces:
+        for b in spaces:
+            got, exact = route(nav, a, b).eta_s, route(ref, a, b).eta_s
+            assert exact - 1e-9 <= got <= exact * (1 + STRETCH) + 1e-9, (a, b)

@@ -92,3 +92,19 @@ def test_matches_networkx_dijkstra(nav: NavGraph) -> None:
             )
             ref = nx.dijkstra_path_length(g, na, nb)
             assert route(nav, a, b, profile=prof).eta_s == pytest.approx(ref)
+
+
+def test_one_to_all_matches_networkx_with_and_without_closures(nav: NavGraph) -> None:
+    """times_from (the dispatch and patrol search) labels every node as networkx does; a
+    locked door is a node removed from the graph."""
+    from twin.networks.routes import times_from
+
+    for locked in ([], ["DB"]):
+        g = nav.to_networkx("walking")
+        g.remove_nodes_from([n.id for n in nav.nodes if n.guid in locked])
+        start = nav.node_of("A", "S0")
+        ref = nx.single_source_dijkstra_path_length(g, start)
+        _, got = times_from(nav, "A", restrictions=Restrictions.of(locked_doors=locked))
+        assert set(got) == set(ref)
+        for n, t in ref.items():
+            assert got[n] == pytest.approx(t), nav.nodes[n]

@@ -142,3 +142,98 @@ def test_hospital_matches_networkx(hosp: NavGraph) -> None:
         nb = hosp.node_of(b, hosp.twin.spaces[b].storey)
         ref = nx.dijkstra_path_length(g, na, nb)
         assert route(hosp, a, b).eta_s == pytest.approx(ref)
+
+
+@pytest.mark.slow
+def test_hospital_corridors_sparse_and_within_stretch(hosp: NavGraph) -> None:
+    """Corridors walk through waypoints joined by a spanner: fewer edges than door cliques,
+    times never below the all-pairs graph and at most STRETCH above it."""
+    from twin.networks.navigation import STRETCH
+    from twin.networks.routes import times_from
+
+    tw = hosp.twin
+    ref = build_navigation(tw, stretch=None)
+    assert len(hosp.edges) < len(ref.edges)
+    spaces = sorted(g for g in tw.spaces if hosp.node_of(g, tw.spaces[g].storey) is not None)
+    for a in spaces[::20]:
+        _, got = times_from(hosp, a)
+        _, exact = times_from(ref, a)
+        for b in spaces:
+            x = got.get(hosp.node_of(b, tw.spaces[b].storey) or -1)
+            y = exact.get(ref.node_of(b, tw.spaces[b].storey) or -1)
+            assert (x is None) == (y is None), (a, b)
+            if x is not None and y is not None:
+                assert y - 1e-6 <= x <= y * (1 + STRETCH) + 1e-6, (a, b)
+
+
+@pytest.mark.slow
+def test_hospital_random_routes_stay_inside(hosp: NavGraph) -> None:
+    import random
+
+    rnd = random.Random(11)
+    tw = hosp.twin
+    spaces = sorted(g for g in tw.spaces if hosp.node_of(g, tw.spaces[g].storey) is not None)
+    for _ in range(25):
+        r = route(hosp, rnd.choice(spaces), rnd.choice(spaces))
+        assert_inside(hosp, r)
+
+
+def _assert_inside_or_outdoors(nav: NavGraph, r: Route) -> None:
+    """Indoor segments stay in rooms, doors and stairs; outdoor ones on the ground around the
+    building (kept off the facade): nothing crosses a wall."""
+    assert nav.outdoor_ground is not None
+    ground = nav.outdoor_ground.buffer(0.35)
+    for storey, lines in r.polylines.items():
+        area = _walkable(nav.twin, storey).union(ground)
+        for line in lines:
+            if len(line) > 1:
+                assert area.covers(LineString(line)), (storey, line)
+
+
+def test_duplex_between_dwellings_goes_outdoors(duplex: NavGraph) -> None:
+    rooms = _by_number(duplex.twin)
+    outdoor = [e for e in duplex.edges if e.kind == "outdoor"]
+    assert outdoor and all(duplex.nodes[e.a].entrance and duplex.nodes[e.b].entrance
+                           for e in outdoor)  # fmt: skip
+    for a, b in (("A203", "B203"), ("B202", "A204")):
+        r = route(duplex, rooms[a], rooms[b])
+        kinds = [s.kind for s in r.steps]
+        assert kinds.count("outdoor") == 1 and kinds.count("stair") == 2, kinds
+        down = kinds.index("stair")
+        assert down < kinds.index("outdoor") < len(kinds) - 1 - kinds[::-1].index("stair")
+        assert any("outdoor" in x for x in r.assumptions)
+        _assert_inside_or_outdoors(duplex, r)
+        # the outdoor leg is a real walk round the building, not a jump: longer than the
+        # straight line between the two entrance doors only where the building is in the way
+        step = next(s for s in r.steps if s.kind == "outdoor")
+        assert "outside" in step.text
+    # within one dwelling nobody goes out and back in
+    inside = route(duplex, rooms["A102"], rooms["A203"])
+    assert "outdoor" not in [s.kind for s in inside.steps]
+    # a cart between the dwellings' ground floors goes round outside (at grade)
+    cart = route(duplex, rooms["A102"], rooms["B102"], profile="cart")
+    assert [s.kind for s in cart.steps].count("outdoor") == 1
+
+
+def test_duplex_locked_entrances_cut_the_other_dwelling_off(duplex: NavGraph) -> None:
+    rooms = _by_number(duplex.twin)
+    entrances_b = sorted(
+        {
+            n.guid
+            for n in duplex.nodes
+            if n.entrance
+            and any(
+                duplex.twin.spaces[g].number.startswith("B")
+                for g, ports in duplex.space_portals.items()
+                if any(p == n.id for p, _ in ports)
+            )
+        }
+    )
+    assert len(entrances_b) == 2
+    one = Restrictions.of(locked_doors=entrances_b[:1])  # the other entrance still serves
+    steps = route(duplex, rooms["A102"], rooms["B102"], restrictions=one).steps
+    assert entrances_b[1] in [s.guid for s in steps]
+    r = Restrictions.of(locked_doors=entrances_b)
+    with pytest.raises(NoRoute) as exc:
+        route(duplex, rooms["A102"], rooms["B102"], restrictions=r)
+    assert any(g in exc.value.detail for g in entrances_b)

@@ -13,6 +13,7 @@ graph, so one graph serves every query.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import math
@@ -42,7 +43,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 XY = tuple[float, float]
-NodeKind = Literal["space", "door", "opening", "stair", "lift"]
+NodeKind = Literal["space", "door", "opening", "stair", "lift", "waypoint"]
+EdgeKind = Literal["walk", "stair", "lift", "outdoor"]
 
 #: A door counts as opening into a space when it lies within this distance of its footprint.
 DOOR_REACH = 0.3
@@ -52,6 +54,14 @@ Z_SLACK = 0.5
 OPEN_GAP = 0.05
 #: ... when they share at least this much boundary (metres).
 OPEN_MIN = 0.6
+#: A room with at least this many portals (a corridor) is walked through waypoints at its
+#: portals' entry points joined by a sparse spanner instead of a clique of door pairs.
+WAYPOINT_MIN = 5
+#: Spanner stretch: a walk through a corridor's kept edges is at most this much longer than the
+#: straight-in-the-footprint walk (1 %); collinear doors along a wall are exact.
+STRETCH = 0.01
+#: An entrance joins the outdoor walk when the outside is within this of its centre (metres).
+OUTDOOR_REACH = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +132,12 @@ class NavNode:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """``kind``: ``walk`` (inside ``space``, along ``path``), ``stair`` or ``lift`` (vertical)."""
+    """``kind``: ``walk`` (inside ``space``, along ``path``), ``stair`` or ``lift`` (vertical),
+    ``outdoor`` (between two entrances, outside the building, along ``path``)."""
 
     a: int
     b: int
-    kind: Literal["walk", "stair", "lift"]
+    kind: EdgeKind
     length_m: float
     space: str | None  # the space walked through (walk edges)
     element: str | None  # the stair or lift (vertical edges)
@@ -149,6 +160,10 @@ class NavGraph:
     costs: dict[str, list[float | None]] = field(default_factory=dict)  # profile -> per edge
     build_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    stretch: float | None = STRETCH  # None: every room is a clique of its portals
+    outdoor_ground: Polygon | None = None  # where outdoor edges walk (around the building)
+    #: search structures derived on first use (twin.networks.search); never part of the graph
+    cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def node_of(self, guid: str, storey: str | None = None) -> int | None:
         return self.index.get((guid, storey))
@@ -437,7 +452,7 @@ class _Builder:
                 hits = [g]
         return hits
 
-    def walks(self) -> None:
+    def walks(self, stretch: float | None) -> None:
         for g, links in self.portal_links.items():
             if not links:
                 continue
@@ -463,24 +478,164 @@ class _Builder:
                         inferred,
                     )
                 )
-            for i in range(len(links)):
-                for j in range(i + 1, len(links)):
-                    (na, ea, ia), (nb, eb, ib) = links[i], links[j]
-                    if na == nb:
-                        continue
+            if stretch is not None and len(links) >= WAYPOINT_MIN:
+                self._corridor(g, ww, links, stretch)
+            else:
+                self._clique(g, ww, links)
+
+    def _clique(self, g: str, ww: Walkway, links: list[tuple[int, XY, bool]]) -> None:
+        """Every pair of portals of a small room, along its walkway."""
+        for i in range(len(links)):
+            for j in range(i + 1, len(links)):
+                (na, ea, ia), (nb, eb, ib) = links[i], links[j]
+                if na == nb:
+                    continue
+                length, pts = ww.path(ea, eb)
+                pa, pb = self.nav.nodes[na].xyz[:2], self.nav.nodes[nb].xyz[:2]
+                total = length + math.dist(pa, ea) + math.dist(eb, pb)
+                self.nav.add_edge(Edge(na, nb, "walk", total, g, None, 0, (pa, *pts, pb), ia or ib))
+
+    def _corridor(
+        self, g: str, ww: Walkway, links: list[tuple[int, XY, bool]], stretch: float
+    ) -> None:
+        """A waypoint at each portal's entry point (a step from the portal) and a greedy
+        spanner over the waypoints: walks between waypoints are true in-footprint paths, and
+        any two are joined by kept edges at most ``1 + stretch`` times their direct walk."""
+        z = self.nav.nodes[links[0][0]].xyz[2]
+        storey = self.tw.spaces[g].storey
+        ways: list[int] = []
+        for k, (n, entry, inferred) in enumerate(links):
+            w = self.nav.add_node("waypoint", f"waypoint:{g}:{k}", storey, (*entry, z))
+            pxy = self.nav.nodes[n].xyz[:2]
+            d = math.dist(pxy, entry)
+            self.nav.add_edge(Edge(w, n, "walk", d, g, None, 0, (entry, pxy), inferred))
+            ways.append(w)
+        cands = []
+        for i in range(len(links)):
+            for j in range(i + 1, len(links)):
+                length, pts = ww.path(links[i][1], links[j][1])
+                cands.append((length, i, j, pts))
+        for length, i, j, pts in greedy_spanner(len(links), cands, stretch):
+            self.nav.add_edge(Edge(ways[i], ways[j], "walk", length, g, None, 0, tuple(pts), False))
+
+
+class _Outdoor:
+    """Walks between a site's entrances outside the building: a :class:`Walkway` over the
+    ground around the entrances' storeys' footprint (rooms and walls, grown a little so the
+    path keeps off the facade), so a walk from one wing's door to another goes round corners,
+    never through the building."""
+
+    #: ground modelled around the building (metres)
+    MARGIN = 25.0
+    #: the path keeps this far off the facade (metres)
+    CLEAR = 0.3
+
+    def __init__(self, b: _Builder) -> None:
+        self.b = b
+
+    def entrances(self) -> dict[str | None, list[int]]:
+        """Entrance doors on the lowest entrance level of each site (upper-storey doors that
+        open into a single room are balconies or unmodelled rooms, not ways out)."""
+        tw, nav = self.b.tw, self.b.nav
+        groups: dict[str | None, list[int]] = {}
+        for n in nav.nodes:
+            if n.kind != "door" or not n.entrance:
+                continue
+            st = tw.storeys.get(n.storey or "")
+            bld = tw.buildings.get(st.building or "") if st else None
+            site = (bld.site or bld.guid) if bld else None
+            groups.setdefault(site, []).append(n.id)
+        for site, ids in groups.items():
+            low = min(nav.nodes[i].xyz[2] for i in ids)
+            groups[site] = [i for i in ids if nav.nodes[i].xyz[2] <= low + 1.5]
+        return {k: v for k, v in groups.items() if len(v) >= 2}
+
+    def ground(self, storeys: set[str | None]) -> Polygon | None:
+        parts = [p for g, p in self.b.polys.items() if self.b.tw.spaces[g].storey in storeys]
+        parts += [
+            fp
+            for w in self.b.tw.elements_of_kind("wall")
+            if w.storey in storeys and (fp := _footprint(w)) is not None
+        ]
+        if not parts:
+            return None
+        built = unary_union(parts).buffer(self.CLEAR, join_style="mitre").simplify(0.05)
+        x0, y0, x1, y1 = built.bounds
+        m = self.MARGIN
+        free = box(x0 - m, y0 - m, x1 + m, y1 + m).difference(built)
+        return largest_polygon(free)
+
+    def link(self, stretch: float | None) -> None:
+        nav = self.b.nav
+        for ids in self.entrances().values():
+            free = self.ground({nav.nodes[i].storey for i in ids})
+            if free is None:
+                continue
+            ww = Walkway(free)
+            outs: list[tuple[int, XY]] = []
+            for i in ids:
+                pxy = nav.nodes[i].xyz[:2]
+                entry = snap_inside(ww.polygon, pxy)
+                if math.dist(pxy, entry) <= OUTDOOR_REACH + self.CLEAR:
+                    outs.append((i, entry))
+            cands = []
+            for i in range(len(outs)):
+                for j in range(i + 1, len(outs)):
+                    (na, ea), (nb, eb) = outs[i], outs[j]
                     length, pts = ww.path(ea, eb)
-                    pa, pb = self.nav.nodes[na].xyz[:2], self.nav.nodes[nb].xyz[:2]
+                    pa, pb = nav.nodes[na].xyz[:2], nav.nodes[nb].xyz[:2]
                     total = length + math.dist(pa, ea) + math.dist(eb, pb)
-                    self.nav.add_edge(
-                        Edge(na, nb, "walk", total, g, None, 0, (pa, *pts, pb), ia or ib)
-                    )
+                    cands.append((total, i, j, [pa, *pts, pb]))
+            kept = cands if stretch is None else greedy_spanner(len(outs), cands, stretch)
+            for total, i, j, path in kept:
+                nav.add_edge(
+                    Edge(outs[i][0], outs[j][0], "outdoor", total, None, None, 0, tuple(path))
+                )
+            if kept:
+                nav.outdoor_ground = ww.polygon
+
+
+def greedy_spanner(
+    n: int, cands: list[tuple[float, int, int, list[XY]]], stretch: float
+) -> list[tuple[float, int, int, list[XY]]]:
+    """The greedy ``(1 + stretch)``-spanner: take candidate edges shortest first, keeping one
+    only when the kept graph has no path within ``(1 + stretch)`` times its length."""
+    adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    kept = []
+    for c in sorted(cands, key=lambda c: c[0]):
+        length, i, j = c[0], c[1], c[2]
+        limit = length * (1.0 + stretch) + 1e-9
+        if _bounded(adj, i, j, limit):
+            continue
+        adj[i].append((j, length))
+        adj[j].append((i, length))
+        kept.append(c)
+    return kept
+
+
+def _bounded(adj: list[list[tuple[int, float]]], a: int, b: int, limit: float) -> bool:
+    """Is ``b`` within ``limit`` of ``a`` in ``adj``?"""
+    dist = {a: 0.0}
+    heap = [(0.0, a)]
+    while heap:
+        d, n = heapq.heappop(heap)
+        if n == b:
+            return True
+        if d > dist.get(n, math.inf):
+            continue
+        for m, w in adj[n]:
+            nd = d + w
+            if nd <= limit and nd < dist.get(m, math.inf):
+                dist[m] = nd
+                heapq.heappush(heap, (nd, m))
+    return False
 
 
 def _costs(nav: NavGraph) -> None:
     for name, p in PROFILES.items():
         out: list[float | None] = []
         for e in nav.edges:
-            if e.kind == "walk":
+            if e.kind in ("walk", "outdoor"):
                 out.append(e.length_m / p.speed)
             elif e.kind == "stair":
                 out.append(
@@ -491,17 +646,27 @@ def _costs(nav: NavGraph) -> None:
         nav.costs[name] = out
 
 
-def build_navigation(twin: Twin) -> NavGraph:
-    """The navigation graph of ``twin``; memoise with ``campus.derived(twin, "navigation", f)``."""
+def build_navigation(twin: Twin, *, stretch: float | None = STRETCH) -> NavGraph:
+    """The navigation graph of ``twin``; memoise with ``campus.derived(twin, "navigation", f)``.
+
+    ``stretch`` bounds how much longer a walk through a corridor may be than the straight
+    in-footprint walk (see :data:`STRETCH`); ``None`` joins every pair of portals directly
+    (exact, but a corridor with 48 doors then has 1,128 edges).
+    """
     t0 = time.perf_counter()
     b = _Builder(twin)
+    b.nav.stretch = stretch
     b.space_nodes()
     b.doors()
     b.openings()
     b.vertical("stair")
     b.vertical("lift")
-    b.walks()
+    b.walks(stretch)
+    _Outdoor(b).link(stretch)
     _costs(b.nav)
+    from twin.networks.search import prepare  # search builds on this module
+
+    prepare(b.nav)
     b.nav.build_seconds = time.perf_counter() - t0
     log.info(
         "navigation graph: %d nodes, %d edges in %.2fs",

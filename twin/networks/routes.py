@@ -9,7 +9,6 @@ that unrestricted path are named: that is the explanation a dispatcher needs.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Any
 from shapely.geometry import Point
 
 from twin.errors import InvalidInput, NoRoute, NotFound
+from twin.networks import search
 from twin.networks.navigation import NavGraph, Restrictions, profile
 from twin.networks.navigation import profile as profile_of
 
@@ -152,31 +152,6 @@ def resolve(nav: NavGraph, place: Place) -> Endpoint:
     raise NoRoute(f"element {place} has no location to route to", element=place)
 
 
-def _blocked(nav: NavGraph, r: Restrictions | None, allowed: set[str]) -> tuple[set[int], set[int]]:
-    """Edges and nodes the search must skip under ``r``."""
-    if not r:
-        return set(), set()
-    nodes = {
-        n.id
-        for n in nav.nodes
-        if n.guid in r.locked_doors
-        or n.guid in r.out_of_service
-        or (n.kind == "space" and n.guid in r.closed_spaces)
-    }
-    edges = {
-        i
-        for i, e in enumerate(nav.edges)
-        if (
-            e.space is not None
-            and (
-                e.space in r.closed_spaces or (e.space in r.no_go_zones and e.space not in allowed)
-            )
-        )
-        or (e.element is not None and e.element in r.out_of_service)
-    }
-    return edges, nodes
-
-
 def shortest(
     nav: NavGraph,
     sources: dict[int, float],
@@ -185,48 +160,16 @@ def shortest(
     blocked_edges: set[int] | frozenset[int] = frozenset(),
     blocked_nodes: set[int] | frozenset[int] = frozenset(),
 ) -> tuple[float, list[tuple[int, int]]] | None:
-    """Seeded Dijkstra: (seconds, [(node, edge that reached it, -1 for a seed)]) or None."""
-    done: set[int] = set()
-    tent: dict[int, float] = {}
-    prev: dict[int, tuple[int, int]] = {}
-    heap: list[tuple[float, int]] = []
-    for n, c0 in sources.items():
-        if n not in blocked_nodes:
-            tent[n] = c0
-            heap.append((c0, n))
-    heapq.heapify(heap)
-    best, best_node = math.inf, -1
-    adj = nav.adj
-    while heap:
-        d, n = heapq.heappop(heap)
-        if n in done or d >= best:
-            continue
-        done.add(n)
-        tg = targets.get(n)
-        if tg is not None and d + tg < best:
-            best, best_node = d + tg, n
-        for m, eid in adj[n]:
-            if m in done or m in blocked_nodes or eid in blocked_edges:
-                continue
-            c = costs[eid]
-            if c is None:
-                continue
-            nd = d + c
-            if nd < tent.get(m, math.inf):
-                tent[m] = nd
-                prev[m] = (n, eid)
-                heapq.heappush(heap, (nd, m))
-    if best_node < 0:
-        return None
-    chain: list[tuple[int, int]] = []
-    n = best_node
-    while n in prev:
-        p, eid = prev[n]
-        chain.append((n, eid))
-        n = p
-    chain.append((n, -1))
-    chain.reverse()
-    return best, chain
+    """Seeded shortest path: (seconds, [(node, edge that reached it, -1 for a seed)]) or None.
+
+    ``costs`` is one of ``nav.costs``: the search runs on that profile's compiled graph with
+    the landmark lower bound (A*, exact); see :mod:`twin.networks.search`."""
+    name = next((k for k, v in nav.costs.items() if v is costs), None)
+    if name is None:
+        raise InvalidInput("costs must be one of nav.costs (a profile's edge costs)")
+    comp = search.compiled(nav, name)
+    h = search.potential(nav, name, targets)
+    return search.shortest(comp, sources, targets, blocked_edges, blocked_nodes, h)
 
 
 def _explain(nav: NavGraph, a: Endpoint, b: Endpoint, prof: str, r: Restrictions | None) -> str:
@@ -261,8 +204,8 @@ def _search(
     nav: NavGraph, a: Endpoint, b: Endpoint, prof: str, r: Restrictions | None
 ) -> tuple[float, list[tuple[int, int]], int] | None:
     p = profile(prof)
-    allowed = {g for g in (a.space, b.space) if g}
-    be, bn = _blocked(nav, r, allowed)
+    allowed = frozenset(g for g in (a.space, b.space) if g)
+    be, bn = search.blocked(nav, r, allowed)
     src = {n: m / p.speed for n, (m, _) in a.seeds.items()}
     tgt = {n: m / p.speed for n, (m, _) in b.seeds.items()}
     found = shortest(nav, src, tgt, nav.costs[p.name], be, bn)
@@ -328,6 +271,7 @@ def _assemble(
     length = a.seeds[first][0]
     t = length / p.speed
     steps: list[Step] = []
+    outdoor = False
 
     def add(storey: str | None, xy: list[XY], z: float) -> None:
         if not xy:
@@ -377,6 +321,21 @@ def _assemble(
                         t,
                     )
                 )
+        elif e.kind == "outdoor":
+            length += e.length_m
+            add(nt.storey, _edge_path(nav, frm, eid), nt.xyz[2])
+            outdoor = True
+            steps.append(
+                Step(
+                    "outdoor",
+                    nt.guid,
+                    _name(nav, nt.guid),
+                    nt.storey,
+                    f"Leave by door {_name(nav, nf.guid)} and walk {e.length_m:.0f} m outside "
+                    f"to door {_name(nav, nt.guid)}",
+                    t,
+                )
+            )
         else:
             length += e.length_m
             pts3.append(nt.xyz)
@@ -413,6 +372,8 @@ def _assemble(
     else:
         assumptions.append(f"stairs {p.stair_s_per_storey:.0f} s per storey")
     assumptions.append(f"lift wait {p.lift_wait_s:.0f} s, {p.lift_s_per_storey:.0f} s per storey")
+    if outdoor:
+        assumptions.append("outdoor walk between entrances: at grade, around the building")
     if any(nav.edges[eid].inferred for _, eid in chain if eid >= 0):
         assumptions.append("some door-space links inferred from geometry")
     return Route(steps, lines, pts3, length, eta, p.name, [n for n, _ in chain], assumptions)
@@ -430,24 +391,9 @@ def times_from(
     times *to* ``place`` are the same."""
     p = profile_of(profile)
     ep = place if isinstance(place, Endpoint) else resolve(nav, place)
-    be, bn = _blocked(nav, restrictions, {ep.space} if ep.space else set())
-    costs = nav.costs[p.name]
-    dist: dict[int, float] = {}
-    heap = [(m / p.speed, n) for n, (m, _) in ep.seeds.items() if n not in bn]
-    heapq.heapify(heap)
-    adj = nav.adj
-    while heap:
-        d, n = heapq.heappop(heap)
-        if n in dist:
-            continue
-        dist[n] = d
-        for m, eid in adj[n]:
-            if m in dist or m in bn or eid in be:
-                continue
-            c = costs[eid]
-            if c is not None:
-                heapq.heappush(heap, (d + c, m))
-    return ep, dist
+    be, bn = search.blocked(nav, restrictions, frozenset({ep.space} if ep.space else ()))
+    src = {n: m / p.speed for n, (m, _) in ep.seeds.items()}
+    return ep, search.one_to_all(search.compiled(nav, p.name), src, be, bn)
 
 
 def time_to(dist: dict[int, float], ep: Endpoint, speed: float) -> float:

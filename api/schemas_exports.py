@@ -18,6 +18,7 @@ __all__ = [
     "GPKG_RESPONSES",
     "SVG_RESPONSES",
     "FeatureCollectionOut",
+    "SceneColorsOut",
 ]
 
 STOREY_EXAMPLE = "3ilTldiXbMYexld_e2Jz5i"
@@ -92,14 +93,39 @@ GLB_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": (
             "Binary glTF, Y up: a root node per building, a node `storey:<guid>` per storey, "
-            "one node per product named by its GlobalId with extras {guid, kind, storey, name}."
+            "one node per product named by its GlobalId with extras {guid, kind, storey, name} "
+            "(`layout=nodes`), or per kind a few quantised primitives (KHR_mesh_quantization) "
+            "whose extras {guids, tri} give each GlobalId's first triangle (`layout=merged`)."
         ),
         "content": {"model/gltf-binary": {"schema": {"type": "string", "format": "binary"}}},
         "headers": {
             "ETag": {"schema": {"type": "string"}, "description": "model id and arguments"},
             "Cache-Control": {"schema": {"type": "string"}},
+            "Content-Encoding": {
+                "schema": {"type": "string"},
+                "description": "gzip when the request's Accept-Encoding allows it",
+            },
         },
     },
     304: {"description": "Not modified (If-None-Match matched the ETag)."},
     **PROBLEM_RESPONSES,
 }
+
+
+class SceneColorsOut(BaseModel):
+    """Colours a scene layer gives products, for tinting a scene the viewer already has."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "layer": "scenario",
+                    "value": "3",
+                    "colors": {SPACE_EXAMPLE: [0.56, 0.14, 0.67, 0.8]},
+                }
+            ]
+        }
+    )
+    layer: str
+    value: str
+    colors: dict[str, list[float]]

@@ -8,6 +8,7 @@ naming an unknown or unavailable layer is a 422 problem that names it.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import tempfile
@@ -24,6 +25,7 @@ from api.schemas_exports import (
     GPKG_RESPONSES,
     SVG_RESPONSES,
     FeatureCollectionOut,
+    SceneColorsOut,
 )
 from twin.errors import InvalidInput, TwinError
 from twin.model import Twin
@@ -36,6 +38,8 @@ router = APIRouter(tags=["exports"])
 #: Query parameters of plan.svg that name a registered layer (beside ``highlight``).
 PLAN_LAYER_PARAMS = ("overlay", "route", "scenario", "trace")
 GUID = "3ilTldiXbMYexld_e2Jz5i"
+#: gzip level for scene.glb: level 6 is ~2.5x smaller on merged scenes; bytes are cached anyway.
+GZIP_LEVEL = 6
 
 
 def setup(app: FastAPI, settings: Any) -> None:
@@ -149,7 +153,10 @@ def _scene_key(campus: Any, twin: Twin, *parts: str | None) -> str:
     summary="3D scene of a building or one storey (glTF binary)",
     description=(
         "Cached per model and arguments; send `If-None-Match` with the ETag to get a 304. "
-        "`scenario` (or any registered scene layer) colours products by state."
+        "`scenario` (or any registered scene layer) colours products by state. "
+        "`layout=merged` (the web viewer's) merges each storey's products per kind into a few "
+        "quantised primitives whose `extras` map triangle ranges to GlobalIds; the default "
+        "`nodes` gives one node per product. Sent gzip-encoded when the client accepts it."
     ),
     response_class=Response,
     responses=GLB_RESPONSES,
@@ -163,6 +170,9 @@ def scene_glb(
         str | None, Query(description="comma-separated kinds", examples=["wall,door,space"])
     ] = None,
     scenario: Annotated[str | None, Query(description="scene layer value")] = None,
+    layout: Annotated[
+        Literal["nodes", "merged"], Query(description="node per product, or merged per kind")
+    ] = "nodes",
 ) -> Response:
     from twin.export.gltf import scene_glb as build
 
@@ -171,17 +181,49 @@ def scene_glb(
         raise InvalidInput(f"storey {storey!r} is not in building {guid!r}", storey=storey)
     wanted = {k.strip() for k in kinds.split(",") if k.strip()} if kinds else None
     kind_key = ",".join(sorted(wanted)) if wanted else None
-    etag = f'"{_scene_key(campus, twin, guid, storey, kind_key, scenario)}"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+    gz = "gzip" in request.headers.get("accept-encoding", "")
+    tag = _scene_key(campus, twin, guid, storey, kind_key, scenario, layout)
+    etag = f'"{tag}{"-gz" if gz else ""}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == etag and not scenario:
         return Response(status_code=304, headers=headers)
     if scenario:
         colors = _layer(request, "scene_layers", "scenario", twin, scenario)
-        data = build(twin, building=guid, storey=storey, kinds=wanted, colors=colors)
+        data = build(twin, building=guid, storey=storey, kinds=wanted, colors=colors, layout=layout)
+        data = gzip.compress(data, GZIP_LEVEL) if gz else data
         headers["Cache-Control"] = "no-store"
     else:
-        key = f"scene.glb:{guid}:{storey}:{kind_key}"
+        key = f"scene.glb:{guid}:{storey}:{kind_key}:{layout}"
         data = campus.derived(
-            twin, key, lambda t: build(t, building=guid, storey=storey, kinds=wanted)
+            twin,
+            key,
+            lambda t: build(t, building=guid, storey=storey, kinds=wanted, layout=layout),
         )
+        if gz:
+            data = campus.derived(twin, f"{key}:gz", lambda _t: gzip.compress(data, GZIP_LEVEL))
+    if gz:
+        headers["Content-Encoding"] = "gzip"
     return Response(data, media_type="model/gltf-binary", headers=headers)
+
+
+@router.get(
+    "/buildings/{guid}/scene-colors",
+    summary="State colours of a scene layer (e.g. a scenario) for a loaded 3D scene",
+    description=(
+        "The colours `scene.glb?scenario=` would bake in, as `{GlobalId or kind: [r, g, b, a]}`, "
+        "so a viewer that already shows the building tints it without fetching the geometry "
+        "again."
+    ),
+    response_model=SceneColorsOut,
+    responses={422: {"description": "the layer is not available or failed"}},
+)
+def scene_colors(
+    guid: str,
+    request: Request,
+    campus: CampusDep,
+    scenario: Annotated[str, Query(description="scenario id", examples=["3"])],
+) -> SceneColorsOut:
+    twin, _ = campus.building(guid)
+    colors = _layer(request, "scene_layers", "scenario", twin, scenario) or {}
+    out = {str(k): [float(c) for c in v] for k, v in dict(colors).items()}
+    return SceneColorsOut(layer="scenario", value=scenario, colors=out)

@@ -1,0 +1,107 @@
+"""The endpoints the viewer's 3D view uses, over HTTP on the small demo hospital: per-storey merged
+scenes (gzip, ETag per encoding, 304) and scene-layer colours for tinting a loaded scene."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def client(
+    small_hospital: Path, twin_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("viewer-api")
+    app = create_app(
+        Settings(
+            models=[small_hospital], cache_dir=twin_cache_dir, store_url=f"sqlite:///{tmp}/t.db"
+        )
+    )
+    with TestClient(app) as c:
+        yield c
+
+
+def _storey(client: Any) -> tuple[str, str]:
+    b = client.get("/buildings").json()[0]["guid"]
+    return b, client.get(f"/buildings/{b}/storeys").json()[0]["guid"]
+
+
+def test_merged_storey_gzip_and_etags(client: Any) -> None:
+    b, st = _storey(client)
+    url = f"/buildings/{b}/scene.glb"
+    params = {"storey": st, "layout": "merged"}
+    plain = client.get(url, params=params, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and plain.content[:4] == b"glTF"
+    assert "content-encoding" not in plain.headers
+    raw = client.get(
+        url, params=params, headers={"Accept-Encoding": "gzip"}, extensions={"decode": False}
+    )
+    assert raw.headers["content-encoding"] == "gzip"
+    assert raw.headers["vary"] == "Accept-Encoding"
+    assert raw.headers["etag"] != plain.headers["etag"]
+    nodes = client.get(url, params={"storey": st}, headers={"Accept-Encoding": "identity"})
+    assert nodes.headers["etag"] != plain.headers["etag"]
+    assert len(plain.content) < len(nodes.content) / 2
+    again = client.get(
+        url,
+        params=params,
+        headers={"Accept-Encoding": "gzip", "If-None-Match": raw.headers["etag"]},
+    )
+    assert again.status_code == 304
+    bad = client.get(url, params={"storey": st, "layout": "flat"})
+    assert bad.status_code == 422
+
+
+def test_gzip_body_is_the_same_scene(client: Any) -> None:
+    import httpx
+
+    b, st = _storey(client)
+    base = f"/buildings/{b}/scene.glb?storey={st}&layout=merged"
+    plain = client.get(base, headers={"Accept-Encoding": "identity"}).content
+    with client.stream("GET", base, headers={"Accept-Encoding": "gzip"}) as r:
+        assert isinstance(r, httpx.Response)
+        body = b"".join(r.iter_raw())
+    assert len(body) < len(plain) * 0.7
+    assert gzip.decompress(body) == plain
+
+
+def test_scene_colors_names_a_missing_layer(client: Any) -> None:
+    b, _ = _storey(client)
+    layers = client.app.state.scene_layers
+    saved = layers.pop("scenario", None)
+    try:
+        r = client.get(f"/buildings/{b}/scene-colors", params={"scenario": "1"})
+    finally:
+        if saved is not None:
+            layers["scenario"] = saved
+    assert r.status_code == 422
+    assert "scenario" in r.json()["detail"]
+
+
+def test_scene_colors_from_a_registered_layer(client: Any) -> None:
+    b, _ = _storey(client)
+    twin_space = client.get(f"/buildings/{b}/storeys").json()[0]["guid"]
+    spaces = client.get(f"/storeys/{twin_space}/spaces").json()
+    target = spaces[0]["guid"]
+    layers = client.app.state.scene_layers
+    saved = layers.get("scenario")
+    layers["scenario"] = lambda request, twin, value: {target: (0.5, 0.1, 0.7, 0.8)}
+    try:
+        r = client.get(f"/buildings/{b}/scene-colors", params={"scenario": "7"})
+    finally:
+        if saved is None:
+            layers.pop("scenario")
+        else:
+            layers["scenario"] = saved
+    assert r.status_code == 200
+    body = r.json()
+    assert body["value"] == "7" and body["colors"] == {target: [0.5, 0.1, 0.7, 0.8]}

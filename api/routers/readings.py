@@ -15,6 +15,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -62,6 +63,15 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _loads(data: bytes) -> Any:
+    """orjson (several times faster on large batches); the standard library as a fallback for
+    what orjson refuses but Python senders emit (NaN, Infinity: dead-lettered as non_numeric)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def parse_readings_body(body: bytes, content_type: str) -> list[Any]:
     """Items of a batch; raises InvalidInput when nothing in it can be a reading."""
     if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
@@ -69,12 +79,12 @@ def parse_readings_body(body: bytes, content_type: str) -> list[Any]:
         for n, line in enumerate(body.splitlines(), 1):
             if line.strip():
                 try:
-                    items.append(json.loads(line))
+                    items.append(_loads(line))
                 except (UnicodeDecodeError, json.JSONDecodeError):
                     items.append(f"line {n}: {line[:500].decode('utf-8', 'replace')}")
     else:
         try:
-            doc = json.loads(body)
+            doc = _loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidInput(f"body is not JSON: {exc}") from None
         items = doc if isinstance(doc, list) else [doc]
@@ -82,9 +92,11 @@ def parse_readings_body(body: bytes, content_type: str) -> list[Any]:
         raise InvalidInput("empty batch")
     if len(items) > MAX_ITEMS:
         raise PayloadTooLarge(f"{len(items)} readings in one batch; at most {MAX_ITEMS}")
-    unknown = sorted({k for i in items if isinstance(i, dict) for k in i} - ALLOWED_KEYS)
-    if unknown:
-        raise InvalidInput(f"unknown fields {unknown}; allowed {sorted(ALLOWED_KEYS)}")
+    unknown = {k for i in items if type(i) is dict and not i.keys() <= ALLOWED_KEYS for k in i}
+    if unknown - ALLOWED_KEYS:
+        raise InvalidInput(
+            f"unknown fields {sorted(unknown - ALLOWED_KEYS)}; allowed {sorted(ALLOWED_KEYS)}"
+        )
     if not any(isinstance(i, dict) and isinstance(i.get("sensor"), str) for i in items):
         raise InvalidInput("no item of the batch is a reading object with a 'sensor'")
     return items

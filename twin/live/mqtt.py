@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["MqttConfig", "MqttConsumer", "items_from_message"]
 
 log = logging.getLogger(__name__)
+
+_NOT_JSON = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +52,14 @@ class MqttConfig:
 def items_from_message(topic: str, payload: bytes | bytearray) -> list[Any]:
     """Reading items of one message; an undecodable payload becomes one item (dead-lettered)."""
     try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return [payload.decode("utf-8", "replace")[:2000]]
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        doc = _NOT_JSON
+    if doc is _NOT_JSON:  # what orjson refuses but Python senders emit: NaN, Infinity
+        try:
+            doc = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return [payload.decode("utf-8", "replace")[:2000]]
     items = doc if isinstance(doc, list) else [doc]
     leaf = topic.rsplit("/", 1)[-1]
     out: list[Any] = []

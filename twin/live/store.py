@@ -19,7 +19,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from twin.errors import Conflict, InvalidInput, NotFound
 from twin.live import validate
-from twin.live.alarms import Evaluator, load_rules, row_to_alarm, row_to_rule, stale_candidates
+from twin.live.alarms import (
+    Evaluator,
+    checks_for,
+    load_rules,
+    row_to_alarm,
+    row_to_rule,
+    stale_candidates,
+)
 from twin.live.db import make_engine, now_us
 from twin.live.events import publish
 from twin.live.migrate import upgrade
@@ -35,6 +42,7 @@ SEVERITIES = ("info", "minor", "major", "critical")
 READING_EVENT_INTERVAL_US = 1_000_000  # at most one reading event per sensor per second
 STALE_SWEEP_INTERVAL_S = 5.0
 INSERT_CHUNK = 1000  # rows per INSERT statement (3 parameters each)
+COPY_MIN_ROWS = 50  # PostgreSQL: below this, one unnest INSERT beats savepoint + COPY
 
 
 class SensorNotFound(NotFound):
@@ -88,6 +96,7 @@ class LiveStore:
         self._lock = threading.Lock()
         self._last_reading_event: dict[str, int] = {}
         self._last_sweep = 0.0
+        self._units_pair: tuple[dict[str, SensorSpec] | None, dict[str, str]] = (None, {})
 
     @property
     def backend(self) -> str:
@@ -144,6 +153,25 @@ class LiveStore:
         with self.engine.connect() as conn:
             return [_spec(r) for r in conn.execute(q)]
 
+    def _units(self, specs: dict[str, SensorSpec]) -> dict[str, str]:
+        """Sensor id -> unit, rebuilt only when the spec cache object changes."""
+        of, units = self._units_pair  # one tuple: swapped atomically between threads
+        if of is not specs:
+            units = {k: s.unit for k, s in specs.items()}
+            self._units_pair = (specs, units)
+        return units
+
+    def _load_specs(self, ids: Iterable[str]) -> dict[str, SensorSpec]:
+        """The cache with these sensors looked up (one indexed query, no full reload): a new
+        dict when any was found, the same object otherwise."""
+        q = select(sensors).where(sensors.c.id.in_(sorted(ids)))
+        with self.engine.connect() as conn:
+            found = {r.id: _spec(r) for r in conn.execute(q)}
+        with self._lock:
+            if found:
+                self._specs = {**self._specs, **found}
+            return self._specs
+
     def _refresh_specs(self, force: bool = False) -> dict[str, SensorSpec]:
         with self._lock:
             if force or time.monotonic() - self._specs_loaded > 1.0:
@@ -158,17 +186,19 @@ class LiveStore:
         all in one transaction, so an acknowledged batch is durable and complete."""
         now = now_us()
         specs = self._specs
-        if any(isinstance(i, Mapping) and i.get("sensor") not in specs for i in items):
-            specs = self._refresh_specs()
-        units = {k: s.unit for k, s in specs.items()}
-        good: list[tuple[str, int, float]] = []
-        bad: list[dict[str, Any]] = []
+        good, rejected = validate.parse_batch(items, self._units(specs), now)
+        unknown = {r[0]["sensor"] for r in rejected if r[1] == "unknown_sensor"}
+        if unknown:  # registered since the cache was loaded (maybe by another process)?
+            fresh = self._load_specs(unknown)
+            if fresh is not specs:
+                specs = fresh
+                again, rejected = validate.parse_batch(
+                    [r[0] for r in rejected], self._units(specs), now
+                )
+                good += again
         reasons: dict[str, int] = {}
-        for item in items:
-            row, reason, detail = validate.parse_item(item, units, now)
-            if row is not None:
-                good.append(row)
-                continue
+        bad: list[dict[str, Any]] = []
+        for item, reason, detail in rejected:
             reasons[reason] = reasons.get(reason, 0) + 1
             sensor = item.get("sensor") if isinstance(item, Mapping) else None
             bad.append(
@@ -201,25 +231,23 @@ class LiveStore:
     def _store_rows(
         self, conn: Connection, rows: list[tuple[str, int, float]]
     ) -> list[tuple[str, int, float]]:
-        """Insert with ON CONFLICT DO NOTHING RETURNING, multi-row VALUES through the driver
-        cursor (the hot path: SQLAlchemy's per-row overhead would dominate)."""
+        """Store new rows, skip existing (sensor, t_us); returns the rows that were new.
+
+        Through the driver cursor (SQLAlchemy's per-row overhead would dominate). PostgreSQL:
+        COPY straight into ``readings`` inside a savepoint — the common batch has no repeats, and
+        COPY skips ON CONFLICT's speculative insertion; on a unique violation the savepoint is
+        rolled back and the batch goes through ``unnest … ON CONFLICT DO NOTHING RETURNING``.
+        SQLite: multi-row VALUES with ON CONFLICT DO NOTHING RETURNING."""
         if not rows:
             return []
-        ph = "?" if conn.dialect.name == "sqlite" else "%s"
+        if conn.dialect.name == "postgresql":
+            return self._store_rows_pg(conn, rows)
         cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         keys: set[tuple[str, int]] = set()
         try:
-            if ph == "%s":  # PostgreSQL: three array parameters, one statement
-                cur.execute(
-                    "INSERT INTO readings (sensor, t_us, value) SELECT * FROM "
-                    "unnest(%s::text[], %s::bigint[], %s::float8[]) "
-                    "ON CONFLICT (sensor, t_us) DO NOTHING RETURNING sensor, t_us",
-                    [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
-                )
-                keys.update((s, t) for s, t in cur.fetchall())
-            for i in range(0, len(rows) if ph == "?" else 0, INSERT_CHUNK):
+            for i in range(0, len(rows), INSERT_CHUNK):
                 chunk = rows[i : i + INSERT_CHUNK]
-                values = ",".join([f"({ph},{ph},{ph})"] * len(chunk))
+                values = ",".join(["(?,?,?)"] * len(chunk))
                 cur.execute(
                     f"INSERT INTO readings (sensor, t_us, value) VALUES {values} "
                     "ON CONFLICT (sensor, t_us) DO NOTHING RETURNING sensor, t_us",
@@ -228,6 +256,36 @@ class LiveStore:
                 keys.update((s, t) for s, t in cur.fetchall())
         finally:
             cur.close()
+        if len(keys) == len(rows):
+            return rows
+        return [r for r in rows if (r[0], r[1]) in keys]
+
+    def _store_rows_pg(
+        self, conn: Connection, rows: list[tuple[str, int, float]]
+    ) -> list[tuple[str, int, float]]:
+        from psycopg.errors import UniqueViolation
+
+        dbapi = conn.connection.dbapi_connection
+        if len(rows) >= COPY_MIN_ROWS:
+            try:
+                with (
+                    conn.begin_nested(),
+                    dbapi.cursor() as cur,  # type: ignore[union-attr]
+                    cur.copy("COPY readings (sensor, t_us, value) FROM STDIN") as cp,
+                ):
+                    for r in rows:
+                        cp.write_row(r)
+                return rows
+            except UniqueViolation:
+                pass  # some were there already: find out which, below
+        with dbapi.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute(
+                "INSERT INTO readings (sensor, t_us, value) SELECT * FROM "
+                "unnest(%s::text[], %s::bigint[], %s::float8[]) "
+                "ON CONFLICT (sensor, t_us) DO NOTHING RETURNING sensor, t_us",
+                [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+            )
+            keys = {(s, t) for s, t in cur.fetchall()}
         if len(keys) == len(rows):
             return rows
         return [r for r in rows if (r[0], r[1]) in keys]
@@ -247,23 +305,16 @@ class LiveStore:
             per.setdefault(s, []).append((t, v))
         q = select(latest).where(latest.c.sensor.in_(sorted(per)))
         prev = {r.sensor: (r.t_us, r.value) for r in conn.execute(q)}
-        newest = [{"sensor": s, "t_us": rs[-1][0], "value": rs[-1][1]} for s, rs in per.items()]
-        stmt = _insert(conn)(latest)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["sensor"],
-                set_={"t_us": stmt.excluded.t_us, "value": stmt.excluded.value},
-                where=latest.c.t_us < stmt.excluded.t_us,
-            ),
-            newest,
-        )
-        active = ev.active(per)
+        _upsert_latest(conn, per)
+        checked = {s for s in per if checks_for(specs[s], ev.rules)}  # sensors with any rule
+        active = ev.active(checked)
         reading_events: list[dict[str, Any]] = []
         for s, rs in per.items():
             p = prev.get(s)
-            fresh = [r for r in rs if p is None or r[0] > p[0]]
+            fresh = rs if p is None or rs[0][0] > p[0] else [r for r in rs if r[0] > p[0]]
             if fresh:
-                ev.run(specs[s], fresh, p, active)
+                if s in checked:
+                    ev.run(specs[s], fresh, p, active)
                 self._reading_event(reading_events, specs[s], fresh[-1], now)
         if reading_events:  # one statement, not one round trip per sensor
             conn.execute(insert(events), reading_events)
@@ -484,6 +535,28 @@ class LiveStore:
             self.sweep_stale()
         except Exception:
             log.exception("stale sweep failed")
+
+
+def _upsert_latest(conn: Connection, per: Mapping[str, list[tuple[int, float]]]) -> None:
+    """Move each sensor's latest value forward (never back: late readings leave it alone).
+    PostgreSQL gets one ``unnest`` statement instead of a pipelined statement per sensor."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "INSERT INTO latest (sensor, t_us, value) SELECT * FROM "
+            "unnest(%s::text[], %s::bigint[], %s::float8[]) ON CONFLICT (sensor) DO UPDATE "
+            "SET t_us = excluded.t_us, value = excluded.value WHERE latest.t_us < excluded.t_us",
+            (list(per), [rs[-1][0] for rs in per.values()], [rs[-1][1] for rs in per.values()]),
+        )
+        return
+    stmt = sqlite.insert(latest)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["sensor"],
+            set_={"t_us": stmt.excluded.t_us, "value": stmt.excluded.value},
+            where=latest.c.t_us < stmt.excluded.t_us,
+        ),
+        [{"sensor": s, "t_us": rs[-1][0], "value": rs[-1][1]} for s, rs in per.items()],
+    )
 
 
 def _at(us: int) -> datetime:

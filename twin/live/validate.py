@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from twin.live.records import to_us
 
-__all__ = ["ALLOWED_KEYS", "FUTURE_SLACK_US", "MIN_T_US", "normalise_unit", "parse_item"]
+__all__ = [
+    "ALLOWED_KEYS",
+    "FUTURE_SLACK_US",
+    "MIN_T_US",
+    "Rejected",
+    "normalise_unit",
+    "parse_batch",
+    "parse_item",
+]
 
 ALLOWED_KEYS = frozenset({"sensor", "t", "value", "unit"})
 MIN_T_US = to_us(datetime(2000, 1, 1, tzinfo=UTC))
@@ -90,10 +98,63 @@ def parse_item(
     return (sensor, t_us, value), "", ""  # type: ignore[return-value]
 
 
+Rejected = tuple[Any, str, str]  # (item, reason, detail)
+
+
+def parse_batch(
+    items: Sequence[Any], sensors: Mapping[str, str], now_us: int
+) -> tuple[list[tuple[str, int, float]], list[Rejected]]:
+    """``(good rows, rejected (item, reason, detail))`` of a whole batch.
+
+    The common case (a dict with a known sensor, a finite float or int value, the sensor's own
+    unit or none, an ISO 8601 string time within bounds) is checked inline, column by column,
+    without a call per item: this loop is the Python floor of the ingest path. Anything else
+    goes through :func:`parse_item`, so reasons and details are exactly those of one item."""
+    good: list[tuple[str, int, float]] = []
+    bad: list[Rejected] = []
+    keep, reject = good.append, bad.append
+    fromiso, utc, isfinite = datetime.fromisoformat, UTC, math.isfinite
+    hi = now_us + FUTURE_SLACK_US
+    for item in items:
+        if type(item) is dict:
+            sensor = item.get("sensor")
+            unit_of = sensors.get(sensor) if type(sensor) is str else None
+            value: Any = item.get("value")
+            tv = type(value)
+            t = item.get("t")
+            unit = item.get("unit")
+            if (
+                unit_of is not None
+                and type(t) is str
+                and (unit is None or unit == unit_of)
+                and ((tv is float and isfinite(value)) or (tv is int and -1e300 < value < 1e300))
+            ):
+                try:
+                    d = fromiso(t)
+                except ValueError:
+                    d = None
+                if d is not None:
+                    if d.tzinfo is None:
+                        d = d.replace(tzinfo=utc)
+                    t_us = round(d.timestamp() * 1_000_000)
+                    if MIN_T_US <= t_us <= hi:
+                        keep((sensor, t_us, float(value)))  # type: ignore[arg-type]
+                        continue
+        row, reason, detail = parse_item(item, sensors, now_us)
+        if row is not None:
+            keep(row)
+        else:
+            reject((item, reason, detail))
+    return good, bad
+
+
 def _number(value: Any) -> tuple[float, str]:
     """(value, "") or (nan, why not): ints, booleans (door/run states) and numeric strings."""
     if isinstance(value, bool | int):
-        return float(value), ""
+        try:
+            return float(value), ""
+        except OverflowError:
+            return math.nan, "integer value too large"
     if isinstance(value, str):
         try:
             value = float(value)

@@ -13,7 +13,6 @@ graph, so one graph serves every query.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import logging
 import math
@@ -28,6 +27,7 @@ from shapely.ops import unary_union
 
 from twin.errors import InvalidInput
 from twin.model import Element, Space, Twin
+from twin.networks.spanner import greedy_spanner
 from twin.networks.walkways import Walkway, inside_point, largest_polygon, snap_inside
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Profile",
     "Restrictions",
     "build_navigation",
+    "greedy_spanner",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,6 @@ WAYPOINT_MIN = 5
 #: Spanner stretch: a walk through a corridor's kept edges is at most this much longer than the
 #: straight-in-the-footprint walk (1 %); collinear doors along a wall are exact.
 STRETCH = 0.01
-#: An entrance joins the outdoor walk when the outside is within this of its centre (metres).
-OUTDOOR_REACH = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,118 +518,6 @@ class _Builder:
             self.nav.add_edge(Edge(ways[i], ways[j], "walk", length, g, None, 0, tuple(pts), False))
 
 
-class _Outdoor:
-    """Walks between a site's entrances outside the building: a :class:`Walkway` over the
-    ground around the entrances' storeys' footprint (rooms and walls, grown a little so the
-    path keeps off the facade), so a walk from one wing's door to another goes round corners,
-    never through the building."""
-
-    #: ground modelled around the building (metres)
-    MARGIN = 25.0
-    #: the path keeps this far off the facade (metres)
-    CLEAR = 0.3
-
-    def __init__(self, b: _Builder) -> None:
-        self.b = b
-
-    def entrances(self) -> dict[str | None, list[int]]:
-        """Entrance doors on the lowest entrance level of each site (upper-storey doors that
-        open into a single room are balconies or unmodelled rooms, not ways out)."""
-        tw, nav = self.b.tw, self.b.nav
-        groups: dict[str | None, list[int]] = {}
-        for n in nav.nodes:
-            if n.kind != "door" or not n.entrance:
-                continue
-            st = tw.storeys.get(n.storey or "")
-            bld = tw.buildings.get(st.building or "") if st else None
-            site = (bld.site or bld.guid) if bld else None
-            groups.setdefault(site, []).append(n.id)
-        for site, ids in groups.items():
-            low = min(nav.nodes[i].xyz[2] for i in ids)
-            groups[site] = [i for i in ids if nav.nodes[i].xyz[2] <= low + 1.5]
-        return {k: v for k, v in groups.items() if len(v) >= 2}
-
-    def ground(self, storeys: set[str | None]) -> Polygon | None:
-        parts = [p for g, p in self.b.polys.items() if self.b.tw.spaces[g].storey in storeys]
-        parts += [
-            fp
-            for w in self.b.tw.elements_of_kind("wall")
-            if w.storey in storeys and (fp := _footprint(w)) is not None
-        ]
-        if not parts:
-            return None
-        built = unary_union(parts).buffer(self.CLEAR, join_style="mitre").simplify(0.05)
-        x0, y0, x1, y1 = built.bounds
-        m = self.MARGIN
-        free = box(x0 - m, y0 - m, x1 + m, y1 + m).difference(built)
-        return largest_polygon(free)
-
-    def link(self, stretch: float | None) -> None:
-        nav = self.b.nav
-        for ids in self.entrances().values():
-            free = self.ground({nav.nodes[i].storey for i in ids})
-            if free is None:
-                continue
-            ww = Walkway(free)
-            outs: list[tuple[int, XY]] = []
-            for i in ids:
-                pxy = nav.nodes[i].xyz[:2]
-                entry = snap_inside(ww.polygon, pxy)
-                if math.dist(pxy, entry) <= OUTDOOR_REACH + self.CLEAR:
-                    outs.append((i, entry))
-            cands = []
-            for i in range(len(outs)):
-                for j in range(i + 1, len(outs)):
-                    (na, ea), (nb, eb) = outs[i], outs[j]
-                    length, pts = ww.path(ea, eb)
-                    pa, pb = nav.nodes[na].xyz[:2], nav.nodes[nb].xyz[:2]
-                    total = length + math.dist(pa, ea) + math.dist(eb, pb)
-                    cands.append((total, i, j, [pa, *pts, pb]))
-            kept = cands if stretch is None else greedy_spanner(len(outs), cands, stretch)
-            for total, i, j, path in kept:
-                nav.add_edge(
-                    Edge(outs[i][0], outs[j][0], "outdoor", total, None, None, 0, tuple(path))
-                )
-            if kept:
-                nav.outdoor_ground = ww.polygon
-
-
-def greedy_spanner(
-    n: int, cands: list[tuple[float, int, int, list[XY]]], stretch: float
-) -> list[tuple[float, int, int, list[XY]]]:
-    """The greedy ``(1 + stretch)``-spanner: take candidate edges shortest first, keeping one
-    only when the kept graph has no path within ``(1 + stretch)`` times its length."""
-    adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    kept = []
-    for c in sorted(cands, key=lambda c: c[0]):
-        length, i, j = c[0], c[1], c[2]
-        limit = length * (1.0 + stretch) + 1e-9
-        if _bounded(adj, i, j, limit):
-            continue
-        adj[i].append((j, length))
-        adj[j].append((i, length))
-        kept.append(c)
-    return kept
-
-
-def _bounded(adj: list[list[tuple[int, float]]], a: int, b: int, limit: float) -> bool:
-    """Is ``b`` within ``limit`` of ``a`` in ``adj``?"""
-    dist = {a: 0.0}
-    heap = [(0.0, a)]
-    while heap:
-        d, n = heapq.heappop(heap)
-        if n == b:
-            return True
-        if d > dist.get(n, math.inf):
-            continue
-        for m, w in adj[n]:
-            nd = d + w
-            if nd <= limit and nd < dist.get(m, math.inf):
-                dist[m] = nd
-                heapq.heappush(heap, (nd, m))
-    return False
-
-
 def _costs(nav: NavGraph) -> None:
     for name, p in PROFILES.items():
         out: list[float | None] = []
@@ -662,7 +549,9 @@ def build_navigation(twin: Twin, *, stretch: float | None = STRETCH) -> NavGraph
     b.vertical("stair")
     b.vertical("lift")
     b.walks(stretch)
-    _Outdoor(b).link(stretch)
+    from twin.networks.outdoor import link_entrances  # builds on this module
+
+    link_entrances(b, stretch)
     _costs(b.nav)
     from twin.networks.search import prepare  # search builds on this module
 

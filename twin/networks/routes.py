@@ -99,12 +99,14 @@ def _point_endpoint(nav: NavGraph, xyz: XYZ) -> Endpoint:
     x, y, z = xyz
     best: tuple[float, str] | None = None
     pt = Point(x, y)
-    for g, ww in nav.walkways.items():
+    guids, tree = search.room_tree(nav)
+    for i in tree.query(pt.buffer(2.0)):
+        g = guids[int(i)]
         s = tw.spaces[g]
         zs = nav.nodes[nav.index[(g, s.storey)]].xyz[2]
         if not (zs - 0.6 <= z <= zs + max(s.height or 3.0, 2.0)):
             continue
-        d = ww.polygon.distance(pt)
+        d = nav.walkways[g].polygon.distance(pt)
         if d < 2.0 and (best is None or d < best[0]):
             best = (d, g)
     if best is None:
@@ -134,7 +136,7 @@ def resolve(nav: NavGraph, place: Place) -> Endpoint:
     if place in tw.spaces:
         return _space_endpoint(nav, place, tw.spaces[place].label or place)
     el = tw.element(place)
-    stops = [n for n in nav.nodes if n.guid == place and n.kind != "space"]
+    stops = [nav.nodes[i] for i in search.nodes_of(nav, place) if nav.nodes[i].kind != "space"]
     if stops:
         own = [n for n in stops if n.storey == el.storey] or stops
         n = own[0]

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from shapely import STRtree
 
 from twin.networks.navigation import NavGraph, Restrictions
 
@@ -95,6 +96,22 @@ def _index(nav: NavGraph) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
                 edges.setdefault(g, []).append(eid)
     nav.cache["index"] = (nodes, edges)
     return nodes, edges
+
+
+def nodes_of(nav: NavGraph, guid: str) -> list[int]:
+    """Every node of ``guid`` (a door, a stair's or lift's stops, a space centre)."""
+    return _index(nav)[0].get(guid, [])
+
+
+def room_tree(nav: NavGraph) -> tuple[list[str], STRtree]:
+    """Space guids and an STRtree of their walkable footprints (to snap points to a room)."""
+    got = nav.cache.get("rooms")
+    if isinstance(got, tuple):
+        return got
+    guids = list(nav.walkways)
+    out = (guids, STRtree([nav.walkways[g].polygon for g in guids]))
+    nav.cache["rooms"] = out
+    return out
 
 
 def blocked(

@@ -6,14 +6,15 @@ edge, so the graph provably holds exactly what the file declares). Direction com
 flow directions (SOURCE -> SINK). Where the ports do not say (SOURCEANDSINK, NOTDEFINED, or a
 contradiction), direction is inferred by breadth-first distance from the sources (boilers, air
 handlers, boards, tanks, ...; pumps where a network has nothing else) and the edge is marked
-``assumed``. Where an element has no ports at all, edges to touching distribution elements are
-inferred from bounding boxes and marked ``inferred``. A model with neither is ``known=False``.
+``assumed``; a source only orients edges of a flow it feeds (``sources``). Where an element has
+no ports at all, edges are inferred from segment ends touching fittings, equipment or other
+segment ends (``geometry_joins``) and marked ``inferred`` with their ``gap``. A model with
+neither is ``known=False``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from twin.model import Element, Twin
+from twin.networks.geometry_joins import infer_joins
+from twin.networks.sources import FLOWS, edge_flows, primary_source_flows, source_flows
 
 __all__ = [
     "GEOMETRY_TOLERANCE_M",
@@ -31,31 +34,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Two bounding boxes closer than this (metres) are taken to touch when inferring edges.
-GEOMETRY_TOLERANCE_M = 0.05
-
-_SOURCE_CLASSES = frozenset(
-    {
-        "IfcBoiler",
-        "IfcChiller",
-        "IfcTank",
-        "IfcElectricDistributionBoard",
-        "IfcTransformer",
-        "IfcElectricGenerator",
-        "IfcAirToAirHeatRecovery",
-        "IfcUnitaryEquipment",
-        "IfcCompressor",
-        "IfcFlowStorageDevice",
-        "IfcDistrictHeating",
-    }
-)
-_SOURCE_WORDS = re.compile(
-    r"boiler|air ?handl|\bAHU\b|tank|board|panel|manifold|riser|chiller|plant|supply unit"
-    r"|generator|transformer|heat ?exchanger|source",
-    re.I,
-)
-#: Kinds that join a network through geometry when they have no ports.
-_INFERABLE_KINDS = frozenset({"segment", "fitting", "valve", "pump", "terminal", "equipment"})
+#: A segment end and what it joins, closer than this (metres), are taken to touch.
+GEOMETRY_TOLERANCE_M = 0.01
 
 
 @dataclass(frozen=True)
@@ -65,7 +45,7 @@ class Networks:
     ``graph`` is the combined directed graph; ``by_system`` one subgraph per IfcSystem guid and
     ``by_flow`` one per flow type (water, air, gas, electricity, heating, other). Edge attributes:
     ``connections`` (declared IfcRelConnectsPorts guids), ``assumed`` (direction not declared),
-    ``inferred`` (no ports: edge from touching geometry).
+    ``inferred`` (no ports: edge from geometry) and, on inferred edges, ``gap`` (metres).
     """
 
     graph: nx.DiGraph
@@ -96,15 +76,8 @@ class Networks:
 
 
 def is_source(element: Element) -> bool:
-    """A primary source: equipment that feeds a network (boiler, board, tank, air handler)."""
-    if element.kind not in ("equipment", "pump") and element.ifc_class not in _SOURCE_CLASSES:
-        return False
-    if element.ifc_class in _SOURCE_CLASSES and element.kind != "pump":
-        return True
-    if element.predefined_type.upper() in ("AIRHANDLER", "DISTRIBUTIONBOARD", "BOILER"):
-        return True
-    text = " ".join((element.name, element.type_name, element.object_type, element.ifc_class))
-    return element.kind == "equipment" and bool(_SOURCE_WORDS.search(text))
+    """A primary source of some flow (boiler, board, tank, air handler); see ``sources``."""
+    return bool(primary_source_flows(element))
 
 
 def _declared_edges(
@@ -136,79 +109,83 @@ def _declared_edges(
     return directed, undirected, used
 
 
-def _touching(box1: tuple[float, ...], box2: tuple[float, ...], tol: float) -> bool:
-    return all(box1[i] - tol <= box2[i + 3] and box2[i] - tol <= box1[i + 3] for i in range(3))
-
-
-def _inferred_edges(twin: Twin, tol: float) -> set[frozenset[str]]:
-    """Pairs of touching distribution elements where at least one has no ports."""
-    from shapely import box
-    from shapely.strtree import STRtree
-
-    with_ports = {p.element for p in twin.ports.values() if p.element}
-    cands = [e for e in twin.elements.values() if e.kind in _INFERABLE_KINDS and e.bbox is not None]
-    portless = [e for e in cands if e.guid not in with_ports]
-    if not portless:
-        return set()
-    tree = STRtree([box(e.bbox[0], e.bbox[1], e.bbox[3], e.bbox[4]) for e in cands])  # type: ignore[index]
-    pairs: set[frozenset[str]] = set()
-    for e in portless:
-        b = e.bbox
-        assert b is not None
-        query = box(b[0] - tol, b[1] - tol, b[3] + tol, b[4] + tol)
-        for i in tree.query(query):
-            other = cands[int(i)]
-            if other.guid == e.guid or other.kind == e.kind == "segment":
-                continue
-            if other.bbox is not None and _touching(b, other.bbox, tol):
-                pairs.add(frozenset((e.guid, other.guid)))
-    return pairs
-
-
-def _orient(
-    g: nx.DiGraph, loose: dict[frozenset[str], dict[str, object]], sources: set[str]
-) -> None:
-    """Add undirected pairs to ``g`` oriented away from the nearest source (marked assumed).
-
-    Distances follow declared edges only forwards and undirected pairs both ways, so a declared
-    return into a boiler does not make the heaters look closer to it than their supply.
-    """
+def _adjacency(
+    twin: Twin, g: nx.DiGraph, loose: Mapping[frozenset[str], object], flow: str
+) -> dict[str, set[str]]:
+    """Declared edges forwards and loose pairs both ways, where the edge carries ``flow``."""
     adj: dict[str, set[str]] = defaultdict(set)
-    und = nx.Graph()
-    und.add_nodes_from(g)
     for u, v in g.edges:
-        adj[u].add(v)
-        und.add_edge(u, v)
+        if flow in edge_flows(twin, u, v):
+            adj[u].add(v)
+            adj.setdefault(v, set())
     for pair in loose:
         a, b = tuple(pair)
-        adj[a].add(b)
-        adj[b].add(a)
-        und.add_edge(a, b)
+        if flow in edge_flows(twin, a, b):
+            adj[a].add(b)
+            adj[b].add(a)
+    return adj
+
+
+def _distances(twin: Twin, adj: Mapping[str, set[str]], flow: str) -> dict[str, int]:
+    """Hops from the nearest source of ``flow``, per connected part (movers where none)."""
+    und = nx.Graph()
+    und.add_nodes_from(adj)
+    und.add_edges_from((u, v) for u, vs in adj.items() for v in vs)
     dist: dict[str, int] = {}
     for comp in nx.connected_components(und):
-        roots = [n for n in comp if n in sources] or [n for n in comp if _is_pump(g, n)]
+        els = [twin.elements[n] for n in comp if n in twin.elements]
+        roots = [e.guid for e in els if flow in source_flows(twin, e)] or [
+            e.guid for e in els if flow in source_flows(twin, e, movers=True)
+        ]
         queue = deque(roots)
-        for r in roots:
-            dist[r] = 0
+        dist.update(dict.fromkeys(roots, 0))
         while queue:
             n = queue.popleft()
             for m in adj[n]:
                 if m not in dist:
                     dist[m] = dist[n] + 1
                     queue.append(m)
+    return dist
+
+
+def _orient(twin: Twin, g: nx.DiGraph, loose: dict[frozenset[str], dict[str, object]]) -> None:
+    """Add undirected pairs to ``g`` oriented away from the nearest source (marked assumed).
+
+    Per flow: an edge is oriented only by sources of a flow it carries (``sources``), so an air
+    handler on a heating circuit does not push the heating water away from itself. Distances
+    follow declared edges only forwards, so a declared return into a boiler does not make the
+    heaters look closer to it than their supply. Where the flows disagree or nothing decides,
+    the edge is kept both ways.
+    """
+    if not loose:
+        return
+    dists = {
+        f: _distances(twin, _adjacency(twin, g, loose, f), f) for f in sorted(FLOWS - {"other"})
+    }
     for pair, attrs in loose.items():
         a, b = sorted(pair)
-        da, db = dist.get(a), dist.get(b)
-        if da is not None and db is not None and da != db:
-            edges = [(a, b)] if da < db else [(b, a)]
-        else:
-            edges = [(a, b), (b, a)]
+        votes = set()
+        for f in edge_flows(twin, a, b) - {"other"}:
+            da, db = dists[f].get(a), dists[f].get(b)
+            if da is not None and db is not None and da != db:
+                votes.add((a, b) if da < db else (b, a))
+        edges = list(votes) if len(votes) == 1 else [(a, b), (b, a)]
         for u, v in edges:
             g.add_edge(u, v, assumed=True, **attrs)
 
 
-def _is_pump(g: nx.DiGraph, n: str) -> bool:
-    return bool(g.nodes[n].get("kind") == "pump")
+def _sources(twin: Twin, g: nx.DiGraph) -> set[str]:
+    """Primary sources whose flows match at least one flow on their own edges."""
+    out = set()
+    for n in g:
+        e = twin.elements.get(n)
+        can = source_flows(twin, e) if e is not None else frozenset()
+        if not can:
+            continue
+        near = set().union(*(edge_flows(twin, n, m) for m in (*g._succ[n], *g._pred[n])))
+        if can & near:
+            out.add(n)
+    return out
 
 
 def _subgraphs(twin: Twin, g: nx.DiGraph) -> tuple[dict[str, nx.DiGraph], dict[str, nx.DiGraph]]:
@@ -239,7 +216,7 @@ def _reachable(g: nx.DiGraph, roots: Iterable[str]) -> frozenset[str]:
 def build_networks(twin: Twin, *, tolerance: float = GEOMETRY_TOLERANCE_M) -> Networks:
     """All distribution graphs of ``twin``; build once per twin (``campus.derived``)."""
     directed, undirected, used = _declared_edges(twin)
-    inferred = _inferred_edges(twin, tolerance)
+    inferred = infer_joins(twin, tol=tolerance)
     g = nx.DiGraph()
     nodes = {n for pair in directed for n in pair} | {n for p in undirected for n in p}
     nodes |= {n for p in inferred for n in p}
@@ -251,11 +228,11 @@ def build_networks(twin: Twin, *, tolerance: float = GEOMETRY_TOLERANCE_M) -> Ne
     loose: dict[frozenset[str], dict[str, object]] = {
         p: {"connections": tuple(c), "inferred": False} for p, c in undirected.items()
     }
-    for p in inferred:
+    for p, join in inferred.items():
         if p not in loose and not any(g.has_edge(*pp) for pp in (tuple(p), tuple(p)[::-1])):
-            loose[p] = {"connections": (), "inferred": True}
-    sources = {n for n in g if n in twin.elements and is_source(twin.elements[n])}
-    _orient(g, loose, sources)
+            loose[p] = {"connections": (), "inferred": True, "gap": round(join.gap, 4)}
+    _orient(twin, g, loose)
+    sources = _sources(twin, g)
     by_system, by_flow = _subgraphs(twin, g)
     assumptions = []
     n_assumed = sum(1 for *_, d in g.edges(data=True) if d.get("assumed"))
@@ -267,8 +244,8 @@ def build_networks(twin: Twin, *, tolerance: float = GEOMETRY_TOLERANCE_M) -> Ne
         )
     if n_inferred:
         assumptions.append(
-            f"{n_inferred} edges inferred from touching geometry (elements without ports, "
-            f"tolerance {tolerance} m)"
+            f"{n_inferred} edges inferred from geometry (elements without ports: segment ends "
+            f"touching fittings, equipment or other segment ends within {tolerance} m)"
         )
     hosts = {e.guid: e.host for e in twin.elements.values() if e.host}
     log.info("networks of %s: %d nodes, %d edges", twin.source.path, len(g), g.number_of_edges())

@@ -246,7 +246,11 @@ class ImpactOut(BaseModel):
 
 class CommonCauseIn(BaseModel):
     guids: list[str] = Field(default_factory=list, examples=[[GUID, "3cUkl32yn9qRSPvBJVyWw5"]])
-    alarms: list[str] = Field(default_factory=list, examples=[["alarm-17"]])
+    alarms: list[str] = Field(default_factory=list, examples=[["17"]])
+    tickets: list[str] = Field(default_factory=list, examples=[["42", "43"]])
+    system: str | None = Field(
+        default=None, description="limit to one system (guid) or flow", examples=["gas"]
+    )
 
 
 class SuspectOut(BaseModel):

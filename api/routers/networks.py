@@ -18,13 +18,12 @@ from api.schemas_networks import (
     SystemsOut,
     TraceOut,
 )
-from twin.analysis.faults import localize
+from twin.analysis.faults import RecordKind, common_cause_for, localize, record_target
 from twin.campus import Campus
 from twin.errors import InvalidInput, NotFound, StoreUnavailable
 from twin.model import Twin
 from twin.networks.distribution import (
     Networks,
-    common_cause,
     impact,
     isolate,
     networks_of,
@@ -46,32 +45,9 @@ def _model(campus: Campus, guid: str) -> tuple[str, Twin]:
     return campus.model_id(twin), twin
 
 
-def _store(request: Request) -> Any:
-    store = getattr(request.app.state, "store", None)
-    if store is None:
-        raise StoreUnavailable("the live store is not open: alarms and tickets cannot be resolved")
-    return store
-
-
-def _record_target(request: Request, what: Literal["alarm", "ticket"], ident: str) -> str:
+def _record_target(request: Request, what: RecordKind, ident: str) -> str:
     """The element (else the space) an alarm or ticket is about."""
-    store = _store(request)
-    getter = getattr(store, f"get_{what}", None) or getattr(store, what, None)
-    key: Any = int(ident) if ident.isdigit() else ident
-    if getter is not None:
-        record = getter(key)
-    elif what == "ticket":
-        from twin.live.tickets import get_ticket
-
-        record = get_ticket(store, key)
-    else:  # pragma: no cover - every store has alarms
-        raise StoreUnavailable("the live store cannot look up alarms")
-    if record is None:
-        raise NotFound(f"no {what} {ident!r}", **{what: ident})
-    target = getattr(record, "element", None) or getattr(record, "space", None)
-    if not target:
-        raise InvalidInput(f"{what} {ident!r} names no element or space", **{what: ident})
-    return str(target)
+    return record_target(getattr(request.app.state, "store", None), what, ident)
 
 
 @router.get(
@@ -142,15 +118,21 @@ def post_impact(body: ImpactIn, campus: CampusDep) -> ImpactOut:
 
 @router.post(
     "/common-cause",
-    summary="Nearest shared upstream elements of several elements or alarms",
+    summary="Nearest shared upstream elements of several elements, rooms, alarms or tickets",
+    description="Alarms and tickets resolve through the live store to the element (else the "
+    "room) they name; a room stands for its terminal. 503 without a store.",
     response_model=list[SuspectOut],
 )
 def post_common_cause(body: CommonCauseIn, request: Request, campus: CampusDep) -> list[SuspectOut]:
-    guids = list(body.guids) + [_record_target(request, "alarm", a) for a in body.alarms]
-    if not guids:
-        raise InvalidInput("give at least one guid or alarm id")
-    _, nets = _nets(campus, guids[0])
-    return [SuspectOut.of(s) for s in common_cause(nets, guids)]
+    found = common_cause_for(
+        campus,
+        getattr(request.app.state, "store", None),
+        guids=body.guids,
+        alarms=body.alarms,
+        tickets=body.tickets,
+        system=body.system,
+    )
+    return [SuspectOut.of(s) for s in found]
 
 
 @router.get(
@@ -181,7 +163,9 @@ def get_localize(
     if what in ("alarm", "ticket"):
         value = _record_target(request, what, value)  # type: ignore[arg-type]
     elif what == "sensor" and not _known(campus, value):
-        store = _store(request)
+        store = getattr(request.app.state, "store", None)
+        if store is None:
+            raise StoreUnavailable("the live store is not open: sensors cannot be resolved")
         spec = store.sensor(value)
         value = spec.element or spec.space
         if not value:

@@ -8,15 +8,29 @@ the answer rests on (guessed flow directions, inferred edges, missing georeferen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-from twin.errors import NetworkUnknown
+from twin.errors import InvalidInput, NetworkUnknown, NotFound, StoreUnavailable
 from twin.model import BBox, Twin
 from twin.networks.isolate import ImpactedSpace, IsolationPoint, impact, isolate
 from twin.networks.network_build import Networks
-from twin.networks.trace import trace
+from twin.networks.trace import Suspect, common_cause_groups, require_known, trace
 
-__all__ = ["Localization", "RankedSuspect", "localize"]
+if TYPE_CHECKING:
+    from twin.campus import Campus
+
+__all__ = [
+    "Localization",
+    "RankedSuspect",
+    "RecordKind",
+    "common_cause_for",
+    "localize",
+    "record_target",
+]
+
+RecordKind = Literal["alarm", "ticket"]
 
 #: Extra rank distance by kind: passive parts (pipes, fittings) fail far less often than valves,
 #: pumps and plant, so every active element upstream ranks before any passive one.
@@ -163,3 +177,70 @@ def localize(
 
 
 UNKNOWN_TEXT = "the model declares no distribution ports; the network is unknown"
+
+
+def record_target(store: Any, what: RecordKind, ident: str | int) -> str:
+    """The element (else the room) an alarm or ticket names, read from the live store.
+
+    Why here and not in the API: an operator asks "what do these tickets have in common" with
+    ticket numbers, and the analyses only know GlobalIds; one resolver serves every caller.
+    """
+    if store is None:
+        raise StoreUnavailable(f"the live store is not open: {what}s cannot be resolved")
+    text = str(ident).strip()
+    if not text.isdigit():
+        raise NotFound(f"no {what} {ident!r} (ids are integers)", **{what: text})
+    if what == "alarm":
+        record: Any = store.alarm(int(text))
+    else:
+        from twin.live.tickets import get_ticket
+
+        record = get_ticket(store, int(text))
+    target = getattr(record, "element", None) or getattr(record, "space", None)
+    if not target:
+        raise InvalidInput(f"{what} {text} names no element or space", **{what: text})
+    return str(target)
+
+
+def _input_group(twin: Twin, nets: Networks, g: Any, guid: str) -> tuple[str, ...]:
+    """The network nodes an input stands for: a room its terminals (else every element of it in
+    the network); an element or sensor itself."""
+    if guid not in twin.spaces:
+        return (guid,)
+    inside = [e for e in twin.elements.values() if e.space == guid and e.guid in g]
+    terminals = tuple(e.guid for e in inside if e.kind == "terminal")
+    found = terminals or tuple(e.guid for e in inside)
+    if not found:
+        raise NetworkUnknown(f"room {guid!r} has no distribution element", guid=guid)
+    return found
+
+
+def common_cause_for(
+    campus: Campus,
+    store: Any | None = None,
+    *,
+    guids: Sequence[str] = (),
+    alarms: Sequence[str | int] = (),
+    tickets: Sequence[str | int] = (),
+    system: str | None = None,
+    limit: int = 10,
+) -> list[Suspect]:
+    """Nearest shared upstream elements of elements, sensors, rooms, alarms and tickets.
+
+    Alarms and tickets resolve through ``store`` to the element (else the room) they name; a
+    room stands for its terminals (whatever feeds any of them feeds the room). The model is the
+    one holding the first input.
+    """
+    targets = list(guids)
+    targets += [record_target(store, "alarm", a) for a in alarms]
+    targets += [record_target(store, "ticket", t) for t in tickets]
+    if not targets:
+        raise InvalidInput("give at least one guid, alarm or ticket")
+    from twin.networks.distribution import networks_of
+
+    twin = campus.twin_of(targets[0])
+    nets = networks_of(campus, twin)
+    require_known(nets)
+    view = nets.view(system)
+    groups = {t: _input_group(twin, nets, view, t) for t in dict.fromkeys(targets)}
+    return common_cause_groups(nets, groups, system=system, limit=limit)

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from twin.networks.isolate import Impact, ImpactedSpace, Isolation, IsolationPoint, impact, isolate
 from twin.networks.network_build import Networks, build_networks, is_source
-from twin.networks.trace import Suspect, Trace, TraceStep, common_cause, node_of, trace
+from twin.networks.trace import (
+    Suspect,
+    Trace,
+    TraceStep,
+    common_cause,
+    common_cause_groups,
+    node_of,
+    trace,
+)
 
 if TYPE_CHECKING:
     from twin.campus import Campus
@@ -27,6 +35,7 @@ __all__ = [
     "TraceStep",
     "build_networks",
     "common_cause",
+    "common_cause_groups",
     "impact",
     "is_source",
     "isolate",

@@ -8,7 +8,7 @@ because an answer resting on a guessed direction must say so.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +23,7 @@ __all__ = [
     "Trace",
     "TraceStep",
     "common_cause",
+    "common_cause_groups",
     "node_of",
     "require_known",
     "trace",
@@ -129,9 +130,11 @@ def trace(
     return Trace(start, direction, system, tuple(steps), tuple(edges), _edge_notes(g, edges))
 
 
-def _upstream_depths(g: nx.DiGraph, start: str) -> dict[str, int]:
-    depth = {start: 0}
-    queue = deque([start])
+def _upstream_depths(g: nx.DiGraph, start: str | Collection[str]) -> dict[str, int]:
+    """Hops upstream from ``start`` (one node, or several at depth 0), nearest first."""
+    starts = [start] if isinstance(start, str) else list(start)
+    depth = dict.fromkeys(starts, 0)
+    queue = deque(starts)
     while queue:
         n = queue.popleft()
         for m in g._pred[n]:
@@ -147,15 +150,32 @@ def common_cause(
     """Nearest shared upstream elements of ``guids``: most inputs fed first, then nearest."""
     g = nets.view(system)
     starts = list(dict.fromkeys(node_of(nets, x, g) for x in guids))
+    return common_cause_groups(nets, {s: (s,) for s in starts}, system=system, limit=limit)
+
+
+def common_cause_groups(
+    nets: Networks,
+    groups: Mapping[str, Collection[str]],
+    *,
+    system: str | None = None,
+    limit: int = 10,
+) -> list[Suspect]:
+    """Like ``common_cause``, where each input is a group of nodes (a room: its terminals).
+
+    A group is fed by whatever feeds any of its members; ``feeds`` names the groups' keys.
+    """
+    g = nets.view(system)
     seen: dict[str, dict[str, int]] = {}
-    for s in starts:
-        for n, d in _upstream_depths(g, s).items():
-            seen.setdefault(n, {})[s] = d
-    need = 2 if len(starts) > 1 else 1
+    for key, members in groups.items():
+        nodes = [node_of(nets, m, g) for m in members]
+        for n, d in _upstream_depths(g, nodes).items():
+            seen.setdefault(n, {})[key] = d
+    need = 2 if len(groups) > 1 else 1
+    own = {m for members in groups.values() for m in members} if len(groups) == 1 else set()
     suspects = [
         Suspect(n, nets.kinds.get(n, ""), tuple(f), max(f.values()), sum(f.values()))
         for n, f in seen.items()
-        if len(f) >= need and not (len(starts) == 1 and n == starts[0])
+        if len(f) >= need and n not in own
     ]
     suspects.sort(key=lambda s: (-len(s.feeds), s.distance, s.total_distance, s.guid))
     return suspects[:limit]

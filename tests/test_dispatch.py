@@ -84,3 +84,23 @@ def test_dispatch_assigns_with_route_and_redispatches(store: LiveStore, nav: Nav
     assert latest.technician == again.chosen.technician
     with pytest.raises(NoRoute):
         dispatch(eng, nav, t.id, actor="op", now=NOW, technician_id="t-off")
+
+
+def test_one_search_gives_every_route_eta(small_twin) -> None:  # type: ignore[no-untyped-def]
+    """rank()'s single search from the job equals a separate route() from each technician,
+    on the demo hospital (corridor waypoints, lifts, stairs) and with a point position."""
+    nav = build_navigation(small_twin)
+    rooms = sorted(g for g in small_twin.spaces if nav.node_of(g, small_twin.spaces[g].storey))
+    team = [_t(f"t{i}", g) for i, g in enumerate(rooms[::7])]
+    cx, cy = small_twin.spaces[rooms[3]].footprint.centroid.coords[0]
+    z = nav.nodes[nav.node_of(rooms[3], small_twin.spaces[rooms[3]].storey) or 0].xyz[2]
+    team.append(Technician("pt", "pt", ("electrical",), "on_shift", position=(cx, cy, z + 1.0)))
+    target = rooms[-1]
+    got = rank(nav, target, team, skill="electrical", now=NOW,
+               priority_deadline=NOW + timedelta(hours=2))  # fmt: skip
+    assert all(c.eligible for c in got)
+    for c in got:
+        t = next(t for t in team if t.id == c.technician)
+        start = t.position if t.position is not None else t.space
+        assert start is not None
+        assert c.eta_s == pytest.approx(route(nav, start, target).eta_s), c.technician

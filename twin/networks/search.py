@@ -156,25 +156,27 @@ def one_to_all(
 ) -> dict[int, float]:
     """Seconds from the seeded ``sources`` to every reachable node (Dijkstra)."""
     adj, transit = comp.adj, comp.transit
+    pop, push, inf = heapq.heappop, heapq.heappush, math.inf
     dist: dict[int, float] = {}
-    leaf: dict[int, float] = {}  # non-transit nodes: best label so far, never expanded
+    tent: dict[int, float] = {}  # best label so far; non-transit nodes are never expanded
     heap = [(c, n) for n, c in sources.items() if n not in bn]
     heapq.heapify(heap)
     restricted = bool(be or bn)
     while heap:
-        d, n = heapq.heappop(heap)
+        d, n = pop(heap)
         if n in dist:
             continue
         dist[n] = d
         for m, c, eid in adj[n]:
-            if m in dist or (restricted and (m in bn or eid in be)):
-                continue
             nd = d + c
+            if nd >= tent.get(m, inf) or m in dist:
+                continue
+            if restricted and (m in bn or eid in be):
+                continue
+            tent[m] = nd
             if transit[m]:
-                heapq.heappush(heap, (nd, m))
-            elif nd < leaf.get(m, math.inf):
-                leaf[m] = nd
-    for m, d in leaf.items():
+                push(heap, (nd, m))
+    for m, d in tent.items():
         if m not in dist:
             dist[m] = d
     return dist

@@ -1,12 +1,18 @@
 """Benchmark the distribution analyses on the large demo hospital.
 
-Run: ``.venv/bin/python bench/networks.py [var/hospital_large.ifc]``. Prints the build time of all
-networks and p50/p99 of trace, isolate and impact, each against a plain networkx BFS over the
-same combined graph measured in the same run (the floor any graph walk pays).
+Run: ``.venv/bin/python bench/networks.py [var/hospital_large.ifc] [--runs 3]``. Prints the build
+time of all networks and p50/p99 of trace, isolate and impact, each against a plain networkx BFS
+over the same combined graph measured in the same run (the floor any graph walk pays). With
+``--runs N`` the whole measurement (build included) repeats N times and the table shows the
+median of each figure over the runs, with the load average before and after: the machine is
+shared, so one run alone says little. A last row times geometric inference on the real b03
+plant with its ports ignored (every element treated as portless), against the same file's build.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
 import statistics
 import sys
@@ -18,21 +24,17 @@ from _timing import percentile, times_ms
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+B03 = REPO.parent / "shared" / "ifc" / "bim2sim_b03_heating_with_building_blenderBIM.ifc"
 
 
-def main() -> None:
-    from twin.cache import load_twin
+def _one_run(twin, seed: int = 7) -> tuple[float, list[tuple[str, list[float]]], object]:  # type: ignore[no-untyped-def]
     from twin.networks.distribution import build_networks, impact, isolate, trace
 
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "hospital_large.ifc"
-    if not path.exists():
-        sys.exit(f"{path} missing: .venv/bin/python -m models_ifc --size large --out {path}")
-    twin = load_twin(path, cache_dir=REPO / "var" / "cache")
     t0 = time.perf_counter()
     nets = build_networks(twin)
     build_ms = (time.perf_counter() - t0) * 1000
     g = nets.graph
-    rng = random.Random(7)
+    rng = random.Random(seed)
     terminals = [n for n in g if nets.kinds.get(n) == "terminal"]
     valves = [n for n in g if nets.kinds.get(n) == "valve"]
     sample_t = rng.sample(terminals, min(300, len(terminals)))
@@ -45,16 +47,62 @@ def main() -> None:
         ("isolate terminal", times_ms(lambda n: isolate(nets, n, twin=twin), sample_t)),
         ("impact close valve", times_ms(lambda n: impact(nets, twin, [n]), sample_v)),
     ]
-    base = {"up": statistics.median(rows[0][1]), "down": statistics.median(rows[2][1])}
+    return build_ms, rows, nets
+
+
+def _inference_row(cache: Path) -> str:
+    """Geometric inference on b03 with every element portless, vs building its declared graph."""
+    from twin.cache import load_twin
+    from twin.networks.distribution import build_networks
+    from twin.networks.geometry_joins import infer_joins
+    from twin.networks.network_build import GEOMETRY_TOLERANCE_M
+
+    if not B03.exists():
+        return "b03 not found: inference row skipped"
+    twin = load_twin(B03, cache_dir=cache)
+    t0 = time.perf_counter()
+    build_networks(twin)
+    build_ms = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    joins = infer_joins(twin, tol=GEOMETRY_TOLERANCE_M, portless=frozenset(twin.elements))
+    infer_ms = (time.perf_counter() - t0) * 1000
+    return (
+        f"b03 inference, ports ignored: {len(joins)} joins for {len(twin.connections)} declared, "
+        f"{infer_ms:.0f} ms (declared build {build_ms:.0f} ms, ratio {infer_ms / build_ms:.1f})"
+    )
+
+
+def main() -> None:
+    from twin.cache import load_twin
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path", nargs="?", default=str(REPO / "var" / "hospital_large.ifc"))
+    ap.add_argument("--runs", type=int, default=1)
+    args = ap.parse_args()
+    path = Path(args.path)
+    if not path.exists():
+        sys.exit(f"{path} missing: .venv/bin/python -m models_ifc --size large --out {path}")
+    load_before = os.getloadavg()
+    twin = load_twin(path, cache_dir=REPO / "var" / "cache")
+    runs = [_one_run(twin) for _ in range(args.runs)]
+    g = runs[0][2].graph  # type: ignore[attr-defined]
+    nets = runs[0][2]
     print(f"model {path.name}: {len(g)} nodes, {g.number_of_edges()} edges, "
-          f"{len(nets.by_system)} systems, {len(nets.by_flow)} flows")  # fmt: skip
-    print(f"build all networks: {build_ms:.0f} ms")
+          f"{len(nets.by_system)} systems, {len(nets.by_flow)} flows; "  # type: ignore[attr-defined]
+          f"median of {args.runs} run(s)")  # fmt: skip
+    print(f"build all networks: {statistics.median(r[0] for r in runs):.0f} ms "
+          f"(runs: {', '.join(f'{r[0]:.0f}' for r in runs)})")  # fmt: skip
     print(f"{'operation':34} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'p50 / BFS p50':>14}")
-    for name, v in rows:
-        ref = base["up"] if ("upstream" in name or "isolate" in name) else base["down"]
-        ratio = statistics.median(v) / ref if ref else float("nan")
-        p50, p99 = percentile(v, 0.5), percentile(v, 0.99)
-        print(f"{name:34} {len(v):>4} {p50:8.2f} {p99:8.2f} {ratio:14.1f}")
+    for i, (name, v0) in enumerate(runs[0][1]):
+        p50 = statistics.median(percentile(r[1][i][1], 0.5) for r in runs)
+        p99 = statistics.median(percentile(r[1][i][1], 0.99) for r in runs)
+        ref_i = 0 if ("upstream" in name or "isolate" in name) else 2
+        ref = statistics.median(percentile(r[1][ref_i][1], 0.5) for r in runs)
+        ratio = p50 / ref if ref else float("nan")
+        print(f"{name:34} {len(v0):>4} {p50:8.2f} {p99:8.2f} {ratio:14.1f}")
+    print(_inference_row(REPO / "var" / "cache"))
+    after = os.getloadavg()
+    print(f"load average before {load_before[0]:.1f} / after {after[0]:.1f} (2 cores, shared)")
 
 
 if __name__ == "__main__":

@@ -208,7 +208,12 @@ def _end_to_element(
     tri = mesh.vertices.astype(np.float64)[mesh.faces]
     if _contains(tri, end):
         return 0.0
-    gap = float(_point_triangle_distance(np.vstack([end, rim]), tri).min())
+    pts = np.vstack([end, rim])
+    lo, hi = pts.min(axis=0) - tol, pts.max(axis=0) + tol
+    near = tri[((tri.max(axis=1) >= lo) & (tri.min(axis=1) <= hi)).all(axis=1)]
+    if not len(near):  # no triangle's box within reach: nothing closer than the tolerance
+        return None
+    gap = float(_point_triangle_distance(pts, near).min())
     return gap if gap <= tol else None
 
 

@@ -77,6 +77,7 @@ class MqttConsumer:
         self.store = store
         self.config = config
         self.stored = 0  # messages committed and acknowledged
+        self.connects = 0  # successful connections (1 + reconnections after broker outages)
         self._queue: queue.Queue[tuple[int, list[Any]]] = queue.Queue()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
@@ -117,6 +118,7 @@ class MqttConsumer:
             log.warning("MQTT connect failed: %s", rc)
             return
         client.subscribe(self.config.topic, qos=1)
+        self.connects += 1
         self.connected.set()
         log.info("MQTT connected, subscribed to %s", self.config.topic)
 

@@ -93,7 +93,7 @@ def _edge_notes(g: nx.DiGraph, edges: Sequence[tuple[str, str]]) -> tuple[str, .
     if assumed:
         notes.append(f"{assumed} edge(s) on this trace have an assumed flow direction")
     if inferred:
-        notes.append(f"{inferred} edge(s) on this trace are inferred from touching geometry")
+        notes.append(f"{inferred} edge(s) on this trace are inferred from geometry (no ports)")
     return tuple(notes)
 
 

@@ -144,8 +144,10 @@ def source_flows(twin: Twin, element: Element, *, movers: bool = False) -> froze
     element in no system keeps every flow its class allows. ``movers`` asks for pumps and fans.
     """
     can = mover_flows(element) if movers else primary_source_flows(element)
+    if not can:
+        return can
     mine = element_flows(twin, element.guid)
-    if not can or not mine or "other" in mine:
+    if not mine or "other" in mine:
         return can
     return can & mine
 

@@ -1,9 +1,9 @@
 """The web viewer in a real browser (Debian chromium driven by Playwright).
 
-One API server per module (a subprocess on a free port) serving the small demo hospital, or the
-shared FZK-Haus while the hospital generator is not importable; one browser page per test. The
-live, 3D and route checks skip with the reason while their endpoint is not documented by the
-server, and run as soon as it is.
+One API server (a subprocess on a free port) and one chromium per module, serving the small demo
+hospital, or the shared FZK-Haus while the hospital generator is not importable; a fresh browser
+context per test. Checks that need an endpoint skip with the reason while the server does not
+document it. Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -137,6 +137,18 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     assert errors == [], f"console errors: {errors}"
 
 
+def _send(url: str, body: Any, method: str = "POST") -> Any:
+    data = json.dumps(body).encode()
+    req = urllib.request.Request(url, data, {"Content-Type": "application/json"}, method=method)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        raw = r.read()
+    return json.loads(raw) if raw else None
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def _paths(server: str) -> set[str]:
     return set(_get(f"{server}/openapi.json")["paths"])
 
@@ -214,28 +226,55 @@ def test_keyboard_zoom_and_search(page: Any, server: str) -> None:
     assert page.locator("#sel-title").get_attribute("data-guid") is not None
 
 
-def test_3d_canvas_renders(page: Any, server: str, artifacts: Path) -> None:
+CANVAS_SHARE_JS = """() => {
+  const c = document.querySelector('#scene canvas');
+  const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
+  const x = g.getContext('2d'); x.drawImage(c, 0, 0);
+  const d = x.getImageData(0, 0, g.width, g.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4)
+    if (Math.abs(d[i] - 0x1b) + Math.abs(d[i+1] - 0x23) + Math.abs(d[i+2] - 0x30) > 30) n++;
+  return n / (d.length / 4);
+}"""
+
+
+def _open_3d(page: Any, server: str) -> tuple[str, dict[str, Any]]:
     if not any(p.startswith("/buildings/{") and p.endswith("/scene.glb") for p in _paths(server)):
         pytest.skip("GET /buildings/{guid}/scene.glb is not served yet (spatial helper)")
     building, storey = _storey_with_rooms(server)
     _open(page, server, building, storey["guid"], view="3d")
     page.wait_for_selector("#scene[data-ready='1']", state="attached", timeout=60_000)
-    page.wait_for_timeout(500)
-    path = artifacts / "viewer_3d.png"
-    page.screenshot(path=str(path))
-    share = page.evaluate(
-        """() => {
-          const c = document.querySelector('#scene canvas');
-          const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-          const x = g.getContext('2d'); x.drawImage(c, 0, 0);
-          const d = x.getImageData(0, 0, g.width, g.height).data;
-          let n = 0;
-          for (let i = 0; i < d.length; i += 4)
-            if (Math.abs(d[i] - 0x1b) + Math.abs(d[i+1] - 0x23) + Math.abs(d[i+2] - 0x30) > 30) n++;
-          return n / (d.length / 4);
-        }"""
+    return building, storey
+
+
+def test_3d_streams_storeys_renders_and_picks(page: Any, server: str, artifacts: Path) -> None:
+    building, storey = _open_3d(page, server)
+    storeys = _get(f"{server}/buildings/{building}/storeys")
+    glbs = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(u => u.includes('/scene.glb'))"
     )
+    # one merged request per storey, the current storey first
+    assert len(glbs) == len(storeys)
+    assert all("layout=merged" in u for u in glbs)
+    assert f"storey={storey['guid']}" in glbs[0]
+    first = page.evaluate("() => performance.getEntriesByName('scene-first').pop()?.duration")
+    whole = page.evaluate("() => performance.getEntriesByName('scene-load').pop()?.duration")
+    assert 0 < first <= whole
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "viewer_3d.png"))
+    share = page.evaluate(CANVAS_SHARE_JS)
     assert share > 0.05, f"only {share:.1%} of the 3D canvas differs from the background"
+    # click the middle of the building: the panel opens on the product the ray met first
+    box = page.locator("#scene canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    picked = page.evaluate(
+        "async ([x, y]) => (await import('/viewer/js/scene3d.js')).pickAt(x, y)", [x, y]
+    )
+    assert picked is not None, "nothing under the centre of the 3D view"
+    page.mouse.click(x, y)
+    page.wait_for_selector(f'#sel-title[data-guid="{picked["guid"]}"]', timeout=10_000)
+    assert f"sel={picked['guid']}" in page.url
 
 
 def test_reading_and_alarm_live(page: Any, server: str, artifacts: Path) -> None:
@@ -289,3 +328,137 @@ def test_route_drawn(page: Any, server: str, artifacts: Path) -> None:
     page.check("#layer-route")
     page.wait_for_selector("#plan .route", state="attached", timeout=15_000)
     page.screenshot(path=str(artifacts / "viewer_route.png"))
+
+
+def test_technician_positions_live(page: Any, server: str, artifacts: Path) -> None:
+    missing = {"/technicians", "/technicians/{technician_id}/position", "/events"} - _paths(server)
+    if missing:
+        pytest.skip(f"technician endpoints not served yet: {sorted(missing)}")
+    building, storey = _storey_with_rooms(server)
+    spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
+    a, b = spaces[0]["guid"], spaces[-1]["guid"]
+    tech = f"tech-viewer-{int(time.time() * 1000) % 100000}"
+    _send(f"{server}/technicians", {"id": tech, "name": "Vera Viewer", "skills": ["general"]})
+    _open(page, server, building, storey["guid"])
+    page.wait_for_selector("#live-status.on", timeout=10_000)
+    marker = f'#plan [data-technician="{tech}"]'
+    assert page.locator(marker).count() == 0  # no position yet
+    for room in (a, b):  # placed, then moved: both arrive over SSE without a reload
+        _send(f"{server}/technicians/{tech}/position", {"space": room}, method="PUT")
+        page.wait_for_selector(f'{marker}[data-space="{room}"]', state="attached", timeout=10_000)
+        dot = page.locator(f"{marker} circle").bounding_box()
+        shape = page.locator(f'#plan [data-kind="space"][data-guid="{room}"]').bounding_box()
+        cx, cy = dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2
+        assert shape["x"] <= cx <= shape["x"] + shape["width"]
+        assert shape["y"] <= cy <= shape["y"] + shape["height"]
+    assert page.locator(marker).count() == 1
+    page.screenshot(path=str(artifacts / "viewer_technician.png"))
+    page.uncheck("#layer-technicians")
+    assert page.locator(marker).count() == 0
+
+
+def test_fault_trace_layer(page: Any, server: str, artifacts: Path) -> None:
+    if "/elements/{guid}/upstream" not in _paths(server):
+        pytest.skip("GET /elements/{guid}/upstream is not served yet (networks helper)")
+    building, storey = _storey_with_rooms(server)
+    st = storey["guid"]
+    found = _get(f"{server}/elements?storey={st}&kind=terminal&limit=50")["items"]
+    here = {e["guid"] for e in _get(f"{server}/elements?storey={st}&limit=5000")["items"]}
+    best: tuple[str, set[str]] | None = None
+    for e in found:
+        steps = _get(f"{server}/elements/{e['guid']}/upstream")["steps"]
+        on_storey = {s["guid"] for s in steps} & here
+        if len(on_storey) >= 3:
+            best = (e["guid"], on_storey)
+            break
+    assert best is not None, "no terminal on the storey with a traceable feed"
+    fault, expected = best
+    _open(page, server, building, st)
+    page.fill("#layer-trace-v", fault)
+    page.check("#layer-trace")
+    page.wait_for_selector("#plan .layer-trace .trace", state="attached", timeout=15_000)
+    drawn = set(
+        page.eval_on_selector_all(
+            "#plan .layer-trace .trace", "els => els.map(e => e.dataset.guid)"
+        )
+    )
+    assert fault in drawn
+    assert drawn <= expected and len(drawn) >= 3
+    page.screenshot(path=str(artifacts / "viewer_trace.png"))
+
+
+def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> None:
+    if not {"/scenarios", "/buildings/{guid}/scene-colors"} <= _paths(server):
+        pytest.skip("scenarios or scene-colors not served yet")
+    building, storey = _storey_with_rooms(server)
+    spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
+    closed = spaces[len(spaces) // 2]["guid"]
+    sc = _send(
+        f"{server}/scenarios",
+        {"name": "viewer test works", "building": building, "closed_spaces": [closed]},
+    )
+    _open(page, server, building, storey["guid"])
+    page.fill("#layer-scenario-v", str(sc["id"]))
+    page.check("#layer-scenario")
+    page.wait_for_selector(
+        f'#plan .layer-scenario [data-guid="{closed}"]', state="attached", timeout=15_000
+    )
+    page.screenshot(path=str(artifacts / "viewer_scenario_plan.png"))
+    colours = _get(f"{server}/buildings/{building}/scene-colors?scenario={sc['id']}")["colors"]
+    assert closed in colours
+    page.click("#tab-3d")
+    page.wait_for_selector("#scene[data-ready='1']", state="attached", timeout=60_000)
+    tinted = page.wait_for_function(
+        "async (g) => { const m = await import('/viewer/js/scene3d.js');"
+        " const t = m.tinted(); return t.includes(g) ? t : false; }",
+        arg=closed,
+        timeout=15_000,
+    ).json_value()
+    assert set(tinted) <= set(colours)
+    page.screenshot(path=str(artifacts / "viewer_scenario_3d.png"))
+
+
+def test_heat_map_layer_with_legend(page: Any, server: str, artifacts: Path) -> None:
+    if not {"/sensors", "/readings"} <= _paths(server):
+        pytest.skip("sensors or readings not served yet (live A)")
+    building, storey = _storey_with_rooms(server)
+    st = storey["guid"]
+    sensors = _get(f"{server}/sensors?storey={st}&quantity=temperature")
+    sensors = [s for s in sensors if s.get("space")][:6]
+    assert len(sensors) >= 2, "the storey has too few room temperature sensors"
+    readings, by_space = [], {}
+    for i, s in enumerate(sensors):
+        lo = s["lower"] if s.get("lower") is not None else 18.0
+        v = round(lo + 0.5 + i * 0.7, 1)  # inside the limits: no alarms
+        readings.append({"sensor": s["id"], "t": _now(), "value": v, "unit": s["unit"]})
+        by_space.setdefault(s["space"], []).append(v)
+    _send(f"{server}/readings", readings)
+    means = {k: sum(v) / len(v) for k, v in by_space.items()}
+    _open(page, server, building, st)
+    page.select_option("#layer-heat-v", "temperature")
+    page.check("#layer-heat")
+    layer = '#plan [data-overlay="sensor:temperature"]'
+    page.wait_for_selector(f"{layer} path[data-guid]", state="attached", timeout=15_000)
+    filled = set(
+        page.eval_on_selector_all(f"{layer} path[data-guid]", "e => e.map(x => x.dataset.guid)")
+    )
+    assert set(means) <= filled
+    legend = page.locator("#legend")
+    assert legend.is_visible()
+    text = legend.inner_text()
+    assert "temperature" in text
+    live_all = _get(f"{server}/sensors?storey={st}&quantity=temperature")
+    vals: dict[str, list[float]] = {}
+    for s in live_all:
+        if s.get("space") and s.get("last_value") is not None:
+            vals.setdefault(s["space"], []).append(s["last_value"])
+    room_means = [sum(v) / len(v) for v in vals.values()]
+    assert f"{min(room_means):.1f}" in legend.locator(".lo").inner_text()
+    assert f"{max(room_means):.1f}" in legend.locator(".hi").inner_text()
+    assert legend.locator(".rooms").inner_text().startswith(str(len(filled)))
+    # one overlay at a time: the alarms overlay unticks the heat map and hides its legend
+    if page.locator("#layer-alarms").count():
+        page.check("#layer-alarms")
+        assert not page.is_checked("#layer-heat")
+        page.wait_for_selector("#legend", state="hidden", timeout=10_000)
+    page.screenshot(path=str(artifacts / "viewer_heatmap.png"))

@@ -6,18 +6,21 @@ import { get, has, q } from "./api.js";
 const box = document.getElementById("layers");
 const legend = document.getElementById("legend");
 let onChange = () => {};
+let onClient = () => {};
 
 const LAYERS = [
-  { id: "alarms", label: "Alarms", needs: "/alarms", param: () => ["overlay", "alarms"] },
-  { id: "tickets", label: "Tickets", needs: "/tickets", param: () => ["overlay", "tickets"] },
-  { id: "heat", label: "Heat map", needs: "/sensors", input: { type: "select", options: ["temperature", "humidity", "pressure", "co2"], label: "Quantity" }, param: (v) => ["overlay", `sensor:${v}`] },
+  { id: "technicians", label: "Technicians", needs: "/technicians", client: true, on: true, param: () => null },
+  { id: "alarms", label: "Alarms", needs: "/alarms", group: "overlay", param: () => ["overlay", "alarms"] },
+  { id: "tickets", label: "Tickets", needs: "/tickets", group: "overlay", param: () => ["overlay", "tickets"] },
+  { id: "heat", label: "Heat map", needs: "/sensors", group: "overlay", input: { type: "select", options: ["temperature", "humidity", "pressure", "co2"], label: "Quantity" }, param: (v) => ["overlay", `sensor:${v}`] },
   { id: "trace", label: "Fault trace", needs: "/elements/{}/upstream", input: { placeholder: "Element GlobalId", label: "Faulty element" }, param: (v) => v && ["trace", v] },
   { id: "route", label: "Route", needs: "/routes", input: { placeholder: "from;to GlobalIds", label: "Route from;to" }, param: (v) => v && ["route", v] },
   { id: "scenario", label: "Scenario", needs: "/scenarios", input: { placeholder: "scenario id", label: "Scenario" }, param: (v) => v && ["scenario", v] },
 ];
 
-export function init({ changed }) {
+export function init({ changed, client = () => {} }) {
   onChange = changed;
+  onClient = client;
   for (const l of LAYERS) {
     if (!has(l.needs)) continue;
     const row = document.createElement("div");
@@ -28,7 +31,14 @@ export function init({ changed }) {
         : `<input id="layer-${l.id}-v" aria-label="${l.input.label}" placeholder="${l.input.placeholder}" size="14">`
       : "");
     box.appendChild(row);
-    row.addEventListener("change", () => onChange());
+    if (l.on) row.querySelector("input[type=checkbox]").checked = true;
+    row.addEventListener("change", (e) => {
+      // plan.svg draws one overlay at a time: ticking one unticks the others of its group
+      if (l.group && e.target.type === "checkbox" && e.target.checked) {
+        for (const o of LAYERS) if (o.group === l.group && o !== l) { const c = document.getElementById(`layer-${o.id}`); if (c) c.checked = false; }
+      }
+      return l.client ? onClient(l.id) : onChange();
+    });
     row.querySelector("input[id$='-v']")?.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); row.querySelector("input[type=checkbox]").checked = true; onChange(); } });
   }
   box.hidden = !box.querySelector(".layer");
@@ -57,16 +67,33 @@ export function params() {
   return out;
 }
 
-/** Heat-map legend: min/max come from the plan's data attributes when the server gives them. */
+/** Whether a layer's checkbox is ticked (client-drawn layers such as technicians). */
+export const isOn = (id) => !!document.getElementById(`layer-${id}`)?.checked;
+
+/** The scenario id when the scenario layer is ticked (the 3D view colours it too), else null. */
+export function sceneScenario() {
+  if (!document.getElementById("layer-scenario")?.checked) return null;
+  return document.getElementById("layer-scenario-v")?.value?.trim() || null;
+}
+
+/** Heat-map legend: the range comes from the legend the server drew into the plan (its first and
+ * last labels are the lowest and highest room values); rooms without a reading stay unfilled. */
 export function updateLegend(svg) {
   const on = document.getElementById("layer-heat")?.checked;
   legend.hidden = !on;
   if (!on) return;
   const quantity = document.getElementById("layer-heat-v").value;
-  const vals = svg ? [...svg.querySelectorAll("[data-value]")].map((e) => +e.dataset.value).filter(Number.isFinite) : [];
-  const lo = svg?.dataset.min ?? (vals.length ? Math.min(...vals).toFixed(1) : "low");
-  const hi = svg?.dataset.max ?? (vals.length ? Math.max(...vals).toFixed(1) : "high");
-  legend.innerHTML = `<span>${quantity}</span><span class="ramp" role="img" aria-label="colour ramp from ${lo} to ${hi}"></span><span>${lo}</span><span>${hi}</span>`;
+  const layer = svg?.querySelector(`[data-overlay="sensor:${CSS.escape(quantity)}"]`);
+  const labels = layer ? [...layer.querySelectorAll(".legend text")].map((t) => t.textContent.trim()) : [];
+  const rooms = layer ? layer.querySelectorAll("path[data-guid]").length : 0;
+  const esc = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  if (!rooms) {
+    legend.innerHTML = `<span>${esc(quantity)}</span><span class="muted">no readings on this storey</span>`;
+    return;
+  }
+  const lo = esc(labels[0] ?? ""), hi = esc(labels[labels.length - 1] ?? "");
+  legend.innerHTML = `<span>${esc(quantity)}</span><span class="ramp" role="img" aria-label="colour ramp from ${lo} to ${hi}"></span>` +
+    `<span class="lo">${lo}</span><span class="hi">${hi}</span><span class="muted rooms">${rooms} rooms</span>`;
 }
 
 /** Route polylines from /routes for drawing when the plan endpoint cannot draw them itself. */

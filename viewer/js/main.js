@@ -7,11 +7,13 @@ import * as search from "./search.js";
 import * as live from "./live.js";
 import * as tickets from "./tickets.js";
 import * as layers from "./layers.js";
+import * as technicians from "./technicians.js";
 
 const $ = (id) => document.getElementById(id);
 const errorBox = $("error");
 let scene3d = null; // loaded on first use so the plan paints without three.js
 let alarms = [];
+let storeyList = []; // /buildings/{g}/storeys of the current building
 
 function showError(err) {
   errorBox.textContent = err?.message || String(err);
@@ -53,6 +55,7 @@ async function loadBuildings() {
 
 async function loadStoreys() {
   const storeys = await get(`/buildings/${encodeURIComponent(state.building)}/storeys`);
+  storeyList = storeys;
   $("storey").innerHTML = storeys.map((s) => `<option value="${s.guid}">${s.name} (${s.spaces} rooms)</option>`).join("");
   const want = storeys.find((s) => s.guid === state.storey) || storeys.find((s) => s.spaces > 0) || storeys[0];
   set({ storey: want?.guid || null });
@@ -67,7 +70,16 @@ async function loadPlan() {
     try { plan.drawOverlay("route-layer", await layers.routeLines(state.storey), "route"); } catch (err) { showError(err); }
   }
   layers.updateLegend(svg);
+  drawTechnicians();
   paintStates();
+}
+
+/** Technician markers on the plan and in 3D (layer "technicians"). */
+function drawTechnicians() {
+  const on = layers.isOn("technicians");
+  const n = technicians.drawPlan(document.querySelector("#plan > svg"), state.storey, on);
+  $("plan").dataset.technicians = String(n);
+  scene3d?.technicians(on ? technicians.all() : []);
 }
 
 async function refreshAlarms() {
@@ -105,10 +117,24 @@ async function showView(view) {
   try {
     scene3d ||= await import("./scene3d.js");
     scene3d.init({ select });
-    await scene3d.load(state.building);
+    const loading = scene3d.load(state.building, storeyList, state.storey);
     arrange();
     paintStates();
+    sceneLayers();
+    await loading;
+    drawTechnicians();
   } catch (err) { showError(err); }
+}
+
+/** Scene-layer colours (the scenario's closed spaces and lost elements) in the 3D view. */
+async function sceneLayers() {
+  if (!scene3d) return;
+  const id = layers.sceneScenario();
+  if (!id || !has("/buildings/{}/scene-colors")) { scene3d.tint(null); return; }
+  try {
+    const res = await get(`/buildings/${encodeURIComponent(state.building)}/scene-colors?scenario=${encodeURIComponent(id)}`);
+    scene3d.tint(res.colors);
+  } catch (err) { scene3d.tint(null); showError(err); }
 }
 
 const arrange = () => scene3d?.arrange({ storey: state.storey, isolate: $("isolate").checked, explode: $("explode").checked });
@@ -119,6 +145,7 @@ function wire() {
   for (const b of document.querySelectorAll("[role=tab]")) b.addEventListener("click", () => showView(b.dataset.view));
   $("explode").addEventListener("change", arrange);
   $("isolate").addEventListener("change", arrange);
+  $("rooms").addEventListener("change", (e) => scene3d?.setRooms(e.target.checked));
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && !e.target.closest?.("#search")) { select(null); }
   });
@@ -136,18 +163,19 @@ async function start() {
   await loadCapabilities();
   plan.init({ select });
   search.init({ pick: (g, type) => select(g, type) });
-  layers.init({ changed: loadPlan });
+  layers.init({ changed: () => { loadPlan(); sceneLayers(); }, client: drawTechnicians });
   tickets.init({ pick: (g) => g && select(g) });
   await loadBuildings();
   await loadPlan();
-  await Promise.all([refreshAlarms(), tickets.refresh()]);
+  await Promise.all([refreshAlarms(), tickets.refresh(), technicians.refresh()]);
+  drawTechnicians();
   if (state.selection) await select(state.selection);
   if (state.view === "3d") showView("3d");
   live.init({
     alarm: () => { refreshAlarms(); panel.refreshLive(); },
     ticket: async () => { await tickets.refresh(); paintStates(); panel.refreshLive(); },
     reading: () => panel.refreshLive(),
-    technician: () => {},
+    technician: async () => { await technicians.refresh(); drawTechnicians(); },
   });
   document.body.dataset.ready = "1";
 }

@@ -1,0 +1,60 @@
+// Technician positions: /technicians, refreshed on every "technician" server-sent event, drawn on
+// the plan (a dot with initials at the reported point, else at the centre of the reported room)
+// and handed to the 3D view. The "Technicians" layer switches them off.
+import { get, has } from "./api.js";
+
+const NS = "http://www.w3.org/2000/svg";
+let list = [];
+let pending = null;
+
+export const all = () => list;
+
+/** Reload the list (coalesces bursts of events into one request). */
+export function refresh() {
+  if (!has("/technicians")) return Promise.resolve(list);
+  pending ||= get("/technicians")
+    .then((res) => { list = Array.isArray(res) ? res : res.items || []; return list; })
+    .catch(() => list)
+    .finally(() => { pending = null; });
+  return pending;
+}
+
+const initials = (name) => (name || "?").split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
+const esc = (t) => String(t ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Plan point (SVG units: metres, y flipped) of a technician on this storey, or null. */
+function planPoint(t, svg, storey) {
+  const room = t.space && svg.querySelector(`[data-kind="space"][data-guid="${CSS.escape(t.space)}"]`);
+  if (t.storey !== storey && !room) return null;
+  if (t.position) return [t.position[0], -t.position[1]];
+  if (!room?.getBBox) return null;
+  const b = room.getBBox();
+  return [b.x + b.width / 2, b.y + b.height / 2];
+}
+
+/** Draw the markers into the plan's SVG (replacing earlier ones); returns how many were drawn. */
+export function drawPlan(svg, storey, on) {
+  svg?.querySelector("#technician-layer")?.remove();
+  if (!svg || !on) return 0;
+  const g = document.createElementNS(NS, "g");
+  g.id = "technician-layer";
+  g.setAttribute("class", "technicians");
+  const vb = svg.viewBox.baseVal;
+  const r = Math.max(0.35, Math.min(vb?.width || 40, vb?.height || 40) / 90);
+  let n = 0;
+  for (const t of list) {
+    const p = planPoint(t, svg, storey);
+    if (!p) continue;
+    const m = document.createElementNS(NS, "g");
+    m.setAttribute("class", `technician ${t.busy_with ? "busy" : ""} ${t.shift || ""}`);
+    m.setAttribute("data-technician", t.id);
+    m.setAttribute("data-space", t.space || "");
+    m.setAttribute("transform", `translate(${p[0]},${p[1]})`);
+    m.innerHTML = `<title>${esc(t.name)} (${esc(t.shift)}${t.busy_with ? `, ticket ${t.busy_with}` : ""})</title>` +
+      `<circle r="${r}"/><text y="${r * 0.35}" font-size="${r}" text-anchor="middle">${esc(initials(t.name))}</text>`;
+    g.appendChild(m);
+    n++;
+  }
+  svg.appendChild(g);
+  return n;
+}

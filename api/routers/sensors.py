@@ -29,7 +29,7 @@ from api.schemas_live import SensorIn, SensorOut
 from twin.campus import Campus
 from twin.errors import InvalidInput, NotFound
 from twin.live import audit
-from twin.live.discovery import DEFAULT_UNITS, discover_sensors
+from twin.live.discovery import DEFAULT_UNITS, register_model_sensors
 from twin.live.records import SensorSpec
 
 __all__ = ["router", "setup"]
@@ -65,7 +65,7 @@ async def _start(app: FastAPI) -> None:
     app.state.store = store
     n = 0
     for twin in app.state.campus:
-        n += await asyncio.to_thread(store.register_sensors, discover_sensors(twin))
+        n += await asyncio.to_thread(register_model_sensors, store, twin)
     log.info("live store %s open; %d sensors from the models", store.backend, n)
     app.state.mqtt = None
     if env["mqtt_url"]:

@@ -8,12 +8,15 @@ the unit from :data:`DEFAULT_UNITS`. The sensor id is the element's GlobalId.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twin.live.records import SensorSpec
 from twin.model import Element, Twin
 
-__all__ = ["DEFAULT_UNITS", "discover_sensors", "spec_for_element"]
+if TYPE_CHECKING:
+    from twin.live.store import LiveStore
+
+__all__ = ["DEFAULT_UNITS", "discover_sensors", "register_model_sensors", "spec_for_element"]
 
 #: Known quantities and their default units (others are accepted with an explicit unit).
 DEFAULT_UNITS: dict[str, str] = {
@@ -97,3 +100,10 @@ def discover_sensors(twin: Twin) -> list[SensorSpec]:
         for e in sorted(twin.elements.values(), key=lambda e: e.guid)
         if e.kind == "sensor"
     ]
+
+
+def register_model_sensors(store: LiveStore, twin: Twin) -> int:
+    """Register every IfcSensor of ``twin`` in ``store`` (idempotent, source ``ifc``); returns
+    how many. Called at start-up for the configured models and when an upload job finishes, so
+    readings for a newly uploaded model's sensors are accepted without a restart."""
+    return store.register_sensors(discover_sensors(twin))

@@ -121,3 +121,13 @@ def test_hospital_storey_merged(small_twin: Any) -> None:
             step = max(node["scale"]) / 32767
             for g in prim["extras"]["guids"][:20]:
                 _same(small_twin.meshes[g], tris[g], tol=step)
+
+
+def test_exclude_kinds() -> None:
+    twin = hand_twin()
+    tris, _, _ = _triangles(scene_glb(twin, layout="merged", exclude={"wall", "space"}))
+    kinds = {twin.elements[g].kind for g in tris}
+    assert kinds and not kinds & {"wall"} and not set(tris) & set(twin.spaces)
+    walls = {g for g, e in twin.elements.items() if e.kind == "wall" and g in twin.meshes}
+    only, _, _ = _triangles(scene_glb(twin, layout="merged", kinds={"wall"}))
+    assert set(only) == walls and not set(only) & set(tris)

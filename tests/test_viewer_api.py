@@ -59,6 +59,9 @@ def test_merged_storey_gzip_and_etags(client: Any) -> None:
     assert again.status_code == 304
     bad = client.get(url, params={"storey": st, "layout": "flat"})
     assert bad.status_code == 422
+    base = client.get(url, params={**params, "exclude": "segment,fitting"})
+    assert base.headers["etag"] not in (plain.headers["etag"], raw.headers["etag"])
+    assert 0 < len(base.content) < len(plain.content)
 
 
 def test_gzip_body_is_the_same_scene(client: Any) -> None:

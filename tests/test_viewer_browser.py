@@ -254,9 +254,9 @@ def test_3d_streams_storeys_renders_and_picks(page: Any, server: str, artifacts:
         "() => performance.getEntriesByType('resource').map(e => e.name)"
         ".filter(u => u.includes('/scene.glb'))"
     )
-    # one merged request per storey, the current storey first
+    # one merged request per storey, the current storey first, pipes and fittings left out
     assert len(glbs) == len(storeys)
-    assert all("layout=merged" in u for u in glbs)
+    assert all("layout=merged" in u and "exclude=segment" in u for u in glbs)
     assert f"storey={storey['guid']}" in glbs[0]
     first = page.evaluate("() => performance.getEntriesByName('scene-first').pop()?.duration")
     whole = page.evaluate("() => performance.getEntriesByName('scene-load').pop()?.duration")
@@ -275,6 +275,17 @@ def test_3d_streams_storeys_renders_and_picks(page: Any, server: str, artifacts:
     page.mouse.click(x, y)
     page.wait_for_selector(f'#sel-title[data-guid="{picked["guid"]}"]', timeout=10_000)
     assert f"sel={picked['guid']}" in page.url
+    # the second pass brings pipes and fittings, one request per storey
+    page.check("#detail")
+    page.wait_for_selector("#scene[data-detail='1']", state="attached", timeout=60_000)
+    detail = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(u => u.includes('/scene.glb') && u.includes('kinds=segment'))"
+    )
+    assert len(detail) == len(storeys)
+    pipes = _get(f"{server}/elements?building={building}&kind=segment&limit=1")["total"]
+    held = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).held('segment')")
+    assert held == pipes > 0
 
 
 def test_reading_and_alarm_live(page: Any, server: str, artifacts: Path) -> None:

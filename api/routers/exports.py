@@ -173,6 +173,9 @@ def scene_glb(
     layout: Annotated[
         Literal["nodes", "merged"], Query(description="node per product, or merged per kind")
     ] = "nodes",
+    exclude: Annotated[
+        str | None, Query(description="comma-separated kinds to leave out", examples=["segment"])
+    ] = None,
 ) -> Response:
     from twin.export.gltf import scene_glb as build
 
@@ -180,7 +183,10 @@ def scene_glb(
     if storey is not None and twin.storey(storey).building != guid:
         raise InvalidInput(f"storey {storey!r} is not in building {guid!r}", storey=storey)
     wanted = {k.strip() for k in kinds.split(",") if k.strip()} if kinds else None
+    skip = sorted({k.strip() for k in (exclude or "").split(",") if k.strip()})
     kind_key = ",".join(sorted(wanted)) if wanted else None
+    if skip:
+        kind_key = f"{kind_key or ''}-{','.join(skip)}"
     gz = "gzip" in request.headers.get("accept-encoding", "")
     tag = _scene_key(campus, twin, guid, storey, kind_key, scenario, layout)
     etag = f'"{tag}{"-gz" if gz else ""}"'
@@ -197,7 +203,9 @@ def scene_glb(
         data = campus.derived(
             twin,
             key,
-            lambda t: build(t, building=guid, storey=storey, kinds=wanted, layout=layout),
+            lambda t: build(
+                t, building=guid, storey=storey, kinds=wanted, layout=layout, exclude=skip
+            ),
         )
         if gz:
             data = campus.derived(twin, f"{key}:gz", lambda _t: gzip.compress(data, GZIP_LEVEL))

@@ -84,7 +84,11 @@ def _material(kind: str, rgba_in: tuple[float, ...]) -> dict[str, Any]:
 
 
 def _products(
-    twin: Twin, building: str | None, storey: str | None, kinds: Collection[str] | None
+    twin: Twin,
+    building: str | None,
+    storey: str | None,
+    kinds: Collection[str] | None,
+    exclude: Collection[str] = (),
 ) -> list[Space | Element]:
     if storey is not None:
         storeys = {twin.storey(storey).guid}
@@ -93,10 +97,12 @@ def _products(
     else:
         storeys = set(twin.storeys)
     prods: list[Space | Element] = []
-    if not kinds or "space" in kinds:
+    if (not kinds or "space" in kinds) and "space" not in exclude:
         prods += [s for s in twin.spaces.values() if s.storey in storeys]
     prods += [
-        e for e in twin.elements.values() if e.storey in storeys and (not kinds or e.kind in kinds)
+        e
+        for e in twin.elements.values()
+        if e.storey in storeys and (not kinds or e.kind in kinds) and e.kind not in exclude
     ]
     return [p for p in prods if p.guid in twin.meshes]
 
@@ -109,12 +115,15 @@ def scene_glb(
     kinds: Collection[str] | None = None,
     colors: Mapping[str, tuple[float, ...]] | None = None,
     layout: Layout = "nodes",
+    exclude: Collection[str] = (),
 ) -> bytes:
     """GLB bytes of a building (or one storey, or the whole twin), optionally kinds only.
 
     ``colors`` maps a kind (or a GlobalId, for state colouring) to RGB(A) 0..1; GlobalId entries
-    win over kind entries. ``layout`` is ``"nodes"`` (a node per product) or ``"merged"`` (few
-    quantised primitives per storey, with triangle ranges per GlobalId; see the module doc).
+    win over kind entries. ``exclude`` drops kinds (the viewer loads pipes and fittings, most of
+    a hospital's triangles, only on request). ``layout`` is ``"nodes"`` (a node per product) or
+    ``"merged"`` (few quantised primitives per storey, with triangle ranges per GlobalId; see the
+    module doc).
     """
     if building is None and storey is None and len(twin.buildings) > 1:
         raise InvalidInput("the model holds several buildings; name one")
@@ -126,7 +135,7 @@ def scene_glb(
     )
     w = _Writer(quantised=layout == "merged")
     place = _merged_nodes if layout == "merged" else _product_nodes
-    groups = place(w, twin, _products(twin, building, storey, kinds), colors)
+    groups = place(w, twin, _products(twin, building, storey, kinds, exclude), colors)
     storey_nodes = []
     for sg, children in groups.items():
         st = twin.storeys[sg]

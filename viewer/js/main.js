@@ -146,6 +146,7 @@ function wire() {
   $("explode").addEventListener("change", arrange);
   $("isolate").addEventListener("change", arrange);
   $("rooms").addEventListener("change", (e) => scene3d?.setRooms(e.target.checked));
+  $("detail").addEventListener("change", (e) => scene3d?.setDetail(e.target.checked).catch(showError));
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && !e.target.closest?.("#search")) { select(null); }
   });

@@ -10,12 +10,16 @@ import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 const host = document.getElementById("scene");
 const COLOURS = { alarm: 0xd7263d, ticket: 0xf2a541, out_of_service: 0x7a7a7a, selected: 0x1e88e5, closed: 0x8e24aa, lost: 0xff7043 };
 const PARALLEL = 2; // storeys fetched at once (a 2-core server; parsing is on the main thread)
+// Pipes, ducts, cable trays, their fittings and furniture are most of a hospital's triangles (71 %
+// of the small demo hospital's): the first pass leaves them out, a second pass (setDetail) adds them.
+const DETAIL = "segment,fitting,furniture";
 // While storeys stream in, a software renderer draws at most one frame per this many ms (a frame of
 // the large hospital costs seconds of CPU there); a GPU draws every arrival.
 const SOFT_LOADING_FRAME_MS = 2000;
 let renderer, camera, controls, scene, world = null, onSelect = () => {};
 let building = null, loading = null, dirty = true, flight = null, fitted = false, firstShown = false;
-let soft = false, busy = false, lastFrame = 0, showRooms = false;
+let soft = false, busy = false, lastFrame = 0, showRooms = false, showDetail = false;
+let detailLoading = null, storeyList = [], firstStorey = null;
 let storeyNodes = []; // [{node, guid, index}]
 const byGuid = new Map(); // guid -> [{mesh, t0, t1}] (triangle range in a merged primitive) or {node}
 let overlays = [];
@@ -107,8 +111,26 @@ export function load(guid, storeys, first) {
   resize();
   if (building === guid && loading) return loading;
   building = guid;
-  loading = loadAll(guid, storeys, first);
+  storeyList = storeys;
+  firstStorey = first;
+  detailLoading = null;
+  loading = loadAll(guid, storeys, first).then(() => (showDetail ? setDetail(true) : undefined));
   return loading;
+}
+
+/** Storeys ordered for loading: `first`, then its neighbours, nearest first (upper on ties). */
+function nearestFirst(storeys, first) {
+  const order = storeys.map((s, i) => ({ ...s, i }));
+  const at = Math.max(0, order.findIndex((s) => s.guid === first));
+  return order.sort((a, b) => Math.abs(a.i - at) - Math.abs(b.i - at) || b.i - a.i);
+}
+
+/** Run `job` over `items` with PARALLEL in flight; the flag `busy` throttles frames meanwhile. */
+async function pool(items, job) {
+  const queue = [...items];
+  busy = true;
+  const worker = async () => { for (let x = queue.shift(); x; x = queue.shift()) await job(x); };
+  try { await Promise.all(Array.from({ length: PARALLEL }, worker)); } finally { busy = false; }
 }
 
 async function loadAll(guid, storeys, first) {
@@ -125,18 +147,7 @@ async function loadAll(guid, storeys, first) {
   timings.length = 0;
   fitted = false;
   firstShown = false;
-  const order = storeys.map((s, i) => ({ ...s, i }));
-  const at = Math.max(0, order.findIndex((s) => s.guid === first));
-  order.sort((a, b) => Math.abs(a.i - at) - Math.abs(b.i - at) || b.i - a.i);
-  const queue = [...order];
-  busy = true;
-  const worker = async () => {
-    for (let s = queue.shift(); s; s = queue.shift()) {
-      if (building !== guid) return;
-      await loadStorey(guid, s, storeys);
-    }
-  };
-  try { await Promise.all(Array.from({ length: PARALLEL }, worker)); } finally { busy = false; }
+  await pool(nearestFirst(storeys, first), (s) => (building === guid ? loadStorey(guid, s, storeys) : null));
   if (building !== guid) return;
   draw();
   await nextFrame();
@@ -145,18 +156,22 @@ async function loadAll(guid, storeys, first) {
   host.dataset.ready = "1";
 }
 
-async function loadStorey(guid, s, storeys) {
-  const t0 = performance.now();
-  const url = `/buildings/${encodeURIComponent(guid)}/scene.glb?storey=${encodeURIComponent(s.guid)}&layout=merged`;
+async function fetchStorey(guid, s, part) {
+  const url = `/buildings/${encodeURIComponent(guid)}/scene.glb?storey=${encodeURIComponent(s.guid)}&layout=merged&${part}`;
   const res = await fetch(url);
   if (!res.ok) throw new Error(`3D storey ${s.name}: HTTP ${res.status}`);
-  const buf = await res.arrayBuffer();
+  return res.arrayBuffer();
+}
+
+async function loadStorey(guid, s, storeys) {
+  const t0 = performance.now();
+  const buf = await fetchStorey(guid, s, `exclude=${DETAIL}`);
   const t1 = performance.now();
   const gltf = await new GLTFLoader().parseAsync(buf, "");
   if (building !== guid) return;
   const node = gltf.scene;
   node.userData = { kind: "storey", guid: s.guid };
-  node.traverse((o) => index(o));
+  node.traverse((o) => { index(o); if (soft && o.isMesh) o.material = cheap(o.material); });
   rooms(node);
   storeyNodes.push({ node, guid: s.guid, index: s.i });
   world.add(node);
@@ -175,6 +190,24 @@ async function loadStorey(guid, s, storeys) {
       host.dataset.first = "1";
     });
   }
+}
+
+// On a software renderer Lambert shading costs about half of the PBR material per pixel (measured
+// 139 vs 248 ms a frame on the small hospital); the look is nearly the same for flat colours.
+const lambert = new WeakMap();
+function cheap(m) {
+  if (!m.isMeshStandardMaterial) return m;
+  if (!lambert.has(m)) {
+    lambert.set(m, new THREE.MeshLambertMaterial({
+      name: m.name, color: m.color, transparent: m.transparent, opacity: m.opacity,
+      side: m.side, flatShading: true, depthWrite: m.depthWrite,
+    }));
+  }
+  return lambert.get(m);
+}
+
+function material(opts) {
+  return soft ? new THREE.MeshLambertMaterial(opts) : new THREE.MeshStandardMaterial({ ...opts, roughness: 0.9, metalness: 0 });
 }
 
 function index(o) {
@@ -201,6 +234,46 @@ function fitBuilding(node, storeys) {
   const lows = storeys.map((s) => s.elevation ?? 0);
   if (tops.length) { box.min.y = Math.min(box.min.y, ...lows); box.max.y = Math.max(box.max.y, ...tops); }
   flyToBox(box, 0);
+}
+
+/**
+ * Pipes, ducts and fittings (and furniture) on or off; the first time on, they stream in per
+ * storey (current storey first) and the mark scene-detail times it.
+ */
+export function setDetail(on) {
+  showDetail = !!on;
+  for (const s of storeyNodes) if (s.detail) s.detail.visible = showDetail;
+  dirty = true;
+  if (!showDetail || !loading) return Promise.resolve();
+  detailLoading ||= loading.then(() => loadDetail(building));
+  return detailLoading;
+}
+
+async function loadDetail(guid) {
+  host.dataset.detail = "";
+  performance.clearMarks("detail-start");
+  performance.mark("detail-start");
+  const order = nearestFirst(storeyList, firstStorey);
+  await pool(order, async (s) => {
+    const entry = storeyNodes.find((x) => x.guid === s.guid);
+    if (building !== guid || !entry || entry.detail) return;
+    const gltf = await new GLTFLoader().parseAsync(await fetchStorey(guid, s, `kinds=${DETAIL}`), "");
+    if (building !== guid) return;
+    const node = gltf.scene;
+    node.userData = { kind: "detail", storey: s.guid };
+    node.traverse((o) => { index(o); if (soft && o.isMesh) o.material = cheap(o.material); });
+    node.visible = showDetail;
+    entry.detail = node;
+    entry.node.add(node);
+    dirty = true;
+  });
+  if (building !== guid) return;
+  repaint();
+  draw();
+  await nextFrame();
+  performance.mark("detail-painted");
+  performance.measure("scene-detail", "detail-start", "detail-painted");
+  host.dataset.detail = "1";
 }
 
 /** Room volumes drawn (translucent) or not; hidden ones stay clickable and take state colours. */
@@ -282,8 +355,8 @@ function overlay(mesh, ranges, colour, opacity) {
     geo.setIndex(picked);
   }
   const spaceLike = mesh.material.transparent;
-  const mat = new THREE.MeshStandardMaterial({
-    color: colour, flatShading: true, roughness: 0.9, metalness: 0,
+  const mat = material({
+    color: colour, flatShading: true,
     transparent: spaceLike || opacity < 1, opacity: spaceLike ? Math.max(0.55, opacity * 0.6) : opacity,
     polygonOffset: true, polygonOffsetFactor: -1, polygonOffsetUnits: -4, side: THREE.DoubleSide,
   });
@@ -301,7 +374,7 @@ export function technicians(list) {
   if (techGroup) { scene.remove(techGroup); techGroup.traverse((o) => o.geometry?.dispose()); }
   techGroup = new THREE.Group();
   techGroup.name = "technicians";
-  const mat = new THREE.MeshStandardMaterial({ color: 0x00e5ff, emissive: 0x006064, depthTest: false });
+  const mat = material({ color: 0x00e5ff, emissive: 0x006064, depthTest: false });
   for (const t of list || []) {
     let p = null;
     if (t.position) p = new THREE.Vector3(t.position[0], t.position[2] + 1, -t.position[1]);
@@ -413,3 +486,10 @@ export function frameCost() {
 
 /** GlobalIds currently tinted by a scene layer that the loaded scene holds (tests, diagnostics). */
 export const tinted = () => Object.keys(extra).filter((g) => byGuid.has(g));
+
+/** How many products of a kind the loaded scene holds (tests, diagnostics). */
+export function held(kind) {
+  const seen = new Set();
+  world?.traverse((o) => { if (o.isMesh && o.userData.kind === kind) for (const g of o.geometry.userData.guids || []) seen.add(g); });
+  return seen.size;
+}

@@ -172,3 +172,16 @@ def test_foreign_key_dropped_on_postgres_only(store: LiveStore) -> None:
         else:  # SQLite keeps it (a cheap check there; dropping it would copy the table)
             fks = conn.execute(text("PRAGMA foreign_key_list(readings)")).all()
             assert [(f.table, f._mapping["from"]) for f in fks] == [("sensors", "sensor")]
+
+
+def test_odd_sensor_ids_and_values_round_trip_exactly(store: LiveStore) -> None:
+    odd = "odd\\id\twith tab\nand newline é"
+    store.register_sensor(SensorSpec(id=odd, quantity="temperature", unit="degC"))
+    values = [0.1 + i / 3 for i in range(COPY_MIN_ROWS)] + [1e-300, -2.5e17, 7]
+    items = [
+        {"sensor": odd, "t": (BASE + timedelta(seconds=i)).isoformat(), "value": v}
+        for i, v in enumerate(values)
+    ]
+    assert store.ingest(items).accepted == len(values)
+    assert [v for _, v in store.raw(odd)] == [float(v) for v in values]
+    assert store.latest(odd).last_value == 7.0

@@ -43,7 +43,7 @@ class MqttConfig:
     url: str = "mqtt://127.0.0.1:1883"
     topic: str = "twin/readings/#"
     client_id: str = "twin-live-ingest"
-    batch_max: int = 1000
+    batch_max: int = 5000  # readings per commit (Mosquitto lets 20 QoS 1 messages be in flight)
     batch_wait_s: float = 0.02
     reconnect_min_s: int = 1
     reconnect_max_s: int = 30

@@ -2,10 +2,15 @@
 
 Each measurement runs in its own child process so peak RSS (``ru_maxrss``) belongs to it alone.
 The engine floor is a bare ``ifcopenshell.geom.iterator`` pass (open + triangulate, nothing
-kept) over the same file, measured in the same run, once with the kernel the ingest uses and once
-with ifcopenshell's default OpenCASCADE kernel.
+kept) with the kernel the ingest uses, measured in the same run, alternating with the cold
+ingest ``--repeat`` times; the table shows medians. Wall seconds swing with the load of the
+shared 2-core machine, so CPU seconds (user + system, all threads) are shown too: their ratio
+is the steadier measure of how much work ingest adds to the engine's. ``engine s`` is the
+ingest's own iterator pass (timed inside the cold run), ``py s`` the rest of the cold run.
+``--occ`` adds a floor with ifcopenshell's default OpenCASCADE kernel (slow on large files).
 
-    .venv/bin/python bench/ingest.py [--skip-large] [--models A.ifc B.ifc]
+    .venv/bin/python bench/ingest.py [--skip-large] [--only-large] [--models A.ifc ...]
+                                     [--repeat 3] [--occ]
 """
 
 from __future__ import annotations
@@ -14,14 +19,23 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "ifc"
+DEFAULT_MODELS = [
+    "Duplex_A_20110907.ifc",
+    "AC20-FZK-Haus.ifc",
+    "SampleHouse_IFC4.ifc",
+    "Duplex_Electrical_20121207.ifc",
+    "bim2sim_b03_heating_with_building_blenderBIM.ifc",
+]
 
 
 def _floor(path: Path, library: str | None) -> float:
@@ -42,22 +56,41 @@ def _floor(path: Path, library: str | None) -> float:
     return time.perf_counter() - start
 
 
+def _load(path: Path, cache: Path) -> dict[str, float]:
+    import twin.ifc.build as build
+    from twin.cache import load_twin
+
+    engine = [0.0]
+    inner = build.iterate_meshes
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            engine[0] += time.perf_counter() - t0
+
+    build.iterate_meshes = timed  # type: ignore[assignment]
+    start = time.perf_counter()
+    load_twin(path, cache_dir=cache)
+    return {"seconds": time.perf_counter() - start, "engine": engine[0]}
+
+
 def _child(what: str, path: Path, cache: Path) -> None:
     sys.path.insert(0, str(REPO))
+    out: dict[str, float] = {}
     if what == "floor":
         from twin.ifc.geometry import GEOMETRY_LIBRARY
 
-        seconds = _floor(path, GEOMETRY_LIBRARY)
+        out["seconds"] = _floor(path, GEOMETRY_LIBRARY)
     elif what == "floor_occ":
-        seconds = _floor(path, None)
+        out["seconds"] = _floor(path, None)
     else:
-        from twin.cache import load_twin
-
-        start = time.perf_counter()
-        load_twin(path, cache_dir=cache)
-        seconds = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb}))
+        out = _load(path, cache)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu"] = usage.ru_utime + usage.ru_stime
+    out["rss_mb"] = usage.ru_maxrss / 1024
+    print(json.dumps(out))
 
 
 def _run(what: str, path: Path, cache: Path) -> dict[str, float]:
@@ -70,59 +103,100 @@ def _run(what: str, path: Path, cache: Path) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _large() -> Path:
-    path = REPO / "var" / "hospital_large.ifc"
+def _demo(size: str) -> Path:
+    path = REPO / "var" / f"hospital_{size}.ifc"
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "models_ifc", "--size", "large", "--out", str(path)],
+            [sys.executable, "-m", "models_ifc", "--size", size, "--out", str(path)],
             check=True,
             cwd=REPO,
         )
     return path
 
 
-def _small() -> Path:
-    path = REPO / "var" / "hospital_small.ifc"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "models_ifc", "--size", "small", "--out", str(path)],
-            check=True,
-            cwd=REPO,
-        )
-    return path
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def _measure(path: Path, repeat: int, occ: bool) -> dict[str, float]:
+    floors, colds, warms, occs = [], [], [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as cache_dir:  # never the lead's var/cache
+            cache = Path(cache_dir)
+            floors.append(_run("floor", path, cache))
+            colds.append(_run("load", path, cache))
+            warms += [_run("load", path, cache) for _ in range(3)]
+            if occ:
+                occs.append(_run("floor_occ", path, cache))
+    row = {
+        "floor": _median(floors, "seconds"),
+        "floor_cpu": _median(floors, "cpu"),
+        "cold": _median(colds, "seconds"),
+        "cold_cpu": _median(colds, "cpu"),
+        "engine": _median(colds, "engine"),
+        "warm": _median(warms, "seconds"),
+        "floor_mb": max(r["rss_mb"] for r in floors),
+        "cold_mb": max(r["rss_mb"] for r in colds),
+        "warm_mb": max(r["rss_mb"] for r in warms),
+        "occ": _median(occs, "seconds") if occs else float("nan"),
+    }
+    row["ratio"] = row["cold"] / row["floor"]
+    row["ratio_cpu"] = row["cold_cpu"] / row["floor_cpu"]
+    row["speedup"] = row["cold"] / row["warm"]
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--only-large", action="store_true")
     parser.add_argument("--models", nargs="*", default=None, help="shared model file names")
+    parser.add_argument("--repeat", type=int, default=3, help="cold/floor pairs per model")
+    parser.add_argument("--repeat-large", type=int, default=1)
+    parser.add_argument("--occ", action="store_true", help="also the OpenCASCADE floor")
     args = parser.parse_args()
-    names = args.models if args.models is not None else ["Duplex_A_20110907.ifc"]
-    paths = [SHARED / n for n in names] + [_small()]
+    names = args.models if args.models is not None else DEFAULT_MODELS
+    paths = [] if args.only_large else [SHARED / n for n in names] + [_demo("small")]
     if not args.skip_large:
-        paths.append(_large())
-    header = (
-        f"{'model':<36}{'floor s':>9}{'occ s':>9}{'cold s':>9}{'cold/fl':>9}"
-        f"{'warm s':>9}{'cold/warm':>10}{'cold MB':>9}{'warm MB':>9}"
+        paths.append(_demo("large"))
+    cols = (
+        "floor s",
+        "cold s",
+        "cold/fl",
+        "cpu/fl",
+        "engine s",
+        "py s",
+        "warm s",
+        "cold/warm",
+        "occ s",
+        "floor MB",
+        "cold MB",
+        "warm MB",
     )
+    header = f"{'model':<34}" + "".join(f"{c:>10}" for c in cols)
+    print(f"# load before: {os.getloadavg()}", flush=True)
     print(header)
-    print("-" * len(header))
+    print("-" * len(header), flush=True)
     for path in paths:
-        with tempfile.TemporaryDirectory() as cache_dir:
-            cache = Path(cache_dir)
-            floor = _run("floor", path, cache)
-            occ = _run("floor_occ", path, cache)
-            cold = _run("load", path, cache)
-            warm = _run("load", path, cache)
-        print(
-            f"{path.name[:35]:<36}{floor['seconds']:>9.2f}{occ['seconds']:>9.2f}"
-            f"{cold['seconds']:>9.2f}{cold['seconds'] / floor['seconds']:>9.2f}"
-            f"{warm['seconds']:>9.3f}{cold['seconds'] / warm['seconds']:>10.1f}"
-            f"{cold['rss_mb']:>9.0f}{warm['rss_mb']:>9.0f}",
-            flush=True,
+        repeat = args.repeat_large if path.name == "hospital_large.ifc" else args.repeat
+        r = _measure(path, repeat, args.occ)
+        values = (
+            f"{r['floor']:.2f}",
+            f"{r['cold']:.2f}",
+            f"{r['ratio']:.2f}",
+            f"{r['ratio_cpu']:.2f}",
+            f"{r['engine']:.2f}",
+            f"{r['cold'] - r['engine']:.2f}",
+            f"{r['warm']:.3f}",
+            f"{r['speedup']:.1f}",
+            f"{r['occ']:.2f}",
+            f"{r['floor_mb']:.0f}",
+            f"{r['cold_mb']:.0f}",
+            f"{r['warm_mb']:.0f}",
         )
+        print(f"{path.name[:33]:<34}" + "".join(f"{v:>10}" for v in values), flush=True)
+    print(f"# load after: {os.getloadavg()}; medians of {args.repeat} runs", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,15 @@ from shapely.geometry.base import BaseGeometry
 from twin.errors import IfcLoadError, TwinError
 from twin.ifc.areas import AreaBasis, net_area_basis
 from twin.ifc.elements import classify, element_occurrences, is_part_of_classified
-from twin.ifc.geometry import bbox_of, footprint_hull, iterate_meshes, merge_meshes
+from twin.ifc.fast import attr, isa
+from twin.ifc.geometry import boxes_and_hulls, iterate_meshes, merge_meshes
 from twin.ifc.georef import read_georef
 from twin.ifc.open import open_ifc
+from twin.ifc.placement import Placements
 from twin.ifc.ports import read_connections, read_ports, read_systems
 from twin.ifc.quality import build_quality
 from twin.ifc.relations import Relations, read_relations
-from twin.ifc.spatial import SpatialTree, placement_point, read_spaces, read_spatial_tree, text
+from twin.ifc.spatial import SpatialTree, read_spaces, read_spatial_tree, text
 from twin.model import BBox, Element, Mesh, SourceInfo, Space, SpaceBoundary, Twin
 
 __all__ = ["build_twin", "file_sha256"]
@@ -73,36 +75,32 @@ def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float)
     length_to_m, area_to_m2 = _scales(model)
     rels = read_relations(model)
     raw_meshes = iterate_meshes(model, ncpu=ncpu)
-    tree = read_spatial_tree(model, rels, length_to_m)
+    placements = Placements()
+    tree = read_spatial_tree(model, rels, length_to_m, placements)
     products, parts = _occurrences(model, rels)
-    meshes: dict[str, Mesh] = {}
-    geo: dict[str, tuple[BBox | None, BaseGeometry | None, str]] = {}
-    for p in products:
-        mesh = merge_meshes(
-            raw_meshes[q.id()] for q in [p, *parts.get(p.id(), ())] if q.id() in raw_meshes
-        )
-        if mesh is not None:
-            meshes[p.GlobalId] = mesh
-            geo[p.GlobalId] = (bbox_of(mesh), footprint_hull(mesh), "solid")
-        else:
-            point = placement_point(p, length_to_m)
-            geo[p.GlobalId] = (
-                ((*point, *point), None, "placement") if point else (None, None, "none")
-            )
+    meshes, geo = _element_geometry(products, parts, raw_meshes, placements, length_to_m)
     boundaries, boundary_elements = _boundaries(rels)
     footprints = {g: f for g, (_, f, _) in geo.items() if f is not None}
     spaces = read_spaces(
-        model, rels, tree, raw_meshes, length_to_m, area_to_m2, boundary_elements, footprints
+        model,
+        rels,
+        tree,
+        raw_meshes,
+        length_to_m,
+        area_to_m2,
+        boundary_elements,
+        footprints,
+        placements,
     )
     for sp in model.by_type("IfcSpace"):
         if sp.id() in raw_meshes:
-            meshes[sp.GlobalId] = raw_meshes[sp.id()]
-    guid_of = {p.id(): p.GlobalId for p in products}
+            meshes[attr(sp, "GlobalId")] = raw_meshes[sp.id()]
+    guid_of = {p.id(): attr(p, "GlobalId") for p in products}
     for p in products:  # parts' relations (systems, ports) count for their whole
         for q in parts.get(p.id(), ()):
-            guid_of[q.id()] = p.GlobalId
+            guid_of[q.id()] = guid_of[p.id()]
     elements = _elements(model, products, rels, tree, spaces, geo)
-    ports = read_ports(model, rels, length_to_m)
+    ports = read_ports(model, rels, length_to_m, placements)
     georef = read_georef(model, length_to_m)
     twin = Twin(
         source=SourceInfo(
@@ -134,6 +132,38 @@ def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float)
         ingest_seconds=time.perf_counter() - start,
     )
     return twin
+
+
+_Geo = tuple[BBox | None, BaseGeometry | None, str]
+
+
+def _element_geometry(
+    products: list[Any],
+    parts: Mapping[int, list[Any]],
+    raw_meshes: Mapping[int, Mesh],
+    placements: Placements,
+    length_to_m: float,
+) -> tuple[dict[str, Mesh], dict[str, _Geo]]:
+    """Mesh (parts merged into their whole), box and plan hull of each product, in product
+    order; products without a mesh get their placement point (``geometry_source``)."""
+    meshes: dict[str, Mesh] = {}
+    geo: dict[str, _Geo] = {}
+    for p in products:
+        guid = attr(p, "GlobalId")
+        own = raw_meshes.get(p.id())
+        extra = parts.get(p.id())
+        mesh = own
+        if extra:
+            mesh = merge_meshes(raw_meshes[q.id()] for q in [p, *extra] if q.id() in raw_meshes)
+        if mesh is not None:
+            meshes[guid] = mesh
+        else:
+            point = placements.point(p, length_to_m)
+            geo[guid] = ((*point, *point), None, "placement") if point else (None, None, "none")
+    boxes, hulls = boxes_and_hulls(list(meshes.values()))
+    for guid, box, hull in zip(meshes, boxes, hulls, strict=True):
+        geo[guid] = (box, hull, "solid")
+    return meshes, geo
 
 
 def _area_basis(
@@ -173,21 +203,23 @@ def _boundaries(rels: Relations) -> tuple[tuple[SpaceBoundary, ...], dict[str, l
     out: list[SpaceBoundary] = []
     by_space: dict[str, list[str]] = defaultdict(list)
     for rel in rels.boundaries:
-        space = rel.RelatingSpace
-        if space is None or not space.is_a("IfcSpace"):
+        space = attr(rel, "RelatingSpace")
+        if space is None or not isa(space, "IfcSpace"):
             continue
-        el = rel.RelatedBuildingElement
+        el = attr(rel, "RelatedBuildingElement")
+        space_guid = attr(space, "GlobalId")
+        el_guid = attr(el, "GlobalId") if el is not None else None
         out.append(
             SpaceBoundary(
-                guid=rel.GlobalId,
-                space=space.GlobalId,
-                element=el.GlobalId if el is not None else None,
-                physical=text(rel.PhysicalOrVirtualBoundary) == "PHYSICAL",
-                internal=text(rel.InternalOrExternalBoundary) == "INTERNAL",
+                guid=attr(rel, "GlobalId"),
+                space=space_guid,
+                element=el_guid,
+                physical=text(attr(rel, "PhysicalOrVirtualBoundary")) == "PHYSICAL",
+                internal=text(attr(rel, "InternalOrExternalBoundary")) == "INTERNAL",
             )
         )
-        if el is not None:
-            by_space[space.GlobalId].append(el.GlobalId)
+        if el_guid is not None:
+            by_space[space_guid].append(el_guid)
     return tuple(out), by_space
 
 
@@ -201,7 +233,7 @@ def _structure(rels: Relations, product: Any) -> Any | None:
         cur = rels.parent.get(cur.id())
         if cur is None:
             return None
-        if cur.is_a("IfcSpatialElement") or cur.is_a("IfcSpatialStructureElement"):
+        if isa(cur, "IfcSpatialElement") or isa(cur, "IfcSpatialStructureElement"):
             return cur
     return None
 
@@ -217,7 +249,11 @@ def _storey_by_z(tree: SpatialTree, z: float) -> str | None:
 
 
 class _SpaceFinder:
-    """Point-in-footprint lookup of spaces, for elements no relation places in a room."""
+    """Point-in-footprint lookup of spaces, for elements no relation places in a room.
+
+    All points are queried in one vectorised STRtree call (``find_many``): one shapely call
+    per element was a measurable share of cold ingest on the large hospital.
+    """
 
     def __init__(self, spaces: Mapping[str, Space]) -> None:
         self.items = [
@@ -225,18 +261,23 @@ class _SpaceFinder:
         ]
         self.tree = shapely.STRtree([s.footprint for s in self.items]) if self.items else None
 
-    def find(self, x: float, y: float, z: float, storey: str | None) -> str | None:
-        if self.tree is None:
-            return None
-        point = shapely.Point(x, y)
-        for i in self.tree.query(point, predicate="intersects"):
-            s = self.items[int(i)]
-            b = s.bbox
-            if b is not None and b[2] - 0.3 <= z <= b[5] + 0.05:
-                return s.guid
-            if b is None and storey is not None and s.storey == storey:
-                return s.guid
-        return None
+    def find_many(self, queries: list[tuple[float, float, float, str | None]]) -> list[str | None]:
+        """Space of each (x, y, z, storey); the first hit in tree order wins, as before."""
+        found: list[str | None] = [None] * len(queries)
+        if self.tree is None or not queries:
+            return found
+        xy = [(q[0], q[1]) for q in queries]
+        qi, si = self.tree.query(shapely.points(xy), predicate="intersects")
+        for i, j in zip(qi.tolist(), si.tolist(), strict=True):
+            if found[i] is not None:
+                continue
+            s = self.items[j]
+            b, z, storey = s.bbox, queries[i][2], queries[i][3]
+            if (b is not None and b[2] - 0.3 <= z <= b[5] + 0.05) or (
+                b is None and storey is not None and s.storey == storey
+            ):
+                found[i] = s.guid
+        return found
 
 
 def _elements(
@@ -248,42 +289,68 @@ def _elements(
     geo: Mapping[str, tuple[BBox | None, BaseGeometry | None, str]],
 ) -> dict[str, Element]:
     schema = model.schema_identifier  # IFC4X3_ADD2, not the family name ifcopenshell cannot look up
-    finder = _SpaceFinder(spaces)
-    space_of_id = {sp.id(): sp.GlobalId for sp in model.by_type("IfcSpace")}
-    elements: dict[str, Element] = {}
-    for p in products:
-        pid, guid = p.id(), p.GlobalId
-        typ = rels.type_of.get(pid)
-        bbox, footprint, source = geo[guid]
+    space_of_id = {sp.id(): attr(sp, "GlobalId") for sp in model.by_type("IfcSpace")}
+    placed: list[tuple[str | None, str | None, bool]] = []
+    pending: list[int] = []
+    queries: list[tuple[float, float, float, str | None]] = []
+    for n, p in enumerate(products):
+        bbox = geo[attr(p, "GlobalId")][0]
         storey, space = _placement_in_tree(rels, p, tree, spaces, space_of_id)
-        storey_inferred = space_inferred = False
+        storey_inferred = False
         if storey is None and bbox is not None:
             storey, storey_inferred = _storey_by_z(tree, bbox[2]), True
         if space is None and bbox is not None and spaces:
+            pending.append(n)
             c = ((bbox[0] + bbox[3]) / 2, (bbox[1] + bbox[4]) / 2, bbox[2] + 0.01)
-            space = finder.find(c[0], c[1], c[2], storey)
-            space_inferred = space is not None
-        host = rels.host.get(pid)
-        elements[guid] = Element(
-            guid=guid,
-            ifc_class=p.is_a(),
-            kind=classify(p, typ, schema),
-            name=text(p.Name),
-            type_name=text(typ.Name) if typ is not None else "",
-            predefined_type=text(getattr(p, "PredefinedType", None)),
-            object_type=text(getattr(p, "ObjectType", None)),
-            storey=storey,
-            space=space,
-            space_inferred=space_inferred,
-            storey_inferred=storey_inferred,
-            systems=tuple(g.GlobalId for g in rels.groups.get(pid, ()) if g.is_a("IfcSystem")),
-            bbox=bbox,
-            footprint=footprint,
-            geometry_source=source,  # type: ignore[arg-type]
-            host=host.GlobalId if host is not None else None,
-            psets=rels.psets.get(pid, {}),
+            queries.append((c[0], c[1], c[2], storey))
+        placed.append((storey, space, storey_inferred))
+    inferred = dict(zip(pending, _SpaceFinder(spaces).find_many(queries), strict=True))
+    elements: dict[str, Element] = {}
+    for n, p in enumerate(products):
+        storey, space, storey_inferred = placed[n]
+        space_inferred = False
+        if space is None and inferred.get(n) is not None:
+            space, space_inferred = inferred[n], True
+        elements.update(
+            _element(p, schema, rels, geo, storey, space, storey_inferred, space_inferred)
         )
     return elements
+
+
+def _element(
+    p: Any,
+    schema: str,
+    rels: Relations,
+    geo: Mapping[str, tuple[BBox | None, BaseGeometry | None, str]],
+    storey: str | None,
+    space: str | None,
+    storey_inferred: bool,
+    space_inferred: bool,
+) -> dict[str, Element]:
+    pid, guid = p.id(), attr(p, "GlobalId")
+    typ = rels.type_of.get(pid)
+    bbox, footprint, source = geo[guid]
+    host = rels.host.get(pid)
+    element = Element(
+        guid=guid,
+        ifc_class=p.is_a(),
+        kind=classify(p, typ, schema),
+        name=text(attr(p, "Name")),
+        type_name=text(attr(typ, "Name")) if typ is not None else "",
+        predefined_type=text(attr(p, "PredefinedType")),
+        object_type=text(attr(p, "ObjectType")),
+        storey=storey,
+        space=space,
+        space_inferred=space_inferred,
+        storey_inferred=storey_inferred,
+        systems=tuple(attr(g, "GlobalId") for g in rels.groups.get(pid, ()) if isa(g, "IfcSystem")),
+        bbox=bbox,
+        footprint=footprint,
+        geometry_source=source,  # type: ignore[arg-type]
+        host=attr(host, "GlobalId") if host is not None else None,
+        psets=rels.psets.get(pid, {}),
+    )
+    return {guid: element}
 
 
 def _placement_in_tree(

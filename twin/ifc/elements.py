@@ -15,6 +15,8 @@ from typing import Any
 import ifcopenshell
 import ifcopenshell.ifcopenshell_wrapper as wrapper
 
+from twin.ifc.fast import supertypes
+
 __all__ = [
     "CLASS_KINDS",
     "GENERIC_CLASSES",
@@ -171,12 +173,18 @@ def is_part_of_classified(product: Any, parent: Any | None) -> bool:
     """True when ``product`` is a part of a whole that is itself an element of the twin."""
     if parent is None:
         return False
+    mine, theirs = supertypes(product.is_a(True)), supertypes(parent.is_a(True))
     for part_cls, wholes in PART_CLASSES.items():
-        if product.is_a(part_cls) and any(parent.is_a(w) for w in wholes):
+        if part_cls in mine and any(w in theirs for w in wholes):
             return True
     return False
 
 
+@functools.lru_cache(maxsize=4096)
+def _skipped(qualified: str) -> bool:
+    return not supertypes(qualified).isdisjoint(SKIPPED_CLASSES)
+
+
 def element_occurrences(model: ifcopenshell.file) -> list[Any]:
     """Every IfcElement occurrence the twin may classify (before parts are folded)."""
-    return [p for p in model.by_type("IfcElement") if not any(p.is_a(c) for c in SKIPPED_CLASSES)]
+    return [p for p in model.by_type("IfcElement") if not _skipped(p.is_a(True))]

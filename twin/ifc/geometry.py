@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import ifcopenshell
@@ -26,6 +26,7 @@ __all__ = [
     "EXCLUDED_CLASSES",
     "GEOMETRY_LIBRARY",
     "bbox_of",
+    "boxes_and_hulls",
     "footprint_hull",
     "footprint_union",
     "iterate_meshes",
@@ -99,6 +100,8 @@ def merge_meshes(meshes: Iterable[Mesh]) -> Mesh | None:
     parts = [m for m in meshes if len(m.vertices)]
     if not parts:
         return None
+    if len(parts) == 1:
+        return parts[0]
     offsets = np.cumsum([0] + [len(m.vertices) for m in parts[:-1]])
     verts = np.concatenate([m.vertices for m in parts])
     faces = np.concatenate([m.faces + off for m, off in zip(parts, offsets, strict=True)])
@@ -127,6 +130,28 @@ def footprint_union(mesh: Mesh) -> BaseGeometry | None:
     if merged.is_empty:
         return footprint_hull(mesh)
     return merged
+
+
+def boxes_and_hulls(meshes: Sequence[Mesh]) -> tuple[list[BBox], list[BaseGeometry | None]]:
+    """:func:`bbox_of` and :func:`footprint_hull` of many meshes in a few vectorised calls.
+
+    Why: per-mesh numpy and shapely calls cost tens of microseconds each in overhead alone,
+    which over 50,000 elements was a visible share of cold ingest.
+    """
+    if not meshes:
+        return [], []
+    counts = np.fromiter((len(m.vertices) for m in meshes), dtype=np.int64, count=len(meshes))
+    verts = np.concatenate([m.vertices for m in meshes]).astype(np.float64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    lo = np.minimum.reduceat(verts, starts, axis=0)
+    hi = np.maximum.reduceat(verts, starts, axis=0)
+    boxes: list[BBox] = [
+        (a[0], a[1], a[2], b[0], b[1], b[2]) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)
+    ]
+    owners = np.repeat(np.arange(len(meshes)), counts)
+    hulls = shapely.convex_hull(shapely.multipoints(verts[:, :2], indices=owners))
+    empty = shapely.is_empty(hulls)
+    return boxes, [None if e else h for h, e in zip(hulls.tolist(), empty.tolist(), strict=True)]
 
 
 def footprint_hull(mesh: Mesh) -> BaseGeometry | None:

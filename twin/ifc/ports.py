@@ -12,8 +12,10 @@ from typing import Any
 
 import ifcopenshell
 
+from twin.ifc.fast import attr, isa
+from twin.ifc.placement import Placements
 from twin.ifc.relations import Relations
-from twin.ifc.spatial import placement_point, text
+from twin.ifc.spatial import text
 from twin.model import Port, PortConnection, System
 
 __all__ = ["flow_of_system", "read_connections", "read_ports", "read_systems"]
@@ -79,7 +81,7 @@ def read_systems(
     """Every IfcSystem (and subtypes, not zones) with its members that are twin elements."""
     systems: dict[str, System] = {}
     for group in model.by_type("IfcSystem"):
-        if any(group.is_a(c) for c in _NOT_SYSTEMS):
+        if any(isa(group, c) for c in _NOT_SYSTEMS):
             continue
         members = tuple(
             guid_of[m.id()] for m in rels.group_members.get(group.id(), ()) if m.id() in guid_of
@@ -105,30 +107,43 @@ def read_systems(
 
 
 def _port_system_type(port: Any) -> str:
-    for attr in ("SystemType", "PredefinedType"):
-        value = getattr(port, attr, None)
+    for name in ("SystemType", "PredefinedType"):
+        value = attr(port, name)
         if value and value not in ("NOTDEFINED", "USERDEFINED"):
             return str(value)
     return ""
 
 
-def read_ports(model: ifcopenshell.file, rels: Relations, length_to_m: float) -> dict[str, Port]:
+def read_ports(
+    model: ifcopenshell.file,
+    rels: Relations,
+    length_to_m: float,
+    placements: Placements | None = None,
+) -> dict[str, Port]:
+    """Every IfcPort with its owner, flow direction, system type and world position."""
+    placements = placements or Placements()
     ports: dict[str, Port] = {}
     for port in model.by_type("IfcPort"):
         owner = rels.port_owner.get(port.id())
-        direction = text(getattr(port, "FlowDirection", None)) or "NOTDEFINED"
-        ports[port.GlobalId] = Port(
-            guid=port.GlobalId,
-            element=owner.GlobalId if owner is not None else None,
-            flow_direction=direction,  # type: ignore[arg-type]
+        guid = attr(port, "GlobalId")
+        ports[guid] = Port(
+            guid=guid,
+            element=attr(owner, "GlobalId") if owner is not None else None,
+            flow_direction=text(attr(port, "FlowDirection")) or "NOTDEFINED",  # type: ignore[arg-type]
             system_type=_port_system_type(port),
-            position=placement_point(port, length_to_m),
+            position=placements.point(port, length_to_m),
         )
     return ports
 
 
 def read_connections(model: ifcopenshell.file) -> tuple[PortConnection, ...]:
-    return tuple(
-        PortConnection(rel.GlobalId, rel.RelatingPort.GlobalId, rel.RelatedPort.GlobalId)
-        for rel in model.by_type("IfcRelConnectsPorts")
-    )
+    """Exactly the file's IfcRelConnectsPorts (relating -> related)."""
+    out = []
+    for rel in model.by_type("IfcRelConnectsPorts"):
+        relating, related = attr(rel, "RelatingPort"), attr(rel, "RelatedPort")
+        out.append(
+            PortConnection(
+                attr(rel, "GlobalId"), attr(relating, "GlobalId"), attr(related, "GlobalId")
+            )
+        )
+    return tuple(out)

@@ -14,6 +14,8 @@ from typing import Any
 
 import ifcopenshell
 
+from twin.ifc.fast import attr, isa
+
 __all__ = ["PropertySets", "Relations", "property_definition", "read_relations"]
 
 PropertySets = dict[str, dict[str, object]]
@@ -36,31 +38,38 @@ class Relations:
     boundaries: list[Any] = field(default_factory=list)  # IfcRelSpaceBoundary entities
 
 
+def _wrapped(value: Any) -> object:
+    return None if value is None else value.wrappedValue
+
+
 def _value(prop: Any) -> object:
     cls = prop.is_a()
     if cls == "IfcPropertySingleValue":
-        v = prop.NominalValue
-        return None if v is None else v.wrappedValue
+        return _wrapped(attr(prop, "NominalValue"))
     if cls == "IfcPropertyEnumeratedValue":
-        vals = prop.EnumerationValues or ()
+        vals = attr(prop, "EnumerationValues") or ()
         return ", ".join(str(v.wrappedValue) for v in vals) if vals else None
     if cls == "IfcPropertyListValue":
-        return [v.wrappedValue for v in (prop.ListValues or ())]
+        return [v.wrappedValue for v in (attr(prop, "ListValues") or ())]
     if cls == "IfcPropertyBoundedValue":
-        lo, hi = prop.LowerBoundValue, prop.UpperBoundValue
-        return (lo.wrappedValue if lo else None, hi.wrappedValue if hi else None)
+        return (_wrapped(attr(prop, "LowerBoundValue")), _wrapped(attr(prop, "UpperBoundValue")))
     return None
 
 
 def property_definition(definition: Any) -> dict[str, object] | None:
     """Properties or quantities of one IfcPropertySet / IfcElementQuantity (values as stored)."""
-    if definition.is_a("IfcPropertySet"):
-        return {p.Name: _value(p) for p in definition.HasProperties or () if p.Name}
-    if definition.is_a("IfcElementQuantity"):
+    if isa(definition, "IfcPropertySet"):
         out: dict[str, object] = {}
-        for q in definition.Quantities or ():
-            if q.is_a("IfcPhysicalSimpleQuantity") and len(q) > 3:
-                out[q.Name] = q[3]
+        for p in attr(definition, "HasProperties") or ():
+            name = attr(p, "Name")
+            if name:
+                out[name] = _value(p)
+        return out
+    if isa(definition, "IfcElementQuantity"):
+        out = {}
+        for q in attr(definition, "Quantities") or ():
+            if isa(q, "IfcPhysicalSimpleQuantity") and len(q) > 3:
+                out[attr(q, "Name")] = q[3]
         return out
     return None
 
@@ -81,59 +90,65 @@ def _read_psets(model: ifcopenshell.file, rels: Relations) -> None:
         return cache[key]
 
     for obj_id, typ in rels.type_of.items():
-        for defn in typ.HasPropertySets or ():
+        for defn in attr(typ, "HasPropertySets") or ():
             p = props(defn)
-            if p is not None and defn.Name:
-                rels.psets.setdefault(obj_id, {})[defn.Name] = dict(p)
+            name = attr(defn, "Name")
+            if p is not None and name:
+                rels.psets.setdefault(obj_id, {})[name] = dict(p)
     for rel in model.by_type("IfcRelDefinesByProperties"):
-        for defn in _definitions(rel.RelatingPropertyDefinition):
-            if defn is None or not hasattr(defn, "Name"):
+        for defn in _definitions(attr(rel, "RelatingPropertyDefinition")):
+            if defn is None or not isa(defn, "IfcPropertySetDefinition"):
                 continue
             p = props(defn)
-            if p is None or not defn.Name:
+            name = attr(defn, "Name")
+            if p is None or not name:
                 continue
-            for obj in rel.RelatedObjects or ():
+            for obj in attr(rel, "RelatedObjects") or ():
                 sets = rels.psets.setdefault(obj.id(), {})
-                sets.setdefault(defn.Name, {}).update(p)
+                sets.setdefault(name, {}).update(p)
+
+
+def _pairs(model: ifcopenshell.file, cls: str, many: str, one: str) -> Iterable[tuple[Any, Any]]:
+    """(related, relating) for every related object of every ``cls`` relationship."""
+    for rel in model.by_type(cls):
+        relating = attr(rel, one)
+        for obj in attr(rel, many) or ():
+            yield obj, relating
 
 
 def read_relations(model: ifcopenshell.file) -> Relations:
     """Read every relationship the twin needs, once."""
     rels = Relations()
-    for rel in model.by_type("IfcRelContainedInSpatialStructure"):
-        for obj in rel.RelatedElements or ():
-            rels.container[obj.id()] = rel.RelatingStructure
-    for rel in model.by_type("IfcRelReferencedInSpatialStructure"):
-        for obj in rel.RelatedElements or ():
-            rels.referenced_in[obj.id()].append(rel.RelatingStructure)
-    for rel in model.by_type("IfcRelAggregates"):
-        for obj in rel.RelatedObjects or ():
-            rels.parent[obj.id()] = rel.RelatingObject
-            rels.children[rel.RelatingObject.id()].append(obj)
-    for rel in model.by_type("IfcRelDefinesByType"):
-        for obj in rel.RelatedObjects or ():
-            rels.type_of[obj.id()] = rel.RelatingType
-    for rel in model.by_type("IfcRelAssignsToGroup"):
-        group = rel.RelatingGroup
-        for obj in rel.RelatedObjects or ():
-            rels.groups[obj.id()].append(group)
-            rels.group_members[group.id()].append(obj)
-    for rel in model.by_type("IfcRelNests"):
-        for obj in rel.RelatedObjects or ():
-            if obj.is_a("IfcPort"):
-                rels.port_owner[obj.id()] = rel.RelatingObject
-            elif obj.is_a("IfcDistributionControlElement"):
-                rels.host.setdefault(obj.id(), rel.RelatingObject)
-    for rel in model.by_type("IfcRelAssignsToProduct"):
-        for obj in rel.RelatedObjects or ():
-            if obj.is_a("IfcDistributionControlElement"):
-                rels.host.setdefault(obj.id(), rel.RelatingProduct)
+    for obj, st in _pairs(
+        model, "IfcRelContainedInSpatialStructure", "RelatedElements", "RelatingStructure"
+    ):
+        rels.container[obj.id()] = st
+    for obj, st in _pairs(
+        model, "IfcRelReferencedInSpatialStructure", "RelatedElements", "RelatingStructure"
+    ):
+        rels.referenced_in[obj.id()].append(st)
+    for obj, whole in _pairs(model, "IfcRelAggregates", "RelatedObjects", "RelatingObject"):
+        rels.parent[obj.id()] = whole
+        rels.children[whole.id()].append(obj)
+    for obj, typ in _pairs(model, "IfcRelDefinesByType", "RelatedObjects", "RelatingType"):
+        rels.type_of[obj.id()] = typ
+    for obj, group in _pairs(model, "IfcRelAssignsToGroup", "RelatedObjects", "RelatingGroup"):
+        rels.groups[obj.id()].append(group)
+        rels.group_members[group.id()].append(obj)
+    for obj, host in _pairs(model, "IfcRelNests", "RelatedObjects", "RelatingObject"):
+        if isa(obj, "IfcPort"):
+            rels.port_owner[obj.id()] = host
+        elif isa(obj, "IfcDistributionControlElement"):
+            rels.host.setdefault(obj.id(), host)
+    for obj, host in _pairs(model, "IfcRelAssignsToProduct", "RelatedObjects", "RelatingProduct"):
+        if isa(obj, "IfcDistributionControlElement"):
+            rels.host.setdefault(obj.id(), host)
     for rel in model.by_type("IfcRelConnectsPortToElement"):
-        rels.port_owner[rel.RelatingPort.id()] = rel.RelatedElement
-    for rel in model.by_type("IfcRelFlowControlElements"):
-        for ctl in rel.RelatedControlElements or ():
-            rels.host[ctl.id()] = rel.RelatingFlowElement
-    for rel in model.by_type("IfcRelSpaceBoundary"):
-        rels.boundaries.append(rel)
+        rels.port_owner[attr(rel, "RelatingPort").id()] = attr(rel, "RelatedElement")
+    for ctl, flow in _pairs(
+        model, "IfcRelFlowControlElements", "RelatedControlElements", "RelatingFlowElement"
+    ):
+        rels.host[ctl.id()] = flow
+    rels.boundaries.extend(model.by_type("IfcRelSpaceBoundary"))
     _read_psets(model, rels)
     return rels

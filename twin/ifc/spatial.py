@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import ifcopenshell
-import ifcopenshell.util.placement
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from twin.ifc.fast import isa
 from twin.ifc.geometry import bbox_of, footprint_union
+from twin.ifc.placement import Placements
 from twin.ifc.relations import Relations
 from twin.kinds import classify_space_criticality
 from twin.model import BBox, Building, Mesh, Site, Space, Storey
@@ -29,20 +30,12 @@ def text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def placement_point(product: Any, length_to_m: float) -> tuple[float, float, float] | None:
-    """World position of a product's placement origin, metres."""
-    placement = getattr(product, "ObjectPlacement", None)
-    if placement is None:
-        return None
-    try:
-        m = ifcopenshell.util.placement.get_local_placement(placement)
-    except (AttributeError, TypeError, ValueError, RuntimeError):
-        return None
-    return (
-        float(m[0, 3]) * length_to_m,
-        float(m[1, 3]) * length_to_m,
-        float(m[2, 3]) * length_to_m,
-    )
+def placement_point(
+    product: Any, length_to_m: float, placements: Placements | None = None
+) -> tuple[float, float, float] | None:
+    """World position of a product's placement origin, metres. Pass one ``placements`` per
+    model when calling this for many products: shared parent placements are then computed once."""
+    return (placements or Placements()).point(product, length_to_m)
 
 
 @dataclass
@@ -58,7 +51,7 @@ def _ancestor(rels: Relations, entity: Any, cls: str) -> Any | None:
     for _ in range(8):
         if cur is None:
             return None
-        if cur.is_a(cls):
+        if isa(cur, cls):
             return cur
         cur = rels.parent.get(cur.id()) or rels.container.get(cur.id())
     return None
@@ -76,11 +69,17 @@ def _site(site: Any) -> Site:
     )
 
 
-def read_spatial_tree(model: ifcopenshell.file, rels: Relations, length_to_m: float) -> SpatialTree:
+def read_spatial_tree(
+    model: ifcopenshell.file,
+    rels: Relations,
+    length_to_m: float,
+    placements: Placements | None = None,
+) -> SpatialTree:
+    placements = placements or Placements()
     sites = {s.GlobalId: _site(s) for s in model.by_type("IfcSite")}
     raw: list[tuple[Any, float, str | None]] = []
     for st in model.by_type("IfcBuildingStorey"):
-        point = placement_point(st, length_to_m)
+        point = placements.point(st, length_to_m)
         elev = point[2] if point is not None else float(st.Elevation or 0.0) * length_to_m
         building = _ancestor(rels, st, "IfcBuilding")
         raw.append((st, elev, building.GlobalId if building is not None else None))
@@ -145,8 +144,10 @@ def read_spaces(
     area_to_m2: float,
     boundary_elements: Mapping[str, list[str]],
     element_footprints: Mapping[str, BaseGeometry],
+    placements: Placements | None = None,
 ) -> dict[str, Space]:
     """Every IfcSpace with its storey, footprint and declared quantities."""
+    placements = placements or Placements()
     spaces: dict[str, Space] = {}
     for sp in model.by_type("IfcSpace"):
         psets = rels.psets.get(sp.id(), {})
@@ -166,7 +167,7 @@ def read_spaces(
                 z0 = tree.storeys[storey].elevation if storey else 0.0
                 bbox, source = (x0, y0, z0, x1, y1, z0), "boundaries"
         if footprint is None and bbox is None:
-            point = placement_point(sp, length_to_m)
+            point = placements.point(sp, length_to_m)
             if point is not None:
                 bbox, source = (*point, *point), "placement"
         declared = _declared(psets, ("NetFloorArea",))

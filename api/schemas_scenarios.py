@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ScenarioIn", "ScenarioOut"]
+__all__ = ["DesignRef", "ScenarioIn", "ScenarioOut"]
 
 _EXAMPLE: dict[str, Any] = {
     "name": "Close ICU corridor for flooring",
@@ -21,6 +21,17 @@ _EXAMPLE: dict[str, Any] = {
     "ends": "2027-01-24T18:00:00Z",
     "clearance": 0.05,
 }
+
+
+class DesignRef(BaseModel):
+    """An uploaded design IFC (``POST /scenarios/{id}/design`` sets it; keep it when replacing
+    the document)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    filename: str = ""
+    job: str | None = None
 
 
 class ScenarioIn(BaseModel):
@@ -43,6 +54,7 @@ class ScenarioIn(BaseModel):
     ends: str | None = None
     description: str = ""
     clearance: float = Field(0.05, ge=0, le=2)
+    design: DesignRef | None = None
 
 
 class ScenarioOut(BaseModel):

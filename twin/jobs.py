@@ -85,25 +85,32 @@ class JobRunner:
             job = self._jobs[job_id]
             self._jobs[job_id] = replace(job, updated=time.time(), **changes)  # type: ignore[arg-type]
 
-    def submit(self, path: Path, filename: str) -> IngestJob:
+    def submit(
+        self, path: Path, filename: str, *, on_done: Callable[[Twin], str] | None = None
+    ) -> IngestJob:
+        """Queue ``path``; when parsed, ``on_done`` (default: the runner's, which serves the model)
+        receives the twin and returns the id the job reports."""
         now = time.time()
         job = IngestJob(uuid.uuid4().hex[:12], filename, "queued", now, now, 0.0)
         with self._lock:
             self._jobs[job.id] = job
         future = self._executor().submit(_parse_in_child, str(path), str(self._cache_dir))
         self._set(job.id, state="parsing", progress=0.1)
-        future.add_done_callback(lambda f: self._finish(job.id, path, f))
+        done = on_done or self._on_done
+        future.add_done_callback(lambda f: self._finish(job.id, path, f, done))
         log.info("ingest job %s queued for %s", job.id, filename)
         return self._jobs[job.id]
 
-    def _finish(self, job_id: str, path: Path, future: Future[str]) -> None:
+    def _finish(
+        self, job_id: str, path: Path, future: Future[str], on_done: Callable[[Twin], str]
+    ) -> None:
         try:
             future.result()
             self._set(job_id, state="loading", progress=0.9)
             from twin.cache import load_twin
 
             twin = load_twin(path, cache_dir=self._cache_dir)
-            model_id = self._on_done(twin)
+            model_id = on_done(twin)
             self._set(job_id, state="done", progress=1.0, model_id=model_id)
             log.info("ingest job %s done: model %s", job_id, model_id)
         except TwinError as exc:

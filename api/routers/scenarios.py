@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.auth import Principal, PrincipalDep, require_role
-from api.deps import CampusDep
+from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas_scenarios import ScenarioIn, ScenarioOut
+from api.settings import Settings
+from api.uploads import save_ifc_upload
+from twin.analysis.design import DesignDiff, design_diff
 from twin.analysis.renovation import (
     ImpactReport,
     baseline_reach,
@@ -21,7 +25,7 @@ from twin.analysis.renovation import (
     scenario_from_dict,
 )
 from twin.campus import Campus
-from twin.errors import InvalidInput
+from twin.errors import Conflict, IfcLoadError, InvalidInput, NotFound
 from twin.live import scenarios as stored
 from twin.model import Twin
 
@@ -64,6 +68,7 @@ def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, Im
     campus: Campus = request.app.state.campus
     twin = twin_of_scenario(campus, doc)
     sc = scenario_from_dict(doc)
+    design = _design(request, campus, twin, doc)
     nav = campus.derived(twin, "navigation", build_navigation)
     baseline = campus.derived(twin, "renovation_baseline", lambda _t: baseline_reach(nav))
     report = impact_report(
@@ -74,15 +79,87 @@ def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, Im
         sensors=store.sensors(),
         tickets=list_tickets(store, open_only=True),
         baseline=baseline,
+        design=design,
     )
     return twin, report
 
 
+def _design_path(settings: Settings, doc: dict[str, Any]) -> Path | None:
+    ref = doc.get("design")
+    if not ref:
+        return None
+    path = settings.upload_dir / f"{ref['sha256']}.ifc"
+    if not path.is_file():
+        raise InvalidInput(
+            f"design file {ref.get('filename') or ref['sha256']} is not on this server; upload it "
+            "with POST /scenarios/{id}/design",
+            sha256=ref["sha256"],
+        )
+    return path
+
+
+def _design(request: Request, campus: Campus, twin: Twin, doc: dict[str, Any]) -> DesignDiff | None:
+    """The design IFC's changes to ``twin``, once its background ingest is done (409 before)."""
+    from twin.cache import load_twin
+
+    settings: Settings = request.app.state.settings
+    path = _design_path(settings, doc)
+    if path is None:
+        return None
+    ref = doc["design"]
+    if ref.get("job"):
+        try:
+            job = request.app.state.jobs.get(ref["job"])
+        except NotFound:
+            job = None  # a job of an earlier run: the file and its cache entry are what count
+        if job is not None and job.state == "failed":
+            detail = (job.error or {}).get("detail", "")
+            raise IfcLoadError(f"design {ref.get('filename')} failed to load: {detail}")
+        if job is not None and job.state != "done":
+            raise Conflict(
+                f"design {ref.get('filename')} is still being ingested; poll GET /jobs/{job.id}",
+                job=job.id,
+            )
+    return campus.derived(
+        twin,
+        f"design:{ref['sha256']}",
+        lambda t: design_diff(t, load_twin(path, cache_dir=settings.cache_dir)),
+    )
+
+
 @router.post("/scenarios", status_code=201, summary="Store a scenario", response_model=ScenarioOut)
-def create(body: ScenarioIn, store: StoreDep, campus: CampusDep, who: Planner) -> ScenarioOut:
+def create(
+    body: ScenarioIn, store: StoreDep, campus: CampusDep, settings: SettingsDep, who: Planner
+) -> ScenarioOut:
     doc = body.model_dump()
     closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))  # GUIDs must exist
+    _design_path(settings, doc)
     return _out(stored.create_scenario(store, doc, actor=who.name))
+
+
+@router.post(
+    "/scenarios/{scenario_id}/design",
+    status_code=202,
+    summary="Attach a design IFC whose new and modified products are the scenario's proposals",
+    description="The file is ingested in the background (it is not served as a model); poll "
+    "`GET /jobs/{id}`. Impact reports then clash its new and modified products with the building "
+    "and list what it removes.",
+    responses={202: {"content": {"application/json": {"example": {"id": "5f2c0a9e1b7d"}}}}},
+)
+async def attach_design(
+    scenario_id: int,
+    file: Annotated[UploadFile, File(description="the design as an IFC (STEP) file")],
+    store: StoreDep,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    who: Planner,
+) -> JSONResponse:
+    current = dict(stored.get_scenario(store, scenario_id).document)
+    path = await save_ifc_upload(file, settings)
+    job = jobs.submit(path, file.filename or path.name, on_done=Campus.model_id)
+    ref = {"sha256": path.stem, "filename": file.filename or path.name, "job": job.id}
+    stored.replace_scenario(store, scenario_id, {**current, "design": ref}, actor=who.name)
+    return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
 
 
 @router.get("/scenarios", summary="Stored scenarios", response_model=list[ScenarioOut])
@@ -97,10 +174,16 @@ def get_one(scenario_id: int, store: StoreDep, _who: PrincipalDep) -> ScenarioOu
 
 @router.put("/scenarios/{scenario_id}", summary="Replace a scenario", response_model=ScenarioOut)
 def replace(
-    scenario_id: int, body: ScenarioIn, store: StoreDep, campus: CampusDep, who: Planner
+    scenario_id: int,
+    body: ScenarioIn,
+    store: StoreDep,
+    campus: CampusDep,
+    settings: SettingsDep,
+    who: Planner,
 ) -> ScenarioOut:
     doc = body.model_dump()
     closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))
+    _design_path(settings, doc)
     return _out(stored.replace_scenario(store, scenario_id, doc, actor=who.name))
 
 

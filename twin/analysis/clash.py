@@ -114,12 +114,14 @@ def find_clashes(
     clearance: float = 0.05,
     kinds: Collection[str] | None = None,
     table: BoxTable | None = None,
+    exclude: Collection[str] = (),
 ) -> list[Clash]:
     """Hard clashes and clearance violations (gap below ``clearance`` metres), worst first.
 
     ``kinds`` limits the existing elements checked (for example only distribution kinds for a
     new duct). A proposed element never clashes with itself or with rooms. ``table`` is
-    :func:`box_table` of the twin, which a service computes once per twin.
+    :func:`box_table` of the twin, which a service computes once per twin. ``exclude`` names
+    existing elements the works remove or replace (they cannot be in the way).
     """
     if clearance < 0:
         raise InvalidInput("clearance must be zero or positive")
@@ -133,7 +135,7 @@ def find_clashes(
         for i in np.flatnonzero(hit):
             guid = table.guids[i]
             element = twin.elements[guid]
-            if kinds is not None and element.kind not in kinds:
+            if (kinds is not None and element.kind not in kinds) or guid in exclude:
                 continue
             clash = _decide(p, solid_p, hull_p, twin, guid, clearance)
             if clash is not None:

@@ -19,6 +19,7 @@ from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from twin.analysis.clash import Clash, Proposed, box_element, extruded_element, find_clashes
+from twin.analysis.design import DesignDiff
 from twin.errors import InvalidInput, NetworkUnknown
 from twin.kinds import CRITICALITY_RANK
 from twin.model import Twin
@@ -137,6 +138,7 @@ class ImpactReport:
     inside_zone: dict[str, list[Any]]
     clashes: list[dict[str, Any]]
     assumptions: list[str]
+    design: dict[str, Any] = field(default_factory=dict)  # new/modified/removed of a design IFC
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -307,10 +309,12 @@ def impact_report(
     tickets: Sequence[Any] = (),
     checkpoints: Sequence[str] | None = None,
     baseline: Mapping[str, Mapping[str, float]] | None = None,
+    design: DesignDiff | None = None,
 ) -> ImpactReport:
     """Everything the scenario changes. ``sensors``/``tickets`` are live records (objects with
     ``space``/``element``); ``checkpoints`` default to plant and cold rooms (the patrol set);
-    ``baseline`` is :func:`baseline_reach` of ``nav``, computed here when not given."""
+    ``baseline`` is :func:`baseline_reach` of ``nav``, computed here when not given; ``design``
+    adds the new and modified products of a design IFC to the proposals."""
     closed = closed_spaces_of(twin, scenario)
     shut = set(closed)
     unreachable, longer = _routes(twin, nav, closed, scenario, baseline)
@@ -337,9 +341,15 @@ def impact_report(
         "checkpoints": sorted(c for c in checkpoints if c in shut),
         "elements": sorted(in_zone_elements),
     }
+    proposed = scenario.proposed + (design.proposed if design else ())
     clashes: list[Clash] = (
-        find_clashes(twin, scenario.proposed, clearance=scenario.clearance)
-        if scenario.proposed
+        find_clashes(
+            twin,
+            proposed,
+            clearance=scenario.clearance,
+            exclude=design.replaced if design else (),
+        )
+        if proposed
         else []
     )
     assumptions = [
@@ -349,6 +359,11 @@ def impact_report(
     ]
     if not any(n.entrance for n in nav.nodes):
         assumptions.append("the model marks no entrance: route comparisons are empty")
+    if design is not None:
+        assumptions.append(
+            "design products are new when their GlobalId is unknown, modified when their box "
+            "moved, removed when the design holds the building but not them"
+        )
     return ImpactReport(
         scenario.name,
         _critical_first([_room(twin, g) for g in closed]),
@@ -358,6 +373,7 @@ def impact_report(
         inside,
         [asdict(c) for c in clashes],
         assumptions,
+        design.summary() if design else {},
     )
 
 

@@ -10,9 +10,16 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from twin.live.store import LiveStore
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_IFC = Path(os.environ.get("TWIN_SHARED_IFC", REPO.parent / "shared" / "ifc"))
@@ -100,3 +107,30 @@ def shared_twin(shared_ifc: Path, twin_cache_dir: Path):  # type: ignore[no-unty
         return loaded[name]
 
     return get
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def opened_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveStore, str, Path]]:
+    """A live store per backend (SQLite file, PostgreSQL schema) for the operations tests; a
+    module that needs a different store defines its own ``store`` fixture."""
+    from tests.ops_support import open_test_store
+
+    tmp = tmp_path_factory.mktemp("ops")
+    for st, url in open_test_store(request.param, tmp):
+        yield st, url, tmp
+
+
+@pytest.fixture
+def store(opened_store: tuple[LiveStore, str, Path]) -> LiveStore:
+    """The opened store, emptied for this test."""
+    from tests.ops_support import wipe
+
+    wipe(opened_store[0])
+    return opened_store[0]
+
+
+@pytest.fixture
+def engine(store: LiveStore) -> Engine:
+    return store.engine

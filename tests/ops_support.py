@@ -1,8 +1,8 @@
 """Shared store setup for the operations tests (work orders, technicians, keys, BCF, API).
 
-Each test module opens one store per backend with live A's ``open_store`` (so the Alembic
-revisions run, 0002_operations included) and wipes the rows between tests, which is much faster
-than a fresh PostgreSQL schema per test.
+Each test module opens one store per backend with ``open_store`` (so the Alembic revisions run)
+and wipes the rows between tests, which is much faster than a fresh PostgreSQL schema per test.
+The fixtures built on it (``opened_store``, ``store``, ``engine``) live in ``tests/conftest.py``.
 """
 
 from __future__ import annotations

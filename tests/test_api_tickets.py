@@ -15,25 +15,16 @@ from sqlalchemy import update
 
 from api.app import create_app
 from api.settings import Settings
-from tests.ops_support import BACKENDS, open_test_store, wipe
+from tests.ops_support import wipe
 from twin.live import keys
 from twin.live.db import now_us
 from twin.live.store import LiveStore
 from twin.live.tables_ops import tickets as tickets_table
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def opened(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[LiveStore, str, Path]]:
-    tmp = tmp_path_factory.mktemp("api-ops")
-    for st, url in open_test_store(request.param, tmp):
-        yield st, url, tmp
-
-
 @pytest.fixture
-def env(opened: tuple[LiveStore, str, Path]) -> Iterator[dict[str, Any]]:
-    store, url, tmp = opened
+def env(opened_store: tuple[LiveStore, str, Path]) -> Iterator[dict[str, Any]]:
+    store, url, tmp = opened_store
     wipe(store)
     settings = Settings(auth=True, anonymous_read=False, store_url=url, cache_dir=tmp / "cache")
     app = create_app(settings)

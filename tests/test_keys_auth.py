@@ -4,32 +4,16 @@ API authenticator built on them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 from api.auth import Principal
 from api.routers.keys import StoreAuthenticator
-from tests.ops_support import BACKENDS, open_test_store, wipe
 from twin.errors import InvalidInput, NotFound
 from twin.live import audit, keys, technicians
 from twin.live.store import LiveStore
 from twin.live.tables_ops import api_keys
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def opened(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStore]:
-    for st, _url in open_test_store(request.param, tmp_path_factory.mktemp("keys")):
-        yield st
-
-
-@pytest.fixture
-def store(opened: LiveStore) -> LiveStore:
-    wipe(opened)
-    return opened
 
 
 def test_secret_is_hashed_and_checked(store: LiveStore) -> None:

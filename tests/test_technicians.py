@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine
 
-from tests.ops_support import BACKENDS, open_test_store, wipe
 from twin.errors import InvalidInput, NotFound
 from twin.live import audit, technicians, tickets
-from twin.live.store import LiveStore
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStore]:
-    for st, _url in open_test_store(request.param, tmp_path_factory.mktemp("ops")):
-        yield st
-
-
-@pytest.fixture
-def engine(store: LiveStore) -> Iterator[Engine]:
-    wipe(store)
-    yield store.engine
 
 
 def test_register_update_and_validate(engine: Engine) -> None:

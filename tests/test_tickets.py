@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
 
-from tests.ops_support import BACKENDS, open_test_store, wipe
 from twin.errors import IllegalTransition, InvalidInput, NotFound
 from twin.live import audit, tickets
 from twin.live.records import Alarm, AlarmRule, SensorSpec
 from twin.live.store import LiveStore
 from twin.live.technicians import register_technician
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStore]:
-    for st, _url in open_test_store(request.param, tmp_path_factory.mktemp("ops")):
-        yield st
-
-
-@pytest.fixture
-def engine(store: LiveStore) -> Iterator[Engine]:
-    wipe(store)
-    yield store.engine
 
 
 def _tech(engine: Engine, tid: str = "tech-1") -> None:

@@ -126,9 +126,14 @@ def test_overlapping_batches_store_each_reading_once(store: LiveStore) -> None:
     assert (second.accepted, second.duplicates) == (200, 200)
     again = store.ingest(batch(500))  # everything already there
     assert (again.accepted, again.duplicates) == (0, 500)
-    assert count(store) == 500
-    assert len(store.raw("S7")) == 25
-    last = max(range(500), key=lambda i: (i % 20 == 7, i))
+    repeat = batch(100, start=500)
+    inner = store.ingest(repeat + repeat[:30])  # new, but 30 keys twice within the batch
+    assert (inner.accepted, inner.duplicates) == (100, 30)
+    assert count(store) == 600
+    again = store.ingest(batch(500))
+    assert (again.accepted, again.duplicates) == (0, 500)
+    assert len(store.raw("S7")) == 30
+    last = max(range(600), key=lambda i: (i % 20 == 7, i))
     assert store.latest("S7").last_value == 20.0 + last
 
 

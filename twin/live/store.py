@@ -213,9 +213,9 @@ class LiveStore:
                     "payload": validate.dump(item),
                 }
             )
-        unique = _first_per_key(good)
+        good.sort()  # by sensor, then time: grouping, B-tree locality, latest = last
         with self.engine.begin() as conn:
-            new = self._store_rows(conn, unique)
+            new = self._store_rows(conn, good)
             if bad:
                 conn.execute(insert(dead_letters), bad)
             ev = self._evaluate(conn, new, specs, now)
@@ -235,9 +235,10 @@ class LiveStore:
         """Store new rows, skip existing (sensor, t_us); returns the rows that were new.
 
         Through the driver cursor (SQLAlchemy's per-row overhead would dominate). PostgreSQL:
-        COPY straight into ``readings`` inside a savepoint — the common batch has no repeats, and
-        COPY skips ON CONFLICT's speculative insertion; on a unique violation the savepoint is
-        rolled back and the batch goes through ``unnest … ON CONFLICT DO NOTHING RETURNING``.
+        COPY straight into ``readings`` inside a savepoint — the common batch has no repeats,
+        and COPY skips ON CONFLICT's speculative insertion; on a unique violation (a reading
+        already stored, or a key repeated within the batch) the savepoint is rolled back and the
+        batch goes through ``unnest … ON CONFLICT DO NOTHING RETURNING``.
         SQLite: multi-row VALUES with ON CONFLICT DO NOTHING RETURNING."""
         if not rows:
             return []
@@ -257,9 +258,7 @@ class LiveStore:
                 keys.update((s, t) for s, t in cur.fetchall())
         finally:
             cur.close()
-        if len(keys) == len(rows):
-            return rows
-        return [r for r in rows if (r[0], r[1]) in keys]
+        return _inserted(rows, keys)
 
     def _store_rows_pg(
         self, conn: Connection, rows: list[tuple[str, int, float]]
@@ -286,9 +285,7 @@ class LiveStore:
                 [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
             )
             keys = {(s, t) for s, t in cur.fetchall()}
-        if len(keys) == len(rows):
-            return rows
-        return [r for r in rows if (r[0], r[1]) in keys]
+        return _inserted(rows, keys)
 
     def _evaluate(
         self,
@@ -536,12 +533,20 @@ class LiveStore:
             log.exception("stale sweep failed")
 
 
-def _first_per_key(rows: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
-    """Sorted, one row per (sensor, t_us): the first after sorting when a batch repeats a key."""
-    rows.sort()
-    if len({(s, t) for s, t, _ in rows}) == len(rows):  # the usual case, checked in C
+def _inserted(
+    rows: list[tuple[str, int, float]], keys: set[tuple[str, int]]
+) -> list[tuple[str, int, float]]:
+    """The rows whose key the database reported inserted (``RETURNING``), each key once: a key
+    repeated within the batch is inserted by its first row and the others are duplicates."""
+    if len(keys) == len(rows):
         return rows
-    return [r for i, r in enumerate(rows) if i == 0 or r[:2] != rows[i - 1][:2]]
+    out = []
+    for r in rows:
+        k = (r[0], r[1])
+        if k in keys:
+            keys.discard(k)
+            out.append(r)
+    return out
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, FastAPI, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import ModelOut
 from twin.errors import IfcLoadError, PayloadTooLarge
+from twin.live.discovery import register_model_sensors
+from twin.model import Twin
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["models"])
 
@@ -77,7 +83,9 @@ def get_quality(model_id: str, campus: CampusDep) -> dict[str, object]:
     "/models",
     status_code=202,
     summary="Upload an IFC file; it is ingested in the background",
-    description="Answers 202 with a job; poll `GET /jobs/{id}` until `state` is done or failed.",
+    description="Answers 202 with a job; poll `GET /jobs/{id}` until `state` is done or failed. "
+    "When done, the model is served and its IfcSensors are registered in the live store "
+    "(readings for them are accepted without a restart).",
     responses={
         **PROBLEM_RESPONSES,
         202: {"content": {"application/json": {"example": JOB_EXAMPLE}}},
@@ -85,6 +93,7 @@ def get_quality(model_id: str, campus: CampusDep) -> dict[str, object]:
     },
 )
 async def upload_model(
+    request: Request,
     file: Annotated[UploadFile, File(description="an IFC (STEP) file")],
     settings: SettingsDep,
     jobs: JobsDep,
@@ -116,8 +125,24 @@ async def upload_model(
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    job = jobs.submit(final, file.filename or final.name)
+    job = jobs.submit(final, file.filename or final.name, on_done=_serve_with_sensors(request.app))
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
+
+
+def _serve_with_sensors(app: FastAPI) -> Callable[[Twin], str]:
+    """The job's completion: register the model's IfcSensors in the live store, then serve it.
+
+    Sensors first: when the job reports ``done`` a reading for any of them is accepted; if the
+    store refuses, the job fails and the model is not served half-wired (upload it again)."""
+
+    def done(twin: Twin) -> str:
+        store = getattr(app.state, "store", None)
+        if store is not None:
+            n = register_model_sensors(store, twin)
+            log.info("upload %s: %d sensors registered", twin.source.path, n)
+        return str(app.state.campus.add(twin))
+
+    return done
 
 
 @router.get(

@@ -72,8 +72,29 @@ def _inference_row(cache: Path) -> str:
     )
 
 
+def _cached_twin(path: Path, cache: Path):  # type: ignore[no-untyped-def]
+    """The twin of ``path`` from the cache only: never a cold ingest inside a benchmark.
+
+    Falls back to an entry for the same file content written under another cache format (an
+    ingest started before a format bump); the network graph does not depend on what changed.
+    """
+    import pickle
+
+    from twin.cache import _sha256, cache_path, load_twin
+
+    if cache_path(path, cache).exists():
+        return load_twin(path, cache_dir=cache), "current cache entry"
+    older = sorted(cache.glob(f"{_sha256(path)}-*.twin.pkl"), key=lambda p: p.stat().st_mtime)
+    if not older:
+        sys.exit(
+            f"no cached twin of {path} in {cache}: run `twin ingest {path} --cache-dir {cache}`"
+        )
+    with older[-1].open("rb") as fh:
+        key, twin = pickle.load(fh)
+    return twin, f"cache entry {key} (older format)"
+
+
 def main() -> None:
-    from twin.cache import load_twin
 
     ap = argparse.ArgumentParser()
     ap.add_argument("path", nargs="?", default=str(REPO / "var" / "hospital_large.ifc"))
@@ -83,7 +104,8 @@ def main() -> None:
     if not path.exists():
         sys.exit(f"{path} missing: .venv/bin/python -m models_ifc --size large --out {path}")
     load_before = os.getloadavg()
-    twin = load_twin(path, cache_dir=REPO / "var" / "cache")
+    twin, origin = _cached_twin(path, REPO / "var" / "cache")
+    print(f"twin from the {origin}")
     runs = [_one_run(twin) for _ in range(args.runs)]
     g = runs[0][2].graph  # type: ignore[attr-defined]
     nets = runs[0][2]

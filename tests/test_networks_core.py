@@ -167,3 +167,21 @@ def test_no_ports_is_unknown() -> None:
     assert not nets.known
     with pytest.raises(NetworkUnknown, match="network is unknown"):
         trace(nets, "H", direction="upstream")
+
+
+def test_isolate_on_a_single_feeding_path() -> None:
+    """A chain (every element fed by one): the first valve walking up, before any source."""
+    s, k = "SOURCE", "SINK"
+    classes = {
+        "B2": "IfcBoiler", "V2": "IfcValve", "B1": "IfcBoiler", "V1": "IfcValve",
+        "P": "IfcPipeSegment", "H": "IfcSpaceHeater",
+    }  # fmt: skip
+    chain = [("B2", "V2", s, k), ("V2", "B1", s, k), ("B1", "V1", s, k), ("V1", "P", s, k)]
+    twin = make_twin([*chain, ("P", "H", s, k)], classes)
+    nets = build_networks(twin)
+    iso = isolate(nets, "H", twin=twin)
+    assert iso.guids == ["V1"] and set(iso.sources) == {"B1", "B2"}
+    # a source between the element and the only valve: nothing can cut it off
+    twin2 = make_twin([("B2", "V2", s, k), ("V2", "B1", s, k), ("B1", "H", s, k)], classes)
+    iso2 = isolate(build_networks(twin2), "H")
+    assert not iso2.possible and "no valve" in iso2.reason

@@ -55,27 +55,74 @@ class Isolation:
         return [p.guid for p in self.points]
 
 
-def _flow_graph(
-    nets: Networks, g: nx.DiGraph, target: str, upstream: Collection[str]
-) -> tuple[nx.DiGraph, list[str]]:
-    """Split-node flow graph over the upstream part, from a super source to the target."""
-    h = nx.DiGraph()
+def _feeding(nets: Networks, g: nx.DiGraph, target: str, upstream: Collection[str]) -> list[str]:
+    """The sources upstream of ``target``; where none is known, the roots of its upstream part."""
     sources = [n for n in upstream if n in nets.sources and n != target]
-    if not sources:  # no declared source upstream: the roots of the upstream part feed it
+    if not sources:
         sources = [
             n for n in upstream if n != target and not any(p in upstream for p in g._pred[n])
         ]
+    return sources
+
+
+def _flow_graph(
+    nets: Networks, g: nx.DiGraph, target: str, upstream: Collection[str], sources: list[str]
+) -> nx.DiGraph:
+    """Split-node flow graph over the upstream part, from a super source to the target."""
+    h = nx.DiGraph()
+    srcs = set(sources)
     for n in upstream:
-        if nets.kinds.get(n) in ISOLATING_KINDS and n != target and n not in sources:
+        if nets.kinds.get(n) in ISOLATING_KINDS and n != target and n not in srcs:
             h.add_edge((n, "in"), (n, "out"), capacity=1)
         else:
             h.add_edge((n, "in"), (n, "out"))
         for m in g._pred[n]:
             if m in upstream:
                 h.add_edge((m, "out"), (n, "in"))
-    for s in sources:
-        h.add_edge("SUPER", (s, "in"))
-    return h, sources
+    for src in sources:
+        h.add_edge("SUPER", (src, "in"))
+    return h
+
+
+def _chain(g: nx.DiGraph, target: str) -> list[str] | None:
+    """The upstream part when it is one path (every element fed by one), target first; else None.
+
+    Most terminals of a tree-shaped distribution sit on such a path; walking it is far cheaper
+    than building a flow graph or a dominator tree.
+    """
+    path, seen, n = [target], {target}, target
+    while True:
+        preds = g._pred[n]
+        if not preds:
+            return path
+        if len(preds) > 1:
+            return None
+        n = next(iter(preds))
+        if n in seen:
+            return None
+        seen.add(n)
+        path.append(n)
+
+
+def _isolate_chain(
+    nets: Networks, g: nx.DiGraph, path: list[str], system: str | None, twin: Twin | None
+) -> Isolation:
+    """Isolation on a single feeding path: the first valve met walking up before any source."""
+    target = path[0]
+    guessed = any(g.edges[path[i + 1], path[i]].get("assumed") for i in range(len(path) - 1))
+    notes = ("the flow direction of some upstream edges is assumed",) if guessed else ()
+    sources = ([n for n in path[1:] if n in nets.sources] or path[-1:]) if len(path) > 1 else []
+    if not sources:
+        return Isolation(target, system, (), False, "nothing feeds this element", (), notes)
+    feeding = set(sources)
+    for n in path[1:]:
+        if n in feeding:
+            break
+        if nets.kinds.get(n) in ISOLATING_KINDS:
+            point = (_point(twin, nets, n),)
+            return Isolation(target, system, point, True, "", tuple(sorted(sources)), notes)
+    reason = "no set of isolating devices cuts it off: a path from a source has no valve"
+    return Isolation(target, system, (), False, reason, tuple(sorted(sources)), notes)
 
 
 def _dominating_valve(
@@ -112,8 +159,11 @@ def isolate(
     """The fewest isolating devices whose closing cuts ``guid`` off from every source."""
     g = nets.view(system)
     target = node_of(nets, guid, g)
+    path = _chain(g, target)
+    if path is not None:
+        return _isolate_chain(nets, g, path, system, twin)
     upstream = set(_upstream_depths(g, target))
-    h, sources = _flow_graph(nets, g, target, upstream)
+    sources = _feeding(nets, g, target, upstream)
     guessed = any(
         g.edges[m, n].get("assumed") for n in upstream for m in g._pred[n] if m in upstream
     )
@@ -124,6 +174,7 @@ def isolate(
     if one is not None:
         single = (_point(twin, nets, one),)
         return Isolation(target, system, single, True, "", tuple(sorted(sources)), notes)
+    h = _flow_graph(nets, g, target, upstream, sources)
     try:
         # networkx's partition puts the cut nearest the sink: the valve on the element's branch
         _value, (_near, far) = nx.minimum_cut(h, "SUPER", (target, "in"))

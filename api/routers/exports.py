@@ -96,11 +96,21 @@ def plan_svg(
     twin.storey(guid)
     values = {"overlay": overlay, "route": route, "scenario": scenario, "trace": trace}
     layers = [_layer(request, "plan_layers", n, twin, guid, v) for n, v in values.items() if v]
-    marks = [g for g in (highlight or "").split(",") if g.strip()]
-    svg = render_plan(
-        twin, guid, layers=layers, highlight=[g.strip() for g in marks], width_px=width
+    marks = [g.strip() for g in (highlight or "").split(",") if g.strip()]
+    if layers or marks:  # live state: drawn per request
+        svg = render_plan(twin, guid, layers=layers, highlight=marks, width_px=width)
+        return Response(svg, media_type="image/svg+xml")
+    # the bare plan depends on the model only: built once per storey and width, sent gzipped
+    data = campus.derived(
+        twin, f"plan.svg:{guid}:{width}", lambda t: render_plan(t, guid, width_px=width).encode()
     )
-    return Response(svg, media_type="image/svg+xml")
+    headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        data = campus.derived(
+            twin, f"plan.svg:{guid}:{width}:gz", lambda _t: gzip.compress(data, GZIP_LEVEL)
+        )
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, media_type="image/svg+xml", headers=headers)
 
 
 @router.get(

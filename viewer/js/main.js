@@ -115,6 +115,7 @@ async function showView(view) {
   $("scene-tools").hidden = view !== "3d";
   if (view !== "3d") return;
   try {
+    if (!scene3d) performance.mark("view-3d"); // the first 3D view: three.js is fetched from here
     scene3d ||= await import("./scene3d.js");
     scene3d.init({ select });
     const loading = scene3d.load(state.building, storeyList, state.storey);

@@ -24,7 +24,7 @@ from twin.errors import IfcLoadError, TwinError
 from twin.ifc.areas import AreaBasis, net_area_basis
 from twin.ifc.elements import classify, element_occurrences, is_part_of_classified
 from twin.ifc.fast import attr, isa
-from twin.ifc.geometry import boxes_and_hulls, iterate_meshes, merge_meshes
+from twin.ifc.geometry import boxes_and_hulls, collect_meshes, merge_meshes, start_meshes
 from twin.ifc.georef import read_georef
 from twin.ifc.open import open_ifc
 from twin.ifc.placement import Placements
@@ -73,13 +73,23 @@ def _scales(model: ifcopenshell.file) -> tuple[float, float]:
 
 def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float) -> Twin:
     length_to_m, area_to_m2 = _scales(model)
+    pending = start_meshes(model, ncpu=ncpu)
+    # while the engine's threads triangulate: everything that needs no geometry
     rels = read_relations(model)
-    raw_meshes = iterate_meshes(model, ncpu=ncpu)
     placements = Placements()
     tree = read_spatial_tree(model, rels, length_to_m, placements)
     products, parts = _occurrences(model, rels)
-    meshes, geo = _element_geometry(products, parts, raw_meshes, placements, length_to_m)
     boundaries, boundary_elements = _boundaries(rels)
+    ports = read_ports(model, rels, length_to_m, placements)
+    connections = read_connections(model)
+    georef = read_georef(model, length_to_m)
+    guid_of = {p.id(): attr(p, "GlobalId") for p in products}
+    for p in products:  # parts' relations (systems, ports) count for their whole
+        for q in parts.get(p.id(), ()):
+            guid_of[q.id()] = guid_of[p.id()]
+    systems = read_systems(model, rels, guid_of)
+    raw_meshes = collect_meshes(pending)
+    meshes, geo = _element_geometry(products, parts, raw_meshes, placements, length_to_m)
     footprints = {g: f for g, (_, f, _) in geo.items() if f is not None}
     spaces = read_spaces(
         model,
@@ -95,13 +105,7 @@ def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float)
     for sp in model.by_type("IfcSpace"):
         if sp.id() in raw_meshes:
             meshes[attr(sp, "GlobalId")] = raw_meshes[sp.id()]
-    guid_of = {p.id(): attr(p, "GlobalId") for p in products}
-    for p in products:  # parts' relations (systems, ports) count for their whole
-        for q in parts.get(p.id(), ()):
-            guid_of[q.id()] = guid_of[p.id()]
     elements = _elements(model, products, rels, tree, spaces, geo)
-    ports = read_ports(model, rels, length_to_m, placements)
-    georef = read_georef(model, length_to_m)
     twin = Twin(
         source=SourceInfo(
             path=str(path),
@@ -117,8 +121,8 @@ def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float)
         spaces=spaces,
         elements=elements,
         ports=ports,
-        connections=read_connections(model),
-        systems=read_systems(model, rels, guid_of),
+        connections=connections,
+        systems=systems,
         space_boundaries=boundaries,
         meshes=meshes,
         quality=build_quality(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import ifcopenshell
@@ -25,13 +26,16 @@ from twin.model import BBox, Mesh
 __all__ = [
     "EXCLUDED_CLASSES",
     "GEOMETRY_LIBRARY",
+    "PendingMeshes",
     "bbox_of",
     "boxes_and_hulls",
+    "collect_meshes",
     "footprint_hull",
     "footprint_union",
     "iterate_meshes",
     "merge_meshes",
     "section_area",
+    "start_meshes",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,11 +62,20 @@ def _settings() -> ifcopenshell.geom.settings:
     return settings
 
 
-def iterate_meshes(
-    model: ifcopenshell.file, *, ncpu: int | None = None, length_scale: float = 1.0
-) -> dict[int, Mesh]:
-    """Meshes by product entity id, world metres. Products the engine cannot triangulate are
-    simply absent (callers fall back to boundaries or placement)."""
+@dataclass
+class PendingMeshes:
+    """A started geometry iterator: its worker threads triangulate in the background while the
+    caller does other work (the GIL is not needed by them); :func:`collect_meshes` drains it."""
+
+    iterator: ifcopenshell.geom.iterator | None
+
+
+def start_meshes(model: ifcopenshell.file, *, ncpu: int | None = None) -> PendingMeshes:
+    """Start triangulating every product on ``ncpu`` threads (all cores by default).
+
+    Why: the engine's threads keep going between ``next()`` calls, so ingest reads relations,
+    ports and the spatial tree while they run instead of after (measured in bench/ingest.py).
+    """
     ncpu = max(1, ncpu or os.cpu_count() or 1)
     exclude: list[ifcopenshell.entity_instance] = []
     for cls in EXCLUDED_CLASSES:
@@ -73,10 +86,20 @@ def iterate_meshes(
     iterator = ifcopenshell.geom.iterator(
         _settings(), model, ncpu, exclude=exclude or None, geometry_library=GEOMETRY_LIBRARY
     )
-    raw: dict[int, tuple[bytes, bytes]] = {}
     if not iterator.initialize():
         log.info("geometry iterator found no products with geometry")
+        return PendingMeshes(None)
+    return PendingMeshes(iterator)
+
+
+def collect_meshes(pending: PendingMeshes, *, length_scale: float = 1.0) -> dict[int, Mesh]:
+    """Meshes by product entity id, world metres, from a started iterator. Products the engine
+    cannot triangulate are simply absent (callers fall back to boundaries or placement)."""
+    iterator = pending.iterator
+    if iterator is None:
         return {}
+    pending.iterator = None
+    raw: dict[int, tuple[bytes, bytes]] = {}
     while True:
         shape = iterator.get()
         geom = shape.geometry
@@ -93,6 +116,13 @@ def iterate_meshes(
             continue
         meshes[pid] = Mesh(vertices=verts.astype(np.float32), faces=faces.copy())
     return meshes
+
+
+def iterate_meshes(
+    model: ifcopenshell.file, *, ncpu: int | None = None, length_scale: float = 1.0
+) -> dict[int, Mesh]:
+    """Start and drain the iterator in one call (see :func:`start_meshes`)."""
+    return collect_meshes(start_meshes(model, ncpu=ncpu), length_scale=length_scale)
 
 
 def merge_meshes(meshes: Iterable[Mesh]) -> Mesh | None:

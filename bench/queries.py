@@ -3,10 +3,11 @@
 Run: ``.venv/bin/python bench/queries.py [var/hospital_large.ifc | var/cache/<entry>.twin.pkl]``
 (generate the model first with
 ``.venv/bin/python -m models_ifc --size large --out var/hospital_large.ifc``). Prints p50/p99 of
-locate, elements_in_space, elements_in_box, nearest and search, each against a brute-force scan
-over the same twin measured in the same run, then the same two lookups over HTTP (FastAPI
-TestClient, in process: routing + serialisation, no socket), then plan.svg and scene.glb
-generation times.
+locate, elements_in_space, elements_in_box, nearest and search, each against a scan over the
+same twin measured in the same run (search: the former linear scan with the same ranking;
+box: the former vectorised numpy scan over all 3D boxes, plus a pure-Python loop), then
+locate, elements-in-space, search and box over HTTP (FastAPI TestClient, in process: routing +
+serialisation, no socket), then plan.svg and scene.glb generation times.
 """
 
 from __future__ import annotations
@@ -68,11 +69,52 @@ def _brute_nearest(twin: Any, p: tuple[float, float, float], kind: str) -> str |
     return found
 
 
-def _brute_search(twin: Any, text: str) -> list[str]:
-    t = text.lower()
-    out = [s.guid for s in twin.spaces.values() if s.number.lower().startswith(t)]
-    out += [e.guid for e in twin.elements.values() if t in e.name.lower()]
-    return out[:20]
+class _ScanSearch:
+    """The former search: one pass over every row, same scores and order as the index."""
+
+    def __init__(self, twin: Any) -> None:
+        self.rows = [
+            (s.guid, "space", s.number.lower(), f"{s.name} {s.long_name}".lower(), s.label)
+            for s in twin.spaces.values()
+        ] + [
+            (e.guid, e.kind, "", f"{e.name} {e.type_name}".lower(), e.name or e.kind)
+            for e in twin.elements.values()
+        ]
+
+    def __call__(self, text: str, limit: int = 20) -> list[str]:
+        needle = text.strip().lower()
+        hits = []
+        for guid, kind, number, words, label in self.rows:
+            if number and number == needle:
+                score = 1.0
+            elif guid.lower() == needle:
+                score = 0.95
+            elif number and number.startswith(needle):
+                score = 0.8
+            elif needle in words:
+                score = 0.6 if kind == "space" else 0.5
+            else:
+                continue
+            hits.append((-score, label, guid))
+        hits.sort()
+        return [g for _, _, g in hits[:limit]]
+
+
+class _ScanBox:
+    """The former elements_in_box: a vectorised test of every element's 3D box."""
+
+    def __init__(self, twin: Any) -> None:
+        import numpy as np
+
+        self.np = np
+        self.elements = [e for e in twin.elements.values() if e.bbox is not None]
+        self.boxes = np.array([e.bbox for e in self.elements], dtype=np.float64)
+
+    def __call__(self, bbox: tuple[float, ...]) -> list[str]:
+        np, b = self.np, self.boxes
+        lo, hi = np.asarray(bbox[:3]), np.asarray(bbox[3:])
+        mask = np.all(b[:, :3] <= hi, axis=1) & np.all(b[:, 3:] >= lo, axis=1)
+        return [self.elements[int(i)].guid for i in np.flatnonzero(mask)]
 
 
 def main() -> None:
@@ -105,12 +147,21 @@ def main() -> None:
         boxes.append((x - 3, y - 3, z - 1.5, x + 3, y + 3, z + 1.5))
     words = [s.number[: max(1, len(s.number) - 1)] for s in rnd.sample(spaces, 100)]
     words += [s.number for s in rnd.sample(spaces, 100)]
+    elements = list(twin.elements.values())
+    words += [e.guid for e in rnd.sample(elements, 50)]
+    words += [(s.long_name or s.name)[:5] for s in rnd.sample(spaces, 50)]
+    rnd.shuffle(words)
+    scan_search, scan_box = _ScanSearch(twin), _ScanBox(twin)
     sample_spaces = [s.guid for s in rnd.sample(spaces, 200)]
     assert all(idx.locate(*p) is not None for p in pts)
     assert all(idx.locate(*p).space == _brute_locate(twin, p) for p in pts[:50])  # type: ignore[union-attr]
     assert sorted(e.guid for e in idx.elements_in_box(boxes[0])) == sorted(
         _brute_box(twin, boxes[0])
     )
+    for b in boxes[:20]:
+        assert sorted(e.guid for e in idx.elements_in_box(b)) == sorted(scan_box(b))
+    for w in words[:40]:
+        assert [h.guid for h in idx.search(w)] == scan_search(w), w
     print(f"{'in process (ms)':<22}{'p50':>10}{'p99':>10}{'brute p50':>12}{'ratio':>10}")
     _row(
         "locate",
@@ -122,8 +173,9 @@ def main() -> None:
         times_ms(idx.elements_in_space, sample_spaces),
         times_ms(lambda g: [e for e in twin.elements.values() if e.space == g], sample_spaces[:50]),
     )
+    _row("elements_in_box", times_ms(idx.elements_in_box, boxes), times_ms(scan_box, boxes))
     _row(
-        "elements_in_box",
+        "  vs python loop",
         times_ms(idx.elements_in_box, boxes),
         times_ms(lambda b: _brute_box(twin, b), boxes[:50]),
     )
@@ -132,12 +184,8 @@ def main() -> None:
         times_ms(lambda p: idx.nearest(*p, kinds={"terminal"}), pts[:200]),
         times_ms(lambda p: _brute_nearest(twin, p, "terminal"), pts[:50]),
     )
-    _row(
-        "search",
-        times_ms(lambda w: idx.search(w), words),
-        times_ms(lambda w: _brute_search(twin, w), words[:50]),
-    )
-    _http(twin, pts, sample_spaces)
+    _row("search", times_ms(lambda w: idx.search(w), words), times_ms(scan_search, words))
+    _http(twin, pts, sample_spaces, words, boxes)
     first = next(iter(twin.buildings.values()))
     storey = first.storeys[len(first.storeys) // 2]
     print(f"{'exports (s)':<22}{'time':>10}{'size MB':>10}")
@@ -151,7 +199,13 @@ def main() -> None:
         print(f"{name:<22}{time.perf_counter() - t0:>10.2f}{len(data) / 1e6:>10.1f}")
 
 
-def _http(twin: Any, pts: list[tuple[float, float, float]], spaces: list[str]) -> None:
+def _http(
+    twin: Any,
+    pts: list[tuple[float, float, float]],
+    spaces: list[str],
+    words: list[str],
+    boxes: list[tuple[float, ...]],
+) -> None:
     import tempfile
 
     from fastapi.testclient import TestClient
@@ -170,9 +224,16 @@ def _http(twin: Any, pts: list[tuple[float, float, float]], spaces: list[str]) -
                 lambda p: c.get("/locate", params={"x": p[0], "y": p[1], "z": p[2]}), pts[:300]
             )
             ins = times_ms(lambda g: c.get("/elements", params={"space": g}), spaces[:100])
+            sea = times_ms(lambda w: c.get("/search", params={"q": w}), words[:200])
+            box = times_ms(
+                lambda b: c.get("/elements", params={"bbox": ",".join(f"{v:.3f}" for v in b)}),
+                boxes[:100],
+            )
     print(f"{'over HTTP (ms)':<22}{'p50':>10}{'p99':>10}")
     _row("GET /locate", loc, None)
     _row("GET /elements?space=", ins, None)
+    _row("GET /search?q=", sea, None)
+    _row("GET /elements?bbox=", box, None)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from twin.model import BBox, Element, Space, Twin
+from twin.spatial.search import SearchRow, TextIndex
 
 __all__ = ["Location", "SearchHit", "SpatialIndex", "build_index"]
 
@@ -91,7 +93,7 @@ class SpatialIndex:
             self._levels[b] = ([z for z, _ in items], [g for _, g in items])
         self._build_boxes()
         self._in_space = self._contained_by_space()
-        self._search_rows = self._search_table()
+        self._text = TextIndex(self._search_table())
 
     # -- construction helpers ---------------------------------------------------------------
     def _build_boxes(self) -> None:
@@ -103,6 +105,8 @@ class SpatialIndex:
             else np.zeros((0, 6), dtype=np.float64)
         )
         self._box_kinds = np.array([e.kind for e in boxed], dtype=object)
+        b = self._boxes
+        self._box_tree = STRtree(shapely.box(b[:, 0], b[:, 1], b[:, 3], b[:, 4])) if boxed else None
 
     def _contained_by_space(self) -> dict[str, list[Element]]:
         """Space guid -> elements, by relation first, else by geometry (footprint point)."""
@@ -124,12 +128,14 @@ class SpatialIndex:
                     break
         return found
 
-    def _search_table(self) -> list[tuple[str, str, str, str, str, str | None, str | None]]:
-        """Rows (guid, kind, number, name+long name, label, storey, building), lower-cased."""
+    def _search_table(self) -> list[SearchRow]:
+        """One row per space and element: number and name text lower-cased, label as shown."""
         rows = []
         for s in self.twin.spaces.values():
             text = f"{s.name} {s.long_name}".lower()
-            rows.append((s.guid, "space", s.number.lower(), text, s.label, s.storey, s.building))
+            rows.append(
+                SearchRow(s.guid, "space", s.number.lower(), text, s.label, s.storey, s.building)
+            )
         for e in self.twin.elements.values():
             building = (
                 self.twin.storeys[e.storey].building
@@ -137,7 +143,7 @@ class SpatialIndex:
                 else None
             )
             text = f"{e.name} {e.type_name}".lower()
-            rows.append((e.guid, e.kind, "", text, e.name or e.kind, e.storey, building))
+            rows.append(SearchRow(e.guid, e.kind, "", text, e.name or e.kind, e.storey, building))
         return rows
 
     # -- queries ----------------------------------------------------------------------------
@@ -177,13 +183,20 @@ class SpatialIndex:
         return [e for e in found if not kinds or e.kind in kinds]
 
     def elements_in_box(self, bbox: BBox, kinds: Collection[str] | None = None) -> list[Element]:
-        """Elements whose 3D box overlaps ``bbox`` (touching counts)."""
-        b = self._boxes
+        """Elements whose 3D box overlaps ``bbox`` (touching counts), in index order.
+
+        An STRtree over the plan boxes finds the candidates; their exact 3D test is one
+        numpy expression over those candidates only.
+        """
+        if self._box_tree is None:
+            return []
+        cand = np.sort(self._box_tree.query(box(bbox[0], bbox[1], bbox[3], bbox[4])))
+        b = self._boxes[cand]
         lo, hi = np.asarray(bbox[:3]), np.asarray(bbox[3:])
         mask = np.all(b[:, :3] <= hi, axis=1) & np.all(b[:, 3:] >= lo, axis=1)
         if kinds:
-            mask &= np.isin(self._box_kinds, list(kinds))
-        return [self._box_elements[int(i)] for i in np.flatnonzero(mask)]
+            mask &= np.isin(self._box_kinds[cand], list(kinds))
+        return [self._box_elements[int(i)] for i in cand[mask]]
 
     def elements_in_polygon(
         self, storey_guid: str, polygon: BaseGeometry, kinds: Collection[str] | None = None
@@ -221,24 +234,10 @@ class SpatialIndex:
         Scores: room number exact 1.0, GlobalId exact 0.95, number prefix 0.8, room name/long
         name substring 0.6, element name/type substring 0.5. Ties sort by label.
         """
-        needle = text.strip().lower()
-        if not needle:
-            return []
-        hits: list[SearchHit] = []
-        for guid, kind, number, words, label, storey, building in self._search_rows:
-            if number and number == needle:
-                score = 1.0
-            elif guid.lower() == needle:
-                score = 0.95
-            elif number and number.startswith(needle):
-                score = 0.8
-            elif needle in words:
-                score = 0.6 if kind == "space" else 0.5
-            else:
-                continue
-            hits.append(SearchHit(guid, kind, label, storey, building, score))
-        hits.sort(key=lambda h: (-h.score, h.label, h.guid))
-        return hits[:limit]
+        return [
+            SearchHit(r.guid, r.kind, r.label, r.storey, r.building, score)
+            for r, score in self._text.search(text, limit)
+        ]
 
     def spaces_on(self, storey_guid: str) -> list[Space]:
         """Spaces of a storey that have a footprint."""

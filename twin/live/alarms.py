@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -170,34 +170,35 @@ class Evaluator:
             "criticality": spec.criticality,
             "raised_us": max(t_us, 0),
         }
-        alarm_id = int(
-            self.conn.execute(insert(alarms).values(**values).returning(alarms.c.id)).scalar_one()
+        # RETURNING the whole row: one round trip, not insert + select (the alarm-latency path)
+        alarm = row_to_alarm(
+            self.conn.execute(insert(alarms).values(**values).returning(*alarms.c)).one()
         )
-        alarm = self.get(alarm_id)
         if c.rule is not None and c.rule.auto_ticket:
             ticket = _auto_ticket(self.conn, alarm, c.rule.ticket_priority)
             if ticket is not None:
                 self.conn.execute(
-                    update(alarms).where(alarms.c.id == alarm_id).values(ticket=ticket)
+                    update(alarms).where(alarms.c.id == alarm.id).values(ticket=ticket)
                 )
-        self._publish("raised", alarm_id)
-        self.raised.append(alarm_id)
-        return alarm_id
+                alarm = replace(alarm, ticket=ticket)
+        self._publish("raised", alarm)
+        self.raised.append(alarm.id)
+        return alarm.id
 
     def clear(self, alarm_id: int, spec: SensorSpec | None, why: str) -> None:
-        self.conn.execute(
+        row = self.conn.execute(
             update(alarms)
             .where(alarms.c.id == alarm_id)
             .values(state="cleared", active=False, cleared_us=self.now_us)
-        )
-        self._publish("cleared", alarm_id)
+            .returning(*alarms.c)
+        ).one()
+        self._publish("cleared", row_to_alarm(row))
         self.cleared.append(alarm_id)
 
     def get(self, alarm_id: int) -> Alarm:
         return row_to_alarm(self.conn.execute(select(alarms).where(alarms.c.id == alarm_id)).one())
 
-    def _publish(self, change: str, alarm_id: int) -> None:
-        a = self.get(alarm_id)
+    def _publish(self, change: str, a: Alarm) -> None:
         publish(
             self.conn,
             "alarm",

@@ -108,3 +108,18 @@ def test_scene_colors_from_a_registered_layer(client: Any) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["value"] == "7" and body["colors"] == {target: [0.5, 0.1, 0.7, 0.8]}
+
+
+def test_bare_plan_cached_and_gzipped_layers_still_live(client: Any) -> None:
+    _, st = _storey(client)
+    url = f"/storeys/{st}/plan.svg"
+    first = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert first.status_code == 200 and first.text.lstrip().startswith("<svg")
+    with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as r:
+        assert r.headers["content-encoding"] == "gzip"
+        body = b"".join(r.iter_raw())
+    assert gzip.decompress(body) == first.content
+    room = client.get(f"/storeys/{st}/spaces").json()[0]["guid"]
+    marked = client.get(url, params={"highlight": room})
+    assert marked.status_code == 200 and "content-encoding" not in marked.headers
+    assert 'data-highlight="1"' in marked.text and 'data-highlight="1"' not in first.text

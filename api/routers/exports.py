@@ -200,7 +200,9 @@ def scene_glb(
     gz = "gzip" in request.headers.get("accept-encoding", "")
     tag = _scene_key(campus, twin, guid, storey, kind_key, scenario, layout)
     etag = f'"{tag}{"-gz" if gz else ""}"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    # no-cache: browsers revalidate with the ETag (a 304 is cheap), so a reloaded model is never
+    # shown stale from the HTTP cache
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == etag and not scenario:
         return Response(status_code=304, headers=headers)
     if scenario:

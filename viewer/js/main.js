@@ -135,6 +135,13 @@ async function sceneLayers() {
   try {
     const res = await get(`/buildings/${encodeURIComponent(state.building)}/scene-colors?scenario=${encodeURIComponent(id)}`);
     scene3d.tint(res.colors);
+    // lost pipes and fittings are only in the second pass: bring it in when the scenario names them
+    await scene3d.loaded();
+    const guids = Object.keys(res.colors).filter((k) => k.length === 22); // IFC GlobalIds, not kinds
+    if (!$("detail").checked && scene3d.missing(guids) > 0) {
+      $("detail").checked = true;
+      await scene3d.setDetail(true);
+    }
   } catch (err) { scene3d.tint(null); showError(err); }
 }
 

@@ -503,3 +503,9 @@ export function held(kind) {
   world?.traverse((o) => { if (o.isMesh && o.userData.kind === kind) for (const g of o.geometry.userData.guids || []) seen.add(g); });
   return seen.size;
 }
+
+/** Resolves when the current building's first pass is on screen. */
+export const loaded = () => loading || Promise.resolve();
+
+/** How many of these GlobalIds the loaded scene does not hold (e.g. pipes before their pass). */
+export const missing = (guids) => guids.filter((g) => !byGuid.has(g)).length;

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,7 +12,7 @@ from fastapi.responses import JSONResponse
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import ModelOut
-from twin.errors import IfcLoadError, PayloadTooLarge
+from api.uploads import save_ifc_upload
 from twin.live.discovery import register_model_sensors
 from twin.model import Twin
 
@@ -98,33 +95,7 @@ async def upload_model(
     settings: SettingsDep,
     jobs: JobsDep,
 ) -> JSONResponse:
-    settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    limit = settings.max_upload_mb * 1024 * 1024
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=settings.upload_dir, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            head = b""
-            while chunk := await file.read(1 << 20):
-                if not head:
-                    head = chunk[:64]
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"upload exceeds {settings.max_upload_mb} MB")
-                digest.update(chunk)
-                out.write(chunk)
-        if not head.lstrip().startswith(b"ISO-10303-21"):
-            raise IfcLoadError(
-                f"{file.filename or 'upload'} is not an IFC STEP file (no ISO-10303-21 header)",
-                file=file.filename,
-            )
-        final = settings.upload_dir / f"{digest.hexdigest()}.ifc"
-        os.replace(tmp, final)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    final = await save_ifc_upload(file, settings)
     job = jobs.submit(final, file.filename or final.name, on_done=_serve_with_sensors(request.app))
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
 

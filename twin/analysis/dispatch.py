@@ -50,17 +50,15 @@ def _where(tech: Technician) -> Place | None:
     return tech.space
 
 
-def _reach(nav: NavGraph, tech: Technician, dist: dict[int, float], speed: float) -> float | str:
-    """ETA in seconds, or the reason there is none."""
+def _place_of(nav: NavGraph, tech: Technician) -> Endpoint | str:
+    """Where the technician is on the graph, or the reason there is no such place."""
     place = _where(tech)
     if place is None:
         return "position unknown"
     try:
-        ep: Endpoint = resolve(nav, place)
+        return resolve(nav, place)
     except (NotFound, NoRoute) as exc:
         return f"position not on the navigation graph ({exc.detail})"
-    eta = time_to(dist, ep, speed)
-    return "unreachable" if math.isinf(eta) else eta
 
 
 def rank(
@@ -77,10 +75,10 @@ def rank(
 ) -> list[Candidate]:
     """Every technician, eligible ones first by ETA (then slack), the rest with their reason."""
     speed = profile_of(profile).speed
-    _, dist = times_from(nav, target, profile=profile, restrictions=restrictions)
     budget = (priority_deadline - now).total_seconds()
     ok: list[Candidate] = []
     not_ok: list[Candidate] = []
+    todo: list[tuple[Technician, Endpoint]] = []
     for t in technicians:
         why = ""
         if t.id in exclude:
@@ -91,12 +89,18 @@ def rank(
             why = f"busy with ticket {t.busy_with}"
         elif skill and skill not in t.skills:
             why = f"missing skill {skill}"
-        if why:
-            not_ok.append(Candidate(t.id, t.name, False, None, None, why))
-            continue
-        got = _reach(nav, t, dist, speed)
-        if isinstance(got, str):
-            not_ok.append(Candidate(t.id, t.name, False, None, None, got))
+        place = why or _place_of(nav, t)
+        if isinstance(place, str):
+            not_ok.append(Candidate(t.id, t.name, False, None, None, place))
+        else:
+            todo.append((t, place))
+    # ONE search from the job, stopped once every candidate's position is settled
+    seeds = {n for _, ep in todo for n in ep.seeds}
+    _, dist = times_from(nav, target, profile=profile, restrictions=restrictions, until=seeds)
+    for t, ep in todo:
+        got = time_to(dist, ep, speed)
+        if math.isinf(got):
+            not_ok.append(Candidate(t.id, t.name, False, None, None, "unreachable"))
             continue
         slack = budget - got
         if slack < 0:

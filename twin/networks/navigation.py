@@ -458,32 +458,20 @@ class _Builder:
             ww = Walkway(self.polys[g])
             self.nav.walkways[g] = ww
             center = self.nav.index[(g, self.tw.spaces[g].storey)]
-            cxy = self.nav.nodes[center].xyz[:2]
             self.nav.space_portals[g] = [(n, e) for n, e, _ in links]
-            for n, entry, inferred in links:
-                length, pts = ww.path(cxy, entry)
-                pxy = self.nav.nodes[n].xyz[:2]
-                path = (*pts, pxy)
-                self.nav.add_edge(
-                    Edge(
-                        center,
-                        n,
-                        "walk",
-                        length + math.dist(entry, pxy),
-                        g,
-                        None,
-                        0,
-                        tuple(path),
-                        inferred,
-                    )
-                )
             if stretch is not None and len(links) >= WAYPOINT_MIN:
-                self._corridor(g, ww, links, stretch)
+                self._corridor(g, ww, center, links, stretch)
             else:
-                self._clique(g, ww, links)
+                self._clique(g, ww, center, links)
 
-    def _clique(self, g: str, ww: Walkway, links: list[tuple[int, XY, bool]]) -> None:
-        """Every pair of portals of a small room, along its walkway."""
+    def _clique(self, g: str, ww: Walkway, center: int, links: list[tuple[int, XY, bool]]) -> None:
+        """The centre to every portal and every pair of portals of a small room."""
+        cxy = self.nav.nodes[center].xyz[:2]
+        for n, entry, inferred in links:
+            length, pts = ww.path(cxy, entry)
+            pxy = self.nav.nodes[n].xyz[:2]
+            total = length + math.dist(entry, pxy)
+            self.nav.add_edge(Edge(center, n, "walk", total, g, None, 0, (*pts, pxy), inferred))
         for i in range(len(links)):
             for j in range(i + 1, len(links)):
                 (na, ea, ia), (nb, eb, ib) = links[i], links[j]
@@ -495,26 +483,35 @@ class _Builder:
                 self.nav.add_edge(Edge(na, nb, "walk", total, g, None, 0, (pa, *pts, pb), ia or ib))
 
     def _corridor(
-        self, g: str, ww: Walkway, links: list[tuple[int, XY, bool]], stretch: float
+        self,
+        g: str,
+        ww: Walkway,
+        center: int,
+        links: list[tuple[int, XY, bool]],
+        stretch: float,
     ) -> None:
         """A waypoint at each portal's entry point (a step from the portal) and a greedy
-        spanner over the waypoints: walks between waypoints are true in-footprint paths, and
-        any two are joined by kept edges at most ``1 + stretch`` times their direct walk."""
+        spanner over the waypoints and the room's centre: walks between them are true
+        in-footprint paths, and any two are joined by kept edges at most ``1 + stretch`` times
+        their direct walk. A door then touches only its waypoint, so a search settles an
+        office behind it without the heap (see :mod:`twin.networks.search`)."""
         z = self.nav.nodes[links[0][0]].xyz[2]
         storey = self.tw.spaces[g].storey
-        ways: list[int] = []
+        ways: list[int] = [center]
+        pts_xy: list[XY] = [self.nav.nodes[center].xyz[:2]]
         for k, (n, entry, inferred) in enumerate(links):
             w = self.nav.add_node("waypoint", f"waypoint:{g}:{k}", storey, (*entry, z))
             pxy = self.nav.nodes[n].xyz[:2]
             d = math.dist(pxy, entry)
             self.nav.add_edge(Edge(w, n, "walk", d, g, None, 0, (entry, pxy), inferred))
             ways.append(w)
+            pts_xy.append(entry)
         cands = []
-        for i in range(len(links)):
-            for j in range(i + 1, len(links)):
-                length, pts = ww.path(links[i][1], links[j][1])
+        for i in range(len(ways)):
+            for j in range(i + 1, len(ways)):
+                length, pts = ww.path(pts_xy[i], pts_xy[j])
                 cands.append((length, i, j, pts))
-        for length, i, j, pts in greedy_spanner(len(links), cands, stretch):
+        for length, i, j, pts in greedy_spanner(len(ways), cands, stretch):
             self.nav.add_edge(Edge(ways[i], ways[j], "walk", length, g, None, 0, tuple(pts), False))
 
 

@@ -130,8 +130,9 @@ def _matrix(
     speed = profile_of(prof).speed
     eps = [resolve(nav, p) for p in places]
     m: Matrix = []
+    seeds = {n for ep in eps for n in ep.seeds}
     for ep in eps:
-        _, dist = times_from(nav, ep, profile=prof, restrictions=r)
+        _, dist = times_from(nav, ep, profile=prof, restrictions=r, until=seeds)
         m.append([0.0 if other is ep else time_to(dist, other, speed) for other in eps])
     return m, [ep.label for ep in eps]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -387,15 +387,17 @@ def times_from(
     *,
     profile: str = "walking",
     restrictions: Restrictions | None = None,
+    until: Collection[int] | None = None,
 ) -> tuple[Endpoint, dict[int, float]]:
     """Seconds from ``place`` to every reachable node: one search serves many questions (all
     technicians' ETAs to a ticket, one row of a patrol matrix). The graph is undirected, so
-    times *to* ``place`` are the same."""
+    times *to* ``place`` are the same. ``until`` (nodes, e.g. the seeds of the places asked
+    about) lets the search stop once those are settled; only settled nodes are returned then."""
     p = profile_of(profile)
     ep = place if isinstance(place, Endpoint) else resolve(nav, place)
     be, bn = search.blocked(nav, restrictions, frozenset({ep.space} if ep.space else ()))
     src = {n: m / p.speed for n, (m, _) in ep.seeds.items()}
-    return ep, search.one_to_all(search.compiled(nav, p.name), src, be, bn)
+    return ep, search.one_to_all(search.compiled(nav, p.name), src, be, bn, until)
 
 
 def time_to(dist: dict[int, float], ep: Endpoint, speed: float) -> float:

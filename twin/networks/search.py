@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from operator import sub
 
 import numpy as np
 from shapely import STRtree
@@ -53,11 +54,15 @@ Found = tuple[float, list[tuple[int, int]]]
 
 @dataclass(frozen=True)
 class Compiled:
-    """The graph as one profile sees it: ``adj[n]`` = ``[(neighbour, seconds, edge id)]``."""
+    """The graph as one profile sees it: ``adj[n]`` = ``[(neighbour, seconds, edge id)]``,
+    cheapest first (so the first edge met to a neighbour is its best one)."""
 
     profile: str
     adj: list[list[tuple[int, float, int]]]
     transit: list[bool]  # False: labelled, not expanded unless a source
+    #: ``parent[m] = n`` when m hangs below n: every walk from outside m's branch to m passes
+    #: n (an office door below its corridor waypoint); -1 for the core of the graph
+    parent: list[int]
 
 
 def compiled(nav: NavGraph, profile: str) -> Compiled:
@@ -74,11 +79,51 @@ def compiled(nav: NavGraph, profile: str) -> Compiled:
             continue
         adj[e.a].append((e.b, c, eid))
         adj[e.b].append((e.a, c, eid))
+    for lst in adj:
+        lst.sort(key=lambda t: t[1])
     corridors = {e.space for e in nav.edges if nav.nodes[e.a].kind == "waypoint"}
     transit = [n.kind != "space" or n.guid in corridors for n in nav.nodes]
-    comp = Compiled(profile, adj, transit)
+    comp = Compiled(profile, adj, transit, _hanging(adj, transit))
     nav.cache[key] = comp
     return comp
+
+
+def _hanging(adj: list[list[tuple[int, float, int]]], transit: list[bool]) -> list[int]:
+    """Peel the transit graph down to its 2-core: a node left with one neighbour hangs below
+    it. A search settles hanging branches without the heap once their top is settled."""
+    nbrs = [{m for m, _, _ in lst if transit[m] and m != n} for n, lst in enumerate(adj)]
+    deg = [len(x) if transit[n] else -1 for n, x in enumerate(nbrs)]
+    parent = [-1] * len(adj)
+    gone = [not t for t in transit]
+    todo = [n for n, d in enumerate(deg) if 0 <= d <= 1]
+    while todo:
+        n = todo.pop()
+        if gone[n]:
+            continue
+        gone[n] = True
+        rest = [m for m in nbrs[n] if not gone[m]]
+        if len(rest) == 1:
+            q = rest[0]
+            parent[n] = q
+            deg[q] -= 1
+            if deg[q] <= 1:
+                todo.append(q)
+    return parent
+
+
+def _pinned(comp: Compiled, sources: Mapping[int, float]) -> set[int]:
+    """Sources and the nodes above them (and above a source's neighbours when the source is a
+    room centre): their labels may come from below, so they are never settled from above."""
+    parent, out = comp.parent, set()
+    starts = list(sources)
+    for s in sources:
+        if not comp.transit[s]:
+            starts.extend(m for m, _, _ in comp.adj[s])
+    for x in starts:
+        while x >= 0 and x not in out:
+            out.add(x)
+            x = parent[x]
+    return out
 
 
 def _index(nav: NavGraph) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
@@ -135,9 +180,10 @@ def blocked(
     for g in r.closed_spaces | (r.no_go_zones - allowed) | r.out_of_service:
         be.update(by_edge.get(g, ()))
     out = (frozenset(be), frozenset(bn))
-    keys = [k for k in nav.cache if isinstance(k, tuple) and k[0] == "blocked"]
+    # list() copies the keys in one step: requests may add entries from other threads
+    keys = [k for k in list(nav.cache) if isinstance(k, tuple) and k[0] == "blocked"]
     if len(keys) >= _BLOCKED_KEEP:
-        del nav.cache[keys[0]]
+        nav.cache.pop(keys[0], None)
     nav.cache[key] = out
     return out
 
@@ -145,7 +191,7 @@ def blocked(
 def prepare(nav: NavGraph) -> None:
     """Compile every profile and its landmarks now, so no query pays for it later."""
     for name in nav.costs:
-        landmark_bounds(nav, name)
+        _rows(nav, name)
 
 
 def one_to_all(
@@ -153,10 +199,15 @@ def one_to_all(
     sources: Mapping[int, float],
     be: frozenset[int] | set[int] = frozenset(),
     bn: frozenset[int] | set[int] = frozenset(),
+    until: Collection[int] | None = None,
 ) -> dict[int, float]:
-    """Seconds from the seeded ``sources`` to every reachable node (Dijkstra)."""
-    adj, transit = comp.adj, comp.transit
+    """Seconds from the seeded ``sources`` to every reachable node (Dijkstra; branches
+    hanging below a settled node are labelled at once, without the heap). With ``until``,
+    the search stops once all those nodes are settled and returns only settled labels."""
+    adj, transit, parent = comp.adj, comp.transit, comp.parent
+    pinned = _pinned(comp, sources)
     pop, push, inf = heapq.heappop, heapq.heappush, math.inf
+    need = set(until) if until is not None else None
     dist: dict[int, float] = {}
     tent: dict[int, float] = {}  # best label so far; non-transit nodes are never expanded
     heap = [(c, n) for n, c in sources.items() if n not in bn]
@@ -167,15 +218,35 @@ def one_to_all(
         if n in dist:
             continue
         dist[n] = d
-        for m, c, eid in adj[n]:
-            nd = d + c
-            if nd >= tent.get(m, inf) or m in dist:
-                continue
-            if restricted and (m in bn or eid in be):
-                continue
-            tent[m] = nd
-            if transit[m]:
-                push(heap, (nd, m))
+        if need is not None:
+            need.discard(n)
+            if not need:
+                return dist
+            if not transit[n] and n not in sources:
+                continue  # a room centre someone waits at: settled, not walked through
+        stack = [(n, d)]
+        while stack:
+            x, dx = stack.pop()
+            for m, c, eid in adj[x]:
+                nd = dx + c
+                if nd >= tent.get(m, inf) or m in dist:
+                    continue
+                if restricted and (m in bn or eid in be):
+                    continue
+                tent[m] = nd
+                if not transit[m]:
+                    if need is not None and m in need:
+                        push(heap, (nd, m))
+                    continue
+                if parent[m] == x and m not in pinned:
+                    dist[m] = nd  # only reached through x: final
+                    stack.append((m, nd))
+                    if need is not None:
+                        need.discard(m)
+                else:
+                    push(heap, (nd, m))
+        if need is not None and not need:
+            return dist
     for m, d in tent.items():
         if m not in dist:
             dist[m] = d
@@ -212,21 +283,49 @@ def landmark_bounds(nav: NavGraph, profile: str) -> np.ndarray:
     return out
 
 
-def potential(nav: NavGraph, profile: str, targets: Mapping[int, float]) -> list[float]:
-    """Per node, a lower bound of the seconds still to go to the best of ``targets`` (node ->
-    seconds from it to the goal): for every landmark L, ``|d(L, t) - d(L, n)| <= d(n, t)``."""
+#: Stands for "not reachable from this landmark" in the per-node rows (finite, so that
+#: ``BIG - BIG`` is 0, "nothing known", rather than nan).
+_BIG = 1e9
+
+
+@dataclass(frozen=True)
+class Potential:
+    """ALT lower bound towards a set of targets, evaluated per node as the search reaches it:
+    ``max(lo - d(L, n), d(L, n) - hi)`` over landmarks L, where ``[lo, hi]`` spans the targets'
+    own landmark distances (exact for one target; admissible and consistent for several)."""
+
+    rows: list[tuple[float, ...]]  # per node, seconds from each landmark
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+    offset: float  # the smallest target offset
+
+    def __call__(self, n: int) -> float:
+        r = self.rows[n]
+        h = max(max(map(sub, self.lo, r)), max(map(sub, r, self.hi)), 0.0)
+        return math.inf if h >= _BIG / 2 else h + self.offset
+
+
+def _rows(nav: NavGraph, profile: str) -> list[tuple[float, ...]]:
+    key = ("landmark_rows", profile)
+    got = nav.cache.get(key)
+    if isinstance(got, list):
+        return got
     lm = landmark_bounds(nav, profile)
-    if lm.shape[0] == 0:
-        return [0.0] * lm.shape[1]
-    idx = np.fromiter(targets.keys(), int, len(targets))
-    off = min(targets.values())
-    t = lm[:, idx]
-    lo, hi = t.min(axis=1, keepdims=True), t.max(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore"):
-        gap = np.fmax(lo - lm, lm - hi)  # inf-inf: nothing known (nan, dropped by fmax/nan_to_num)
-    gap = np.nan_to_num(gap, nan=0.0, posinf=np.inf)
-    h = np.maximum(gap.max(axis=0), 0.0) + off
-    return h.tolist()  # type: ignore[no-any-return]
+    rows = [tuple(r) for r in np.where(np.isfinite(lm), lm, _BIG).T.tolist()]
+    nav.cache[key] = rows
+    return rows
+
+
+def potential(nav: NavGraph, profile: str, targets: Mapping[int, float]) -> Potential | None:
+    """A lower bound of the seconds still to go from a node to the best of ``targets`` (node ->
+    seconds from it to the goal): for every landmark L, ``|d(L, t) - d(L, n)| <= d(n, t)``."""
+    rows = _rows(nav, profile)
+    if not rows or not rows[0] or not targets:
+        return None
+    own = [rows[t] for t in targets]
+    lo = tuple(map(min, *own)) if len(own) > 1 else own[0]
+    hi = tuple(map(max, *own)) if len(own) > 1 else own[0]
+    return Potential(rows, lo, hi, min(targets.values()))
 
 
 def shortest(
@@ -235,11 +334,12 @@ def shortest(
     targets: Mapping[int, float],
     be: frozenset[int] | set[int] = frozenset(),
     bn: frozenset[int] | set[int] = frozenset(),
-    potential: list[float] | None = None,
+    potential: Potential | None = None,
 ) -> Found | None:
     """Seeded A* (Dijkstra when ``potential`` is None) with early exit: (seconds, [(node,
     edge that reached it, -1 for a seed)]) for the best ``source -> target`` incl. offsets."""
-    adj, transit = comp.adj, comp.transit
+    adj, transit, parent = comp.adj, comp.transit, comp.parent
+    pinned = _pinned(comp, sources)
     h = potential
     done: set[int] = set()
     tent: dict[int, float] = {}
@@ -250,7 +350,7 @@ def shortest(
         if n in bn or c0 >= tent.get(n, math.inf):
             continue
         tent[n] = c0
-        heap.append((c0 + (h[n] if h else 0.0), c0, n))
+        heap.append((c0 + (h(n) if h else 0.0), c0, n))
         tg = targets.get(n)
         if tg is not None and c0 + tg < best:
             best, best_node = c0 + tg, n
@@ -263,19 +363,27 @@ def shortest(
         if n in done or d > tent[n]:
             continue
         done.add(n)
-        for m, c, eid in adj[n]:
-            if m in done or (restricted and (m in bn or eid in be)):
-                continue
-            nd = d + c
-            if nd >= tent.get(m, math.inf):
-                continue
-            tent[m] = nd
-            prev[m] = (n, eid)
-            tg = targets.get(m)
-            if tg is not None and nd + tg < best:
-                best, best_node = nd + tg, m
-            if transit[m]:
-                hm = h[m] if h else 0.0
+        stack = [(n, d)]
+        while stack:
+            x, dx = stack.pop()
+            for m, c, eid in adj[x]:
+                if m in done or (restricted and (m in bn or eid in be)):
+                    continue
+                nd = dx + c
+                if nd >= tent.get(m, math.inf):
+                    continue
+                tent[m] = nd
+                prev[m] = (x, eid)
+                tg = targets.get(m)
+                if tg is not None and nd + tg < best:
+                    best, best_node = nd + tg, m
+                if not transit[m]:
+                    continue
+                if parent[m] == x and m not in pinned:
+                    done.add(m)  # only reached through x: final
+                    stack.append((m, nd))
+                    continue
+                hm = h(m) if h else 0.0
                 if hm < math.inf:
                     heapq.heappush(heap, (nd + hm, nd, m))
     if best_node < 0:

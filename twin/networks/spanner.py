@@ -8,8 +8,7 @@ and every pair of doors is still joined by a real walk at most ``stretch`` longe
 
 from __future__ import annotations
 
-import heapq
-import math
+import numpy as np
 
 __all__ = ["greedy_spanner"]
 
@@ -20,33 +19,23 @@ def greedy_spanner(
     n: int, cands: list[tuple[float, int, int, list[XY]]], stretch: float
 ) -> list[tuple[float, int, int, list[XY]]]:
     """The greedy ``(1 + stretch)``-spanner: take candidate edges shortest first, keeping one
-    only when the kept graph has no path within ``(1 + stretch)`` times its length."""
-    adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    only when the kept graph has no path within ``(1 + stretch)`` times its length.
+
+    The kept graph's all-pairs distances are held in a matrix updated after each kept edge
+    (``O(n^2)`` in numpy), so each candidate is one lookup: a 50-door corridor takes
+    milliseconds where a search per candidate took a third of a second.
+    """
+    d = np.full((n, n), np.inf)
+    np.fill_diagonal(d, 0.0)
     kept = []
     for c in sorted(cands, key=lambda c: c[0]):
         length, i, j = c[0], c[1], c[2]
-        limit = length * (1.0 + stretch) + 1e-9
-        if _bounded(adj, i, j, limit):
+        if d[i, j] <= length * (1.0 + stretch) + 1e-9:
             continue
-        adj[i].append((j, length))
-        adj[j].append((i, length))
         kept.append(c)
+        # shortest paths that use the new edge i-j in either direction
+        via = np.minimum(
+            d[:, i, None] + length + d[None, j, :], d[:, j, None] + length + d[None, i, :]
+        )
+        np.minimum(d, via, out=d)
     return kept
-
-
-def _bounded(adj: list[list[tuple[int, float]]], a: int, b: int, limit: float) -> bool:
-    """Is ``b`` within ``limit`` of ``a`` in ``adj``?"""
-    dist = {a: 0.0}
-    heap = [(0.0, a)]
-    while heap:
-        d, n = heapq.heappop(heap)
-        if n == b:
-            return True
-        if d > dist.get(n, math.inf):
-            continue
-        for m, w in adj[n]:
-            nd = d + w
-            if nd <= limit and nd < dist.get(m, math.inf):
-                dist[m] = nd
-                heapq.heappush(heap, (nd, m))
-    return False

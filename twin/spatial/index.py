@@ -9,6 +9,7 @@ element), which keeps ``locate`` and ``nearest`` well under a millisecond on 50,
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -52,6 +53,7 @@ class _StoreyIndex:
     spaces: list[Space] = field(default_factory=list)
     space_tree: STRtree | None = None
     elements: list[Element] = field(default_factory=list)
+    shapes: list[BaseGeometry] = field(default_factory=list)  # plan shape of each element
     element_tree: STRtree | None = None
 
 
@@ -76,13 +78,16 @@ class SpatialIndex:
             if s.storey in self._storeys and s.footprint is not None and not s.footprint.is_empty:
                 self._storeys[s.storey].spaces.append(s)
         for e in twin.elements.values():
-            if e.storey in self._storeys and _element_shape(e) is not None:
-                self._storeys[e.storey].elements.append(e)
+            if e.storey in self._storeys:
+                shape = _element_shape(e)
+                if shape is not None:
+                    self._storeys[e.storey].elements.append(e)
+                    self._storeys[e.storey].shapes.append(shape)
         for si in self._storeys.values():
             if si.spaces:
                 si.space_tree = STRtree([s.footprint for s in si.spaces])
             if si.elements:
-                si.element_tree = STRtree([_element_shape(e) for e in si.elements])
+                si.element_tree = STRtree(si.shapes)
         # storeys per building by elevation, for the z -> storey step
         self._levels: dict[str | None, tuple[list[float], list[str]]] = {}
         groups: dict[str | None, list[tuple[float, str]]] = {}
@@ -93,7 +98,8 @@ class SpatialIndex:
             self._levels[b] = ([z for z, _ in items], [g for _, g in items])
         self._build_boxes()
         self._in_space = self._contained_by_space()
-        self._text = TextIndex(self._search_table())
+        self._text_index: TextIndex | None = None
+        self._text_lock = threading.Lock()
 
     # -- construction helpers ---------------------------------------------------------------
     def _build_boxes(self) -> None:
@@ -117,16 +123,26 @@ class SpatialIndex:
         for si in self._storeys.values():
             if si.space_tree is None:
                 continue
-            for e in si.elements:
-                if e.space:
-                    continue
-                shape = _element_shape(e)
-                assert shape is not None
-                pt = shape.representative_point()
-                for i in si.space_tree.query(pt, predicate="within"):
-                    found.setdefault(si.spaces[int(i)].guid, []).append(e)
-                    break
+            todo = [n for n, e in enumerate(si.elements) if not e.space]
+            if not todo:
+                continue
+            points = shapely.point_on_surface([si.shapes[n] for n in todo])
+            first: dict[int, int] = {}
+            for q, i in zip(*si.space_tree.query(points, predicate="within").tolist(), strict=True):
+                first.setdefault(q, i)  # the first room hit, as one query per element gave
+            for q in sorted(first):
+                found.setdefault(si.spaces[first[q]].guid, []).append(si.elements[todo[q]])
         return found
+
+    @property
+    def _text(self) -> TextIndex:
+        """The search index, built on the first search (once per twin, under a lock): most
+        processes never search, and it is the costliest part of the index to build."""
+        if self._text_index is None:
+            with self._text_lock:
+                if self._text_index is None:
+                    self._text_index = TextIndex(self._search_table())
+        return self._text_index
 
     def _search_table(self) -> list[SearchRow]:
         """One row per space and element: number and name text lower-cased, label as shown."""

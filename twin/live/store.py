@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from twin.errors import Conflict, InvalidInput, NotFound
-from twin.live import validate
+from twin.live import audit, validate
 from twin.live.alarms import (
     Evaluator,
     checks_for,
@@ -183,9 +183,13 @@ class LiveStore:
             return self._specs
 
     # ---- readings ------------------------------------------------------------------------
-    def ingest(self, items: Sequence[Any], source: str = "http") -> IngestResult:
+    def ingest(
+        self, items: Sequence[Any], source: str = "http", *, actor: str | None = None
+    ) -> IngestResult:
         """Validate, store (idempotent on sensor+time), evaluate alarms, dead-letter the rest —
-        all in one transaction, so an acknowledged batch is durable and complete."""
+        all in one transaction, so an acknowledged batch is durable and complete. With ``actor``
+        the batch's audit entry (``readings.ingest``) is written in that same transaction: one
+        commit per batch, and an entry exists exactly when the batch does."""
         now = now_us()
         specs = self._specs
         good, rejected = validate.parse_batch(items, self._units(specs), now)
@@ -219,6 +223,11 @@ class LiveStore:
             if bad:
                 conn.execute(insert(dead_letters), bad)
             ev = self._evaluate(conn, new, specs, now)
+            if actor is not None:
+                counts = {"accepted": len(new), "duplicates": len(good) - len(new)}
+                audit.record(
+                    conn, actor, "readings.ingest", "readings", counts | {"rejected": len(bad)}
+                )
         self._maybe_sweep()
         return IngestResult(
             accepted=len(new),

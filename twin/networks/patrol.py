@@ -127,13 +127,17 @@ def mst_bound(m: Matrix, nodes: Sequence[int]) -> float:
 def _matrix(
     nav: NavGraph, places: Sequence[Place], prof: str, r: Restrictions | None
 ) -> tuple[Matrix, list[str]]:
+    """Travel times between all places. The graph is undirected, so the matrix is symmetric:
+    row i needs only the places after i, and its search stops once they are settled."""
     speed = profile_of(prof).speed
     eps = [resolve(nav, p) for p in places]
-    m: Matrix = []
-    seeds = {n for ep in eps for n in ep.seeds}
-    for ep in eps:
-        _, dist = times_from(nav, ep, profile=prof, restrictions=r, until=seeds)
-        m.append([0.0 if other is ep else time_to(dist, other, speed) for other in eps])
+    k = len(eps)
+    m: Matrix = [[0.0] * k for _ in range(k)]
+    for i, ep in enumerate(eps[:-1]):
+        later = {n for other in eps[i + 1 :] for n in other.seeds}
+        _, dist = times_from(nav, ep, profile=prof, restrictions=r, until=later)
+        for j in range(i + 1, k):
+            m[i][j] = m[j][i] = time_to(dist, eps[j], speed)
     return m, [ep.label for ep in eps]
 
 

@@ -188,6 +188,7 @@ function drawScale() {
   const target = 100 / pxPerMetre;
   const nice = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((n) => n >= target) || target;
   const px = Math.round(nice * pxPerMetre);
+  bar.setAttribute("width", String(px + 8)); // the label sits at the bar's end: keep it inside
   bar.innerHTML = `<rect x="2" y="14" width="${px}" height="5" class="sb"/>` +
     `<text x="2" y="11">0</text><text x="${px}" y="11" text-anchor="end">${nice} m</text>`;
   bar.setAttribute("aria-label", `Scale bar: ${nice} metres`);

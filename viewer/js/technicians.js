@@ -40,7 +40,7 @@ export function drawPlan(svg, storey, on) {
   g.id = "technician-layer";
   g.setAttribute("class", "technicians");
   const vb = svg.viewBox.baseVal;
-  const r = Math.max(0.35, Math.min(vb?.width || 40, vb?.height || 40) / 90);
+  const r = Math.max(0.35, Math.min(vb?.width || 40, vb?.height || 40) / 60);
   let n = 0;
   for (const t of list) {
     const p = planPoint(t, svg, storey);

@@ -123,6 +123,7 @@ def test_pcert_duct_joins_only_what_touches_its_ends(shared_twin) -> None:  # ty
     assert frozenset(("building element", "chimney cover")) in wide
 
 
+@pytest.mark.slow
 def test_terminals_side_by_side_are_not_a_network(shared_twin) -> None:  # type: ignore[no-untyped-def]
     """Duplex_Electrical has 99 distribution elements, no ports and no segments: appliances
     standing side by side (a microwave over a range) must not be joined into a network."""

@@ -83,6 +83,7 @@ def test_pcert_hvac_connection_count(shared_twin, manifest) -> None:  # type: ig
     assert len(_declared(nets)) == manifest[name]["port_connections"]
 
 
+@pytest.mark.slow  # parsing the two architectural models: 8-17 s on a loaded machine
 @pytest.mark.parametrize("name", ["Duplex_A_20110907.ifc", "AC20-FZK-Haus.ifc"])
 def test_models_without_ports_are_unknown(shared_twin, name: str) -> None:  # type: ignore[no-untyped-def]
     twin = shared_twin(name)

@@ -195,7 +195,7 @@ def main() -> None:
         _rounds(idx.elements_in_space, sample_spaces),
         times_ms(lambda g: [e for e in twin.elements.values() if e.space == g], sample_spaces[:50]),
     )
-    _row("elements_in_box", _rounds(idx.elements_in_box, boxes), times_ms(scan_box, boxes))
+    _row("elements_in_box", _rounds(idx.elements_in_box, boxes), times_ms(scan_box, boxes[:100]))
     _row(
         "  vs python loop",
         _rounds(idx.elements_in_box, boxes),
@@ -206,7 +206,7 @@ def main() -> None:
         _rounds(lambda p: idx.nearest(*p, kinds={"terminal"}), pts[:200]),
         times_ms(lambda p: _brute_nearest(twin, p, "terminal"), pts[:50]),
     )
-    _row("search", _rounds(lambda w: idx.search(w), words), times_ms(scan_search, words))
+    _row("search", _rounds(lambda w: idx.search(w), words), times_ms(scan_search, words[:100]))
     _http(twin, pts, sample_spaces, words, boxes)
     if "--skip-exports" in sys.argv:
         return

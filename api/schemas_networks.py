@@ -246,8 +246,16 @@ class ImpactOut(BaseModel):
 
 class CommonCauseIn(BaseModel):
     guids: list[str] = Field(default_factory=list, examples=[[GUID, "3cUkl32yn9qRSPvBJVyWw5"]])
-    alarms: list[str] = Field(default_factory=list, examples=[["17"]])
-    tickets: list[str] = Field(default_factory=list, examples=[["42", "43"]])
+    alarms: list[int | str] = Field(
+        default_factory=list,
+        description="alarm ids (as the alarms API gives them)",
+        examples=[[17]],
+    )
+    tickets: list[int | str] = Field(
+        default_factory=list,
+        description="ticket ids (as the tickets API gives them)",
+        examples=[[42, 43]],
+    )
     system: str | None = Field(
         default=None, description="limit to one system (guid) or flow", examples=["gas"]
     )

@@ -80,6 +80,36 @@ def test_common_cause_of_two_tickets(opened, campus, small_twin, small_hospital_
         common_cause_for(campus, None, tickets=[t1])
 
 
+def _alarm(store: LiveStore, element: str) -> int:
+    """A real alarm: a pressure sensor on ``element``, a below-threshold rule, a low reading."""
+    from datetime import UTC, datetime
+
+    from twin.live.records import AlarmRule, SensorSpec
+
+    sid = f"O2-{element[:8]}"
+    store.register_sensor(SensorSpec(id=sid, quantity="pressure", unit="kPa", element=element))
+    store.add_rule(AlarmRule(id=0, kind="below", sensor=sid, threshold=300.0))
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    raised = store.ingest([{"sensor": sid, "t": now, "value": 120.0}]).alarms_raised
+    assert len(raised) == 1
+    return int(raised[0])
+
+
+@pytest.mark.slow
+def test_common_cause_of_an_alarm_and_a_ticket(
+    opened, campus, small_twin, small_hospital_truth
+) -> None:  # type: ignore[no-untyped-def]
+    store, _url, _tmp = opened
+    entry, a, b = _oxygen_pair(small_twin, small_hospital_truth)
+    alarm = _alarm(store, a)
+    assert record_target(store, "alarm", alarm) == a
+    found = common_cause_for(
+        campus, store, alarms=[str(alarm)], tickets=[_ticket(store, small_twin, element=b)]
+    )
+    assert found and set(found[0].feeds) == {a, b}
+    assert entry["valve"] in [s.guid for s in found]
+
+
 @pytest.fixture(scope="module")
 def client(opened, campus) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     _store, url, tmp = opened
@@ -102,6 +132,8 @@ def test_common_cause_over_http_with_tickets(
     assert entry["valve"] in [s["guid"] for s in body]
     gas = client.post("/common-cause", json={"tickets": [str(t1), str(t2)], "system": "gas"})
     assert gas.status_code == 200 and gas.json()[0]["guid"] == body[0]["guid"]
+    both = client.post("/common-cause", json={"alarms": [str(_alarm(store, b))], "tickets": [t1]})
+    assert both.status_code == 200 and set(both.json()[0]["feeds"]) == {a, b}
     missing = client.post("/common-cause", json={"tickets": ["999999"]})
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")

@@ -341,6 +341,7 @@ def shortest(
     adj, transit, parent = comp.adj, comp.transit, comp.parent
     pinned = _pinned(comp, sources)
     h = potential
+    rows, lo, hi, off = (h.rows, h.lo, h.hi, h.offset) if h else (None, (), (), 0.0)
     done: set[int] = set()
     tent: dict[int, float] = {}
     prev: dict[int, tuple[int, int]] = {}
@@ -383,9 +384,13 @@ def shortest(
                     done.add(m)  # only reached through x: final
                     stack.append((m, nd))
                     continue
-                hm = h(m) if h else 0.0
-                if hm < math.inf:
-                    heapq.heappush(heap, (nd + hm, nd, m))
+                if rows is None:
+                    heapq.heappush(heap, (nd, nd, m))
+                    continue
+                r = rows[m]  # the ALT bound, inlined: this line runs for every push
+                hm = max(max(map(sub, lo, r)), max(map(sub, r, hi)), 0.0)
+                if hm < _BIG / 2:
+                    heapq.heappush(heap, (nd + hm + off, nd, m))
     if best_node < 0:
         return None
     chain: list[tuple[int, int]] = []

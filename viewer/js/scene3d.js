@@ -115,6 +115,9 @@ export function load(guid, storeys, first) {
   firstStorey = first;
   detailLoading = null;
   loading = loadAll(guid, storeys, first).then(() => (showDetail ? setDetail(true) : undefined));
+  const mine = loading;
+  // a failed load (server down, a storey's 5xx) is retried the next time the 3D view opens
+  loading.catch(() => { if (loading === mine) { loading = null; building = null; } });
   return loading;
 }
 

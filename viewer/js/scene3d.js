@@ -6,6 +6,7 @@
 import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+import { cheap, material as makeMaterial, nearestFirst, preferInside, softwareGL } from "./scene3d_util.js";
 
 const host = document.getElementById("scene");
 const COLOURS = { alarm: 0xd7263d, ticket: 0xf2a541, out_of_service: 0x7a7a7a, selected: 0x1e88e5, closed: 0x8e24aa, lost: 0xff7043 };
@@ -32,17 +33,6 @@ export function init({ select }) {
 
 /** Timings of the last load (per storey: bytes, fetch, parse and first render in ms). */
 export const lastTimings = () => timings.slice();
-
-/** True on a software WebGL (SwiftShader, llvmpipe): every pixel costs CPU, so no MSAA. */
-function softwareGL() {
-  try {
-    const gl = document.createElement("canvas").getContext("webgl2");
-    const ext = gl?.getExtension("WEBGL_debug_renderer_info");
-    const name = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : "";
-    gl?.getExtension("WEBGL_lose_context")?.loseContext();
-    return /swiftshader|llvmpipe|software/i.test(name);
-  } catch { return false; }
-}
 
 function ensureRenderer() {
   if (renderer) return;
@@ -121,13 +111,6 @@ export function load(guid, storeys, first) {
   return loading;
 }
 
-/** Storeys ordered for loading: `first`, then its neighbours, nearest first (upper on ties). */
-function nearestFirst(storeys, first) {
-  const order = storeys.map((s, i) => ({ ...s, i }));
-  const at = Math.max(0, order.findIndex((s) => s.guid === first));
-  return order.sort((a, b) => Math.abs(a.i - at) - Math.abs(b.i - at) || b.i - a.i);
-}
-
 /** Run `job` over `items` with PARALLEL in flight; the flag `busy` throttles frames meanwhile. */
 async function pool(items, job) {
   const queue = [...items];
@@ -199,24 +182,6 @@ async function loadStorey(guid, s, storeys) {
       host.dataset.first = "1";
     });
   }
-}
-
-// On a software renderer Lambert shading costs about half of the PBR material per pixel (measured
-// 139 vs 248 ms a frame on the small hospital); the look is nearly the same for flat colours.
-const lambert = new WeakMap();
-function cheap(m) {
-  if (!m.isMeshStandardMaterial) return m;
-  if (!lambert.has(m)) {
-    lambert.set(m, new THREE.MeshLambertMaterial({
-      name: m.name, color: m.color, transparent: m.transparent, opacity: m.opacity,
-      side: m.side, flatShading: true, depthWrite: m.depthWrite,
-    }));
-  }
-  return lambert.get(m);
-}
-
-function material(opts) {
-  return soft ? new THREE.MeshLambertMaterial(opts) : new THREE.MeshStandardMaterial({ ...opts, roughness: 0.9, metalness: 0 });
 }
 
 function index(o) {
@@ -365,7 +330,7 @@ function overlay(mesh, ranges, colour, opacity) {
     geo.setIndex(picked);
   }
   const spaceLike = mesh.material.transparent;
-  const mat = material({
+  const mat = makeMaterial(soft, {
     color: colour, flatShading: true,
     transparent: spaceLike || opacity < 1, opacity: spaceLike ? Math.max(0.55, opacity * 0.6) : opacity,
     polygonOffset: true, polygonOffsetFactor: -1, polygonOffsetUnits: -4, side: THREE.DoubleSide,
@@ -386,7 +351,7 @@ export function technicians(list) {
   if (techGroup) { scene.remove(techGroup); techGroup.traverse((o) => o.geometry?.dispose()); }
   techGroup = new THREE.Group();
   techGroup.name = "technicians";
-  const mat = material({ color: 0x00e5ff, emissive: 0x006064, depthTest: false });
+  const mat = makeMaterial(soft, { color: 0x00e5ff, emissive: 0x006064, depthTest: false });
   for (const t of list || []) {
     let p = null;
     if (t.position) p = new THREE.Vector3(t.position[0], t.position[2] + 1, -t.position[1]);
@@ -455,31 +420,6 @@ export function pickAt(x, y) {
   const visible = (o) => { for (; o; o = o.parent) if (!o.visible) return false; return true; };
   const hits = ray.intersectObject(world, true).filter((h) => visible(h.object));
   return preferInside(hits);
-}
-
-function guidOf(hit) {
-  const ud = hit.object.geometry.userData;
-  if (ud?.guids) {
-    let lo = 0, hi = ud.tri.length - 1; // last range starting at or before the face
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ud.tri[mid] <= hit.faceIndex) lo = mid; else hi = mid - 1; }
-    return { guid: ud.guids[lo], kind: hit.object.userData.kind };
-  }
-  for (let o = hit.object; o; o = o.parent) {
-    const g = o.userData?.guid;
-    if (g && o.userData.kind !== "storey") return { guid: g, kind: o.userData.kind };
-  }
-  return null;
-}
-
-/** A room volume is entered first from outside; an element inside the room (before the ray leaves
- * the volume) is what the user pointed at, and the room only when nothing is inside. */
-function preferInside(hits) {
-  const found = hits.map((h) => ({ h, id: guidOf(h) })).filter((x) => x.id);
-  const first = found[0];
-  if (!first || first.id.kind !== "space") return first?.id || null;
-  const exit = found.find((x, i) => i > 0 && x.id.guid === first.id.guid);
-  const limit = (exit ? exit.h.distance : Infinity) - 0.05;
-  return found.find((x) => x.id.kind !== "space" && x.h.distance < limit)?.id || first.id;
 }
 
 function pick(evt) {

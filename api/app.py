@@ -8,6 +8,7 @@ library function and serialise.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
             from twin.live.demo_seed import seed_demo
 
             seed_demo(app.state.store, next(iter(campus)))
+        # The viewer reads /openapi.json before its first paint; build it now, off the event loop,
+        # instead of on that first request (about a second on the CI machine).
+        threading.Thread(target=app.openapi, name="openapi-warmup", daemon=True).start()
         yield
         for hook in app.state.shutdown_hooks:
             await hook(app)

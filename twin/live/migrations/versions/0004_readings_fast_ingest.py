@@ -4,7 +4,7 @@ Revision ID: 0004_readings_fast_ingest
 Revises: 0003_scenarios
 
 The per-row referential-integrity trigger halved COPY and INSERT throughput into ``readings``
-(measured: ~23k/s with it, ~41k/s without, 5,000-row batches on the 2-core CI machine). Ingest
+(measured: 20-29k/s with it, 37-46k/s without, 5,000-row batches, 2-core machine). Ingest
 only stores readings of sensors it has just looked up, and sensors are never deleted, so the key
 protected nothing the code does not already guarantee. SQLite keeps it: its check is a cheap
 primary-key probe and dropping it would mean copying the table.

@@ -209,8 +209,10 @@ def one_to_all(
     pop, push, inf = heapq.heappop, heapq.heappush, math.inf
     need = set(until) if until is not None else None
     dist: dict[int, float] = {}
-    tent: dict[int, float] = {}  # best label so far; non-transit nodes are never expanded
-    heap = [(c, n) for n, c in sources.items() if n not in bn]
+    # best label so far (non-transit nodes are never expanded); -1 once settled, so that one
+    # lookup per edge tells both "settled" and "no better"
+    tent: dict[int, float] = {n: c for n, c in sources.items() if n not in bn}
+    heap = [(c, n) for n, c in tent.items()]
     heapq.heapify(heap)
     restricted = bool(be or bn)
     while heap:
@@ -218,6 +220,7 @@ def one_to_all(
         if n in dist:
             continue
         dist[n] = d
+        tent[n] = -1.0
         if need is not None:
             need.discard(n)
             if not need:
@@ -229,7 +232,7 @@ def one_to_all(
             x, dx = stack.pop()
             for m, c, eid in adj[x]:
                 nd = dx + c
-                if nd >= tent.get(m, inf) or m in dist:
+                if nd >= tent.get(m, inf):
                     continue
                 if restricted and (m in bn or eid in be):
                     continue
@@ -240,6 +243,7 @@ def one_to_all(
                     continue
                 if parent[m] == x and m not in pinned:
                     dist[m] = nd  # only reached through x: final
+                    tent[m] = -1.0
                     stack.append((m, nd))
                     if need is not None:
                         need.discard(m)
@@ -364,14 +368,15 @@ def shortest(
         if n in done or d > tent[n]:
             continue
         done.add(n)
+        tent[n] = -1.0  # settled: no label is better (one lookup per edge below)
         stack = [(n, d)]
         while stack:
             x, dx = stack.pop()
             for m, c, eid in adj[x]:
-                if m in done or (restricted and (m in bn or eid in be)):
-                    continue
                 nd = dx + c
                 if nd >= tent.get(m, math.inf):
+                    continue
+                if restricted and (m in bn or eid in be):
                     continue
                 tent[m] = nd
                 prev[m] = (x, eid)
@@ -382,6 +387,7 @@ def shortest(
                     continue
                 if parent[m] == x and m not in pinned:
                     done.add(m)  # only reached through x: final
+                    tent[m] = -1.0
                     stack.append((m, nd))
                     continue
                 if rows is None:

@@ -473,3 +473,34 @@ def test_heat_map_layer_with_legend(page: Any, server: str, artifacts: Path) -> 
         assert not page.is_checked("#layer-heat")
         page.wait_for_selector("#legend", state="hidden", timeout=10_000)
     page.screenshot(path=str(artifacts / "viewer_heatmap.png"))
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (3840, 2160)], ids=["laptop", "wall"])
+def test_layout_fits_laptop_and_wall_display(
+    browser: Any, server: str, artifacts: Path, size: tuple[int, int]
+) -> None:
+    """No page scrolling; the plan takes most of the screen; search, layers, tickets in view."""
+    width, height = size
+    ctx = browser.new_context(viewport={"width": width, "height": height}, base_url=server)
+    pg = ctx.new_page()
+    try:
+        building, storey = _storey_with_rooms(server)
+        _open(pg, server, building, storey["guid"])
+        box = pg.evaluate(
+            """() => {
+              const r = (id) => { const b = document.getElementById(id).getBoundingClientRect();
+                                  return [b.left, b.top, b.right, b.bottom]; };
+              const d = document.documentElement;
+              return {scroll: [d.scrollWidth, d.scrollHeight], stage: r('stage'),
+                      search: r('search-q'), layers: r('layers'), tickets: r('tickets-h')};
+            }"""
+        )
+        assert box["scroll"][0] <= width and box["scroll"][1] <= height, box
+        left, top, right, bottom = box["stage"]
+        assert (right - left) * (bottom - top) >= 0.5 * width * height, box
+        for name in ("search", "layers", "tickets"):
+            x0, y0, x1, y1 = box[name]
+            assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, (name, box)
+        pg.screenshot(path=str(artifacts / f"viewer_layout_{width}x{height}.png"))
+    finally:
+        ctx.close()

@@ -90,12 +90,12 @@ def store_rate(store: LiveStore, n: int, batch: int) -> float:
     return done / (time.perf_counter() - t0)
 
 
-def serve(url: str, port: int, tmp: Path) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, tmp: Path, workers: int = 1) -> subprocess.Popen[bytes]:
     env = os.environ | {"TWIN_MODELS": "[]", "TWIN_STORE_URL": url, "TWIN_MQTT_URL": "",
                         "TWIN_CACHE_DIR": str(tmp / "cache"),
                         "TWIN_STALE_SWEEP_S": "0"}  # fmt: skip
     cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port",
-           str(port), "--log-level", "warning"]  # fmt: skip
+           str(port), "--log-level", "warning", "--workers", str(workers)]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=REPO, env=env)
     for _ in range(300):
         try:
@@ -173,7 +173,7 @@ def run(name: str, url: str, args: argparse.Namespace, tmp: Path) -> list[str]:
     bare = bare_insert(store, args.n)
     lib = store_rate(store, args.n, args.batch)
     port = 18000 + (os.getpid() % 1000)
-    proc = serve(url, port, tmp)
+    proc = serve(url, port, tmp, args.workers if name == "postgresql" else 1)
     try:
         http = http_rate(port, args.n, args.batch)
         p99 = alarm_p99(store, port, 200)
@@ -190,6 +190,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=5000)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="uvicorn worker processes for the PostgreSQL run (SQLite keeps 1: "
+                         "one writer per file)")  # fmt: skip
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     lines = [f"{'backend':<11}{'bare ins/s':>12}{'store /s':>12}{'ratio':>8}{'HTTP /s':>12}"
@@ -206,7 +209,8 @@ def main() -> None:
             with eng.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     print("\n".join(lines))
-    print(f"(n={args.n} readings per run, HTTP batches of {args.batch}, 2 client threads; "
+    print(f"(n={args.n} readings per run, HTTP batches of {args.batch}, 2 client threads, "
+          f"{args.workers} uvicorn worker(s) for PostgreSQL; "
           f"MQTT {args.n // 2} readings in messages of 500)")  # fmt: skip
 
 

@@ -63,6 +63,11 @@ class Compiled:
     #: ``parent[m] = n`` when m hangs below n: every walk from outside m's branch to m passes
     #: n (an office door below its corridor waypoint); -1 for the core of the graph
     parent: list[int]
+    #: per core node, its hanging branch flattened: ``(node, seconds from it, previous node,
+    #: edge)`` top-down, with the rooms only that branch opens into; ``core_adj`` is ``adj``
+    #: without those edges. Used when nothing is restricted and no source lies in the branch.
+    flat: list[list[tuple[int, float, int, int]]]
+    core_adj: list[list[tuple[int, float, int]]]
 
 
 def compiled(nav: NavGraph, profile: str) -> Compiled:
@@ -83,7 +88,9 @@ def compiled(nav: NavGraph, profile: str) -> Compiled:
         lst.sort(key=lambda t: t[1])
     corridors = {e.space for e in nav.edges if nav.nodes[e.a].kind == "waypoint"}
     transit = [n.kind != "space" or n.guid in corridors for n in nav.nodes]
-    comp = Compiled(profile, adj, transit, _hanging(adj, transit))
+    parent = _hanging(adj, transit)
+    flat, core_adj = _flatten(adj, transit, parent)
+    comp = Compiled(profile, adj, transit, parent, flat, core_adj)
     nav.cache[key] = comp
     return comp
 
@@ -109,6 +116,55 @@ def _hanging(adj: list[list[tuple[int, float, int]]], transit: list[bool]) -> li
             if deg[q] <= 1:
                 todo.append(q)
     return parent
+
+
+def _flatten(
+    adj: list[list[tuple[int, float, int]]], transit: list[bool], parent: list[int]
+) -> tuple[list[list[tuple[int, float, int, int]]], list[list[tuple[int, float, int]]]]:
+    """Each core node's branch (hanging transit nodes and the rooms reached only from them or
+    from the core node itself) with exact offsets, by a Dijkstra confined to the branch."""
+    n = len(adj)
+    top = list(range(n))  # the core node a hanging node belongs to
+    for v in range(n):
+        if transit[v] and parent[v] >= 0:
+            x = v
+            while parent[x] >= 0:
+                x = parent[x]
+            top[v] = x
+    members: dict[int, set[int]] = {}
+    for v in range(n):
+        if transit[v] and parent[v] >= 0:
+            members.setdefault(top[v], set()).add(v)
+    for v in range(n):
+        if not transit[v] and adj[v]:
+            tops = {top[m] for m, _, _ in adj[v] if transit[m]}
+            nbrs = {m for m, _, _ in adj[v]}
+            if len(tops) == 1:
+                x = next(iter(tops))
+                inside = members.get(x, set())
+                if nbrs <= inside | {x}:
+                    members.setdefault(x, set()).add(v)
+    flat: list[list[tuple[int, float, int, int]]] = [[] for _ in range(n)]
+    core_adj = [list(a) for a in adj]
+    for x, mem in members.items():
+        dist, out, heap = {x: 0.0}, [], [(0.0, x, -1, -1)]
+        while heap:
+            d, v, pv, eid = heapq.heappop(heap)
+            if v in dist and v != x:
+                continue
+            if v != x:
+                dist[v] = d
+                out.append((v, d, pv, eid))
+                if not transit[v]:
+                    continue
+            for m, c, e in adj[v]:
+                if m in mem and m not in dist:
+                    heapq.heappush(heap, (d + c, m, v, e))
+        # safety: a branch whose nodes touch anything outside it keeps the general path
+        if all(m in mem or m == x for v in mem for m, _, _ in adj[v]):
+            flat[x] = out
+            core_adj[x] = [t for t in adj[x] if t[0] not in mem]
+    return flat, core_adj
 
 
 def _pinned(comp: Compiled, sources: Mapping[int, float]) -> set[int]:
@@ -205,6 +261,7 @@ def one_to_all(
     hanging below a settled node are labelled at once, without the heap). With ``until``,
     the search stops once all those nodes are settled and returns only settled labels."""
     adj, transit, parent = comp.adj, comp.transit, comp.parent
+    flat, core_adj = comp.flat, comp.core_adj
     pinned = _pinned(comp, sources)
     pop, push, inf = heapq.heappop, heapq.heappush, math.inf
     need = set(until) if until is not None else None
@@ -227,6 +284,22 @@ def one_to_all(
                 return dist
             if not transit[n] and n not in sources:
                 continue  # a room centre someone waits at: settled, not walked through
+        if not restricted and n not in pinned:  # plain Dijkstra, branches labelled at once
+            for m, off, _, _ in flat[n]:  # the branch below n: final at once
+                dist[m] = d + off
+                tent[m] = -1.0
+            if need is not None:
+                need.difference_update(m for m, _, _, _ in flat[n])
+            for m, c, _ in core_adj[n]:
+                nd = d + c
+                if nd >= tent.get(m, inf):
+                    continue
+                tent[m] = nd
+                if transit[m] or (need is not None and m in need):
+                    push(heap, (nd, m))
+            if need is not None and not need:
+                return dist
+            continue
         stack = [(n, d)]
         while stack:
             x, dx = stack.pop()
@@ -343,6 +416,7 @@ def shortest(
     """Seeded A* (Dijkstra when ``potential`` is None) with early exit: (seconds, [(node,
     edge that reached it, -1 for a seed)]) for the best ``source -> target`` incl. offsets."""
     adj, transit, parent = comp.adj, comp.transit, comp.parent
+    flat, core_adj = comp.flat, comp.core_adj
     pinned = _pinned(comp, sources)
     h = potential
     rows, lo, hi, off = (h.rows, h.lo, h.hi, h.offset) if h else (None, (), (), 0.0)
@@ -369,10 +443,21 @@ def shortest(
             continue
         done.add(n)
         tent[n] = -1.0  # settled: no label is better (one lookup per edge below)
-        stack = [(n, d)]
+        if not restricted and n not in pinned:
+            for m, off, pv, eid in flat[n]:  # the branch below n: final at once
+                done.add(m)
+                tent[m] = -1.0
+                prev[m] = (pv, eid)
+                tg = targets.get(m)
+                if tg is not None and d + off + tg < best:
+                    best, best_node = d + off + tg, m
+            scan = [(n, d, core_adj[n])]
+        else:
+            scan = [(n, d, adj[n])]
+        stack = scan
         while stack:
-            x, dx = stack.pop()
-            for m, c, eid in adj[x]:
+            x, dx, edges = stack.pop()
+            for m, c, eid in edges:
                 nd = dx + c
                 if nd >= tent.get(m, math.inf):
                     continue
@@ -388,7 +473,7 @@ def shortest(
                 if parent[m] == x and m not in pinned:
                     done.add(m)  # only reached through x: final
                     tent[m] = -1.0
-                    stack.append((m, nd))
+                    stack.append((m, nd, adj[m]))
                     continue
                 if rows is None:
                     heapq.heappush(heap, (nd, nd, m))

@@ -29,7 +29,9 @@ _CHAIN = (
 )
 
 
-def _setup(schema: str) -> tuple[Any, Any, Any]:
+def plant_file(schema: str = "IFC4", name: str = "Networks") -> tuple[Any, Any, Any]:
+    """A new IFC file with project, units, a Body context and site/building/storey: ``(file,
+    body context, storey)``, the frame every small hand-made network model starts from."""
     import ifcopenshell.api.aggregate
     import ifcopenshell.api.context
     import ifcopenshell.api.project
@@ -39,7 +41,7 @@ def _setup(schema: str) -> tuple[Any, Any, Any]:
     f = ifcopenshell.api.project.create_file(version=schema)
     if schema == "IFC2X3":
         _owner(f)
-    project = ifcopenshell.api.root.create_entity(f, ifc_class="IfcProject", name="Networks")
+    project = ifcopenshell.api.root.create_entity(f, ifc_class="IfcProject", name=name)
     ifcopenshell.api.unit.assign_unit(f)
     model = ifcopenshell.api.context.add_context(f, context_type="Model")
     body = ifcopenshell.api.context.add_context(
@@ -120,7 +122,7 @@ _IFC2X3 = {
 
 
 def _chain(path: Path, *, schema: str, directed: bool, ring: bool, ports: bool) -> None:
-    f, body, storey = _setup(schema)
+    f, body, storey = plant_file(schema)
     cls = (lambda c: _IFC2X3[c]) if schema == "IFC2X3" else (lambda c: c)
     els = [_element(f, body, storey, n, cls(c), x) for n, c, x in _CHAIN]
     if ring:  # a second tee beside tee A, joined to it both ways round: a ring main

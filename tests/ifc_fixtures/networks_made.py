@@ -19,6 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from models_ifc.networks_small import plant_file
+
 __all__ = ["MIXED_EDGES", "PARALLEL_JOINS", "write_mixed", "write_parallel"]
 
 R = 0.015  # pipe radius (DN25): P1's and Q's surfaces are 5 cm apart with axes 8 cm apart
@@ -61,29 +63,6 @@ MIXED_EDGES = (
     ("Gas valve", "GP2", "Oxygen"),
     ("GP2", "Oxygen outlet", "Oxygen"),
 )
-
-
-def _setup() -> tuple[Any, Any, Any]:
-    import ifcopenshell.api.aggregate
-    import ifcopenshell.api.context
-    import ifcopenshell.api.project
-    import ifcopenshell.api.root
-    import ifcopenshell.api.unit
-
-    f = ifcopenshell.api.project.create_file(version="IFC4")
-    project = ifcopenshell.api.root.create_entity(f, ifc_class="IfcProject", name="Made")
-    ifcopenshell.api.unit.assign_unit(f)
-    model = ifcopenshell.api.context.add_context(f, context_type="Model")
-    body = ifcopenshell.api.context.add_context(
-        f, context_type="Model", context_identifier="Body", target_view="MODEL_VIEW", parent=model
-    )
-    site = ifcopenshell.api.root.create_entity(f, ifc_class="IfcSite", name="Site")
-    building = ifcopenshell.api.root.create_entity(f, ifc_class="IfcBuilding", name="Plant")
-    storey = ifcopenshell.api.root.create_entity(f, ifc_class="IfcBuildingStorey", name="L0")
-    ifcopenshell.api.aggregate.assign_object(f, products=[site], relating_object=project)
-    ifcopenshell.api.aggregate.assign_object(f, products=[building], relating_object=site)
-    ifcopenshell.api.aggregate.assign_object(f, products=[storey], relating_object=building)
-    return f, body, storey
 
 
 def _product(f: Any, storey: Any, name: str, cls: str, **attrs: Any) -> Any:
@@ -147,7 +126,7 @@ def _pipe(
 
 def write_parallel(path: Path) -> Path:
     """The parallel-pipes network (see the module docstring); no element has a port."""
-    f, body, storey = _setup()
+    f, body, storey = plant_file("IFC4", "Made")
     z = 1.0
     _box(f, body, storey, "Boiler", "IfcBoiler", (-0.6, -0.3, 0.7), (0.0, 0.3, 1.3))
     _pipe(f, body, storey, "P1", (0.0, 0.0, z), "X", 2.0)
@@ -212,7 +191,7 @@ def write_mixed(path: Path) -> Path:
     """The mixed-flow plant (see the module docstring): every port NOTDEFINED."""
     import ifcopenshell.api.system
 
-    f, _body, storey = _setup()
+    f, _body, storey = plant_file("IFC4", "Made")
     names = dict.fromkeys(n for a, b, _s in MIXED_EDGES for n in (a, b))
     els = {}
     for n in names:

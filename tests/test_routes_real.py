@@ -237,3 +237,27 @@ def test_duplex_locked_entrances_cut_the_other_dwelling_off(duplex: NavGraph) ->
     with pytest.raises(NoRoute) as exc:
         route(duplex, rooms["A102"], rooms["B102"], restrictions=r)
     assert any(g in exc.value.detail for g in entrances_b)
+
+
+@pytest.mark.slow
+def test_hospital_one_to_all_matches_networkx(hosp: NavGraph) -> None:
+    """times_from labels every node as networkx does, from a room centre and from a point
+    (seeded at the room's portals: the search must not settle those from above)."""
+    from twin.networks.routes import resolve, times_from
+
+    tw = hosp.twin
+    g = hosp.to_networkx("walking")
+    room = sorted(g2 for g2, s in tw.spaces.items() if s.number.endswith("01"))[0]
+    cx, cy = tw.spaces[room].footprint.centroid.coords[0]
+    z = hosp.nodes[hosp.node_of(room, tw.spaces[room].storey) or 0].xyz[2]
+    for place in (room, (cx, cy, z + 1.0)):
+        ep = resolve(hosp, place)
+        g.add_node("src")
+        for n, (m, _) in ep.seeds.items():
+            g.add_edge("src", n, weight=m / 1.3)
+        ref = nx.single_source_dijkstra_path_length(g, "src")
+        g.remove_node("src")
+        _, got = times_from(hosp, place)
+        assert set(got) == set(ref) - {"src"}
+        for n, t in got.items():
+            assert t == pytest.approx(ref[n], abs=1e-6), hosp.nodes[n]

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
     from sqlalchemy import Engine
 
     from twin.live.store import LiveStore
@@ -134,3 +136,30 @@ def store(opened_store: tuple[LiveStore, str, Path]) -> LiveStore:
 @pytest.fixture
 def engine(store: LiveStore) -> Engine:
     return store.engine
+
+
+@pytest.fixture(scope="session")
+def hospital_api(
+    small_hospital: Path, twin_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., AbstractContextManager[TestClient]]:
+    """``with hospital_api(**settings) as client``: the API serving the small demo hospital on a
+    fresh SQLite store and upload folder; keyword arguments override the settings."""
+
+    @contextmanager
+    def open_api(**overrides: Any) -> Iterator[TestClient]:
+        from fastapi.testclient import TestClient
+
+        from api.app import create_app
+        from api.settings import Settings
+
+        tmp = tmp_path_factory.mktemp("api")
+        settings: dict[str, Any] = {
+            "models": [small_hospital],
+            "cache_dir": twin_cache_dir,
+            "store_url": f"sqlite:///{tmp}/live.db",
+            "upload_dir": tmp / "uploads",
+        }
+        with TestClient(create_app(Settings(**(settings | overrides)))) as client:
+            yield client
+
+    return open_api

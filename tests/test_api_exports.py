@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -11,37 +10,18 @@ from typing import Any
 
 import pytest
 
-HAS_HOSPITAL = (
-    importlib.util.find_spec("twin.cache") is not None
-    and importlib.util.find_spec("models_ifc.hospital") is not None
-)
-pytestmark = pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital not merged yet")
-
 
 @pytest.fixture(scope="module")
-def client(
-    small_hospital: Path, twin_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from api.settings import Settings
+def client(hospital_api: Any) -> Iterator[Any]:
     from twin.export.plan_svg import PolylineLayer
-
-    tmp = tmp_path_factory.mktemp("api-exports")
-    app = create_app(
-        Settings(
-            models=[small_hospital], cache_dir=twin_cache_dir, store_url=f"sqlite:///{tmp}/t.db"
-        )
-    )
 
     def route_layer(request: Any, twin: Any, storey: str, value: str) -> PolylineLayer:
         if value == "boom":
             raise RuntimeError("no route service")
         return PolylineLayer([[(0.0, 0.0), (float(value), 0.0)]])
 
-    app.state.plan_layers["route"] = route_layer
-    with TestClient(app) as c:
+    with hospital_api() as c:
+        c.app.state.plan_layers["route"] = route_layer
         yield c
 
 

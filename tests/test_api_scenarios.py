@@ -7,28 +7,19 @@ import json
 import struct
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.routers.scenarios import SCENE_CLOSED, SCENE_NO_SERVICE
-from api.settings import Settings
 from twin.model import Twin
 
 
 @pytest.fixture(scope="module")
-def client(
-    small_hospital: Path, twin_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    tmp = tmp_path_factory.mktemp("scenario-api")
-    settings = Settings(
-        models=[small_hospital], cache_dir=twin_cache_dir, store_url=f"sqlite:///{tmp}/s.db"
-    )
-    with TestClient(create_app(settings)) as c:
+def client(hospital_api: Any) -> Iterator[Any]:
+    with hospital_api() as c:
         yield c
 
 

@@ -18,8 +18,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
 from twin.analysis.clash import find_clashes
 from twin.analysis.design import design_diff
 from twin.cache import load_twin
@@ -85,17 +83,8 @@ def test_new_copy_clashes_with_its_original_and_replaced_products_are_not_obstac
 
 
 @pytest.fixture(scope="module")
-def client(
-    small_hospital: Path, twin_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    tmp = tmp_path_factory.mktemp("design-api")
-    settings = Settings(
-        models=[small_hospital],
-        cache_dir=twin_cache_dir,
-        upload_dir=tmp / "uploads",
-        store_url=f"sqlite:///{tmp}/s.db",
-    )
-    with TestClient(create_app(settings)) as c:
+def client(hospital_api: Any) -> Iterator[Any]:
+    with hospital_api() as c:
         yield c
 
 

@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 
 @pytest.fixture(scope="module")
-def client(
-    small_hospital: Path, twin_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from api.settings import Settings
-
-    tmp = tmp_path_factory.mktemp("viewer-api")
-    app = create_app(
-        Settings(
-            models=[small_hospital], cache_dir=twin_cache_dir, store_url=f"sqlite:///{tmp}/t.db"
-        )
-    )
-    with TestClient(app) as c:
+def client(hospital_api: Any) -> Iterator[Any]:
+    with hospital_api() as c:
         yield c
 
 

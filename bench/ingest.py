@@ -12,7 +12,7 @@ the rest of the cold run (open, pre-work, and the geometry-dependent assembly af
 ``--occ`` adds a floor with ifcopenshell's default OpenCASCADE kernel (slow on large files).
 
     .venv/bin/python bench/ingest.py [--skip-large] [--only-large] [--models A.ifc ...]
-                                     [--repeat 3] [--occ]
+                                     [--all-shared] [--no-small] [--repeat 3] [--occ]
 """
 
 from __future__ import annotations
@@ -157,9 +157,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="cold/floor pairs per model")
     parser.add_argument("--repeat-large", type=int, default=1)
     parser.add_argument("--occ", action="store_true", help="also the OpenCASCADE floor")
+    parser.add_argument("--no-small", action="store_true", help="leave out the small hospital")
+    parser.add_argument("--all-shared", action="store_true", help="every IFC file in MANIFEST")
     args = parser.parse_args()
     names = args.models if args.models is not None else DEFAULT_MODELS
-    paths = [] if args.only_large else [SHARED / n for n in names] + [_demo("small")]
+    if args.all_shared:
+        manifest = json.loads((SHARED / "MANIFEST.json").read_text())
+        names = [n for n, m in manifest.items() if m.get("schema") != "IFC4X3_RC2"]
+    paths = [] if args.only_large else [SHARED / n for n in names]
+    if not (args.only_large or args.no_small):
+        paths.append(_demo("small"))
     if not args.skip_large:
         paths.append(_demo("large"))
     cols = (

@@ -49,6 +49,11 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
 
             for path in settings.models:
                 campus.add(load_twin(Path(path), cache_dir=settings.cache_dir))
+        if settings.warm_up:
+            from twin.warmup import warm_up_in_background
+
+            for twin in campus:
+                warm_up_in_background(campus, twin)
         for hook in app.state.startup_hooks:
             await hook(app)
         if settings.demo_seed and len(campus) and getattr(app.state, "store", None) is not None:

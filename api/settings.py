@@ -32,3 +32,8 @@ class Settings(BaseSettings):
     )
     ingest_workers: int = Field(1, description="Background ingest jobs run at once.")
     demo_seed: bool = Field(False, description="Seed demo technicians into an empty store.")
+    warm_up: bool = Field(
+        True,
+        description="Build each served model's spatial index, navigation graph and networks in "
+        "the background right after loading (else on the first request that needs them).",
+    )

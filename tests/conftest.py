@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 SHARED_IFC = Path(os.environ.get("TWIN_SHARED_IFC", REPO.parent / "shared" / "ifc"))
 ARTIFACTS = REPO / "test-artifacts"
+# Apps under test build indexes when a test asks, not in background threads racing the test for
+# the two CI cores; tests/test_warmup.py turns the warm-up on where it is the subject.
+os.environ.setdefault("TWIN_WARM_UP", "0")
 
 
 def services_required() -> bool:

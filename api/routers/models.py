@@ -101,7 +101,8 @@ async def upload_model(
 
 
 def _serve_with_sensors(app: FastAPI) -> Callable[[Twin], str]:
-    """The job's completion: register the model's IfcSensors in the live store, then serve it.
+    """The job's completion: register the model's IfcSensors in the live store, serve the model,
+    and build its indexes in the background.
 
     Sensors first: when the job reports ``done`` a reading for any of them is accepted; if the
     store refuses, the job fails and the model is not served half-wired (upload it again)."""
@@ -111,7 +112,12 @@ def _serve_with_sensors(app: FastAPI) -> Callable[[Twin], str]:
         if store is not None:
             n = register_model_sensors(store, twin)
             log.info("upload %s: %d sensors registered", twin.source.path, n)
-        return str(app.state.campus.add(twin))
+        model_id = str(app.state.campus.add(twin))
+        if app.state.settings.warm_up:
+            from twin.warmup import warm_up_in_background
+
+            warm_up_in_background(app.state.campus, twin)
+        return model_id
 
     return done
 

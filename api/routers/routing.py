@@ -24,7 +24,7 @@ from api.schemas_routing import (
 from twin.campus import Campus
 from twin.errors import InvalidInput, StoreUnavailable
 from twin.model import Twin
-from twin.networks.navigation import NavGraph, Restrictions, build_navigation
+from twin.networks.navigation import Restrictions, navigation_of
 from twin.networks.routes import Place, Route, route
 
 __all__ = ["router", "setup"]
@@ -52,11 +52,6 @@ def _twin(campus: Campus, ends: list[Place], building: str | None) -> Twin:
     if len(campus) == 1:
         return next(iter(campus))
     raise InvalidInput("both ends are points: say which building (building=)")
-
-
-def nav_of(campus: Campus, twin: Twin) -> NavGraph:
-    """The memoised navigation graph of ``twin``."""
-    return campus.derived(twin, "navigation", build_navigation)
 
 
 def _restrictions(r: RestrictionsIn) -> Restrictions:
@@ -87,7 +82,7 @@ def get_route(
     a, b = _place(from_), _place(to)
     twin = _twin(campus, [a, b], building)
     r = Restrictions.of(_split(closed), _split(locked), _split(out_of_service))
-    return _out(route(nav_of(campus, twin), a, b, profile=profile, restrictions=r))
+    return _out(route(navigation_of(campus, twin), a, b, profile=profile, restrictions=r))
 
 
 @router.post("/routes", response_model=RouteOut, summary="Route with restrictions in the body")
@@ -95,7 +90,7 @@ def post_route(campus: CampusDep, body: RouteIn) -> RouteOut:
     a, b = _place(body.start), _place(body.goal)
     twin = _twin(campus, [a, b], body.building)
     res = _restrictions(body.restrictions)
-    return _out(route(nav_of(campus, twin), a, b, profile=body.profile, restrictions=res))
+    return _out(route(navigation_of(campus, twin), a, b, profile=body.profile, restrictions=res))
 
 
 def _store(request: Request) -> Any:
@@ -136,7 +131,7 @@ def dispatch_ticket(
 
     body = body or DispatchIn()
     store = _store(request)
-    nav = nav_of(campus, _ticket_twin(campus, store, ticket_id))
+    nav = navigation_of(campus, _ticket_twin(campus, store, ticket_id))
     res = dispatch(
         store, nav, ticket_id, actor=principal.name, now=datetime.now(UTC),
         technician_id=body.technician, restrictions=_restrictions(body.restrictions),
@@ -156,7 +151,7 @@ def decline_ticket(
     from twin.analysis.dispatch import decline
 
     store = _store(request)
-    nav = nav_of(campus, _ticket_twin(campus, store, ticket_id))
+    nav = navigation_of(campus, _ticket_twin(campus, store, ticket_id))
     res = decline(
         store, nav, ticket_id, body.technician, actor=principal.name, reason=body.reason,
         now=datetime.now(UTC), redispatch=body.redispatch,
@@ -170,7 +165,7 @@ def decline_ticket(
 def post_patrol(campus: CampusDep, body: PatrolIn) -> PatrolOut:
     from twin.networks.patrol import plan_patrol
 
-    nav = nav_of(campus, campus.twin_of(body.start))
+    nav = navigation_of(campus, campus.twin_of(body.start))
     p = plan_patrol(
         nav, body.checkpoints, start=body.start, end=body.end, profile=body.profile,
         restrictions=_restrictions(body.restrictions),
@@ -191,7 +186,7 @@ def _route_layer(request: Request, twin: Twin, storey: str, value: str) -> Any:
         raise InvalidInput("route= takes FROM;TO[;profile]")
     campus: Campus = request.app.state.campus
     prof = parts[2] if len(parts) == 3 else "walking"
-    r = route(nav_of(campus, twin), _place(parts[0]), _place(parts[1]), profile=prof)
+    r = route(navigation_of(campus, twin), _place(parts[0]), _place(parts[1]), profile=prof)
     return PolylineLayer(lines=r.polylines.get(storey, []), name="route", css_class="route")
 
 

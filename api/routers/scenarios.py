@@ -63,13 +63,13 @@ def twin_of_scenario(campus: Campus, doc: dict[str, Any]) -> Twin:
 def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, ImpactReport]:
     from twin.live.tickets import list_tickets
     from twin.networks.distribution import networks_of
-    from twin.networks.navigation import build_navigation
+    from twin.networks.navigation import navigation_of
 
     campus: Campus = request.app.state.campus
     twin = twin_of_scenario(campus, doc)
     sc = scenario_from_dict(doc)
     design = _design(request, campus, twin, doc)
-    nav = campus.derived(twin, "navigation", build_navigation)
+    nav = navigation_of(campus, twin)
     baseline = campus.derived(twin, "renovation_baseline", lambda _t: baseline_reach(nav))
     report = impact_report(
         twin,

@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
@@ -30,6 +30,9 @@ from twin.model import Element, Space, Twin
 from twin.networks.spanner import greedy_spanner
 from twin.networks.walkways import Walkway, inside_point, largest_polygon, snap_inside
 
+if TYPE_CHECKING:
+    from twin.campus import Campus
+
 __all__ = [
     "PROFILES",
     "Edge",
@@ -39,6 +42,7 @@ __all__ = [
     "Restrictions",
     "build_navigation",
     "greedy_spanner",
+    "navigation_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -530,8 +534,13 @@ def _costs(nav: NavGraph) -> None:
         nav.costs[name] = out
 
 
+def navigation_of(campus: Campus, twin: Twin) -> NavGraph:
+    """The twin's navigation graph, built once per twin and shared between requests."""
+    return campus.derived(twin, "navigation", build_navigation)
+
+
 def build_navigation(twin: Twin, *, stretch: float | None = STRETCH) -> NavGraph:
-    """The navigation graph of ``twin``; memoise with ``campus.derived(twin, "navigation", f)``.
+    """The navigation graph of ``twin`` (a service shares it through :func:`navigation_of`).
 
     ``stretch`` bounds how much longer a walk through a corridor may be than the straight
     in-footprint walk (see :data:`STRETCH`); ``None`` joins every pair of portals directly

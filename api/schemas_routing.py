@@ -50,9 +50,18 @@ class RouteOut(BaseModel):
                     "storey": "S2",
                     "text": "Walk through 2.A.C Corridor A to door Door 2.A.C/2.B.C",
                     "t_s": 52.1,
-                }
+                },
+                {
+                    "kind": "outdoor",
+                    "guid": _GUID,
+                    "name": "Entrance B",
+                    "storey": "S0",
+                    "text": "Leave by door Entrance A and walk 24 m outside to door Entrance B",
+                    "t_s": 71.3,
+                },
             ]
-        ]
+        ],
+        description="kinds: space, door, opening, stair, lift, waypoint, outdoor",
     )
     polylines: dict[str, list[list[list[float]]]] = Field(
         description="storey guid -> XY polylines (world metres) for the floor plan"

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routers.scenarios import SCENE_CLOSED, SCENE_NO_SERVICE
+from twin.export.scenario_plan import SCENE_CLASH, SCENE_CLOSED, SCENE_NO_SERVICE
 from twin.model import Twin
 
 
@@ -131,3 +131,47 @@ def test_scene_glb_colours_a_scenario(
 
     bad = client.get(f"/buildings/{building}/scene.glb", params={"scenario": "not-a-number"})
     assert bad.status_code == 422
+
+
+def test_plan_and_scene_show_zones_proposals_and_clashes(
+    client: TestClient, small_twin: Twin, small_hospital_truth: dict[str, Any]
+) -> None:
+    pipe = next(
+        e
+        for e in small_twin.elements.values()
+        if e.ifc_class == "IfcPipeSegment" and e.storey and e.centroid
+    )
+    x, y, z = pipe.centroid  # type: ignore[misc]
+    storey = pipe.storey
+    zone = [[x - 3, y - 3], [x + 3, y - 3], [x + 3, y + 3], [x - 3, y + 3]]
+    doc = {
+        "name": "riser works",
+        "zones": [{"storey": storey, "polygon": zone}],
+        "proposed": [{"id": "duct-9", "kind": "segment", "box": [x - 0.2, y - 0.2, z - 0.2,
+                                                                 x + 0.2, y + 0.2, z + 0.2]}],
+    }  # fmt: skip
+    sid = client.post("/scenarios", json=doc).json()["id"]
+
+    svg = client.get(f"/storeys/{storey}/plan.svg", params={"scenario": sid})
+    root = ElementTree.fromstring(svg.text)
+    tag = lambda el: el.tag.rsplit("}", 1)[-1]  # noqa: E731
+    layer = next(g for g in root.iter() if "layer-scenario" in (g.get("class") or ""))
+    proposed = [el for el in layer.iter() if el.get("data-proposed") == "duct-9"]
+    assert any(tag(el) == "polygon" for el in proposed)
+    rings = [
+        el for el in layer.iter() if tag(el) == "circle" and "clash-hard" in el.get("class", "")
+    ]
+    assert pipe.guid in {el.get("data-guid") for el in rings}
+    assert any(tag(el) == "polygon" and el.get("class") == "zone" for el in layer.iter())
+
+    other = next(s for s in small_twin.storeys if s != storey)
+    far = ElementTree.fromstring(
+        client.get(f"/storeys/{other}/plan.svg", params={"scenario": sid}).text
+    )
+    assert not [el for el in far.iter() if el.get("data-proposed") or el.get("class") == "zone"]
+
+    building = small_twin.storeys[storey].building
+    glb = client.get(
+        f"/buildings/{building}/scene.glb", params={"storey": storey, "scenario": sid}
+    ).content
+    assert _colour_by_guid(glb)[pipe.guid] == tuple(round(c, 3) for c in SCENE_CLASH)

@@ -250,24 +250,6 @@ def comparison(
     return compare([_report(request, store, d)[1] for d in docs])
 
 
-class _ScenarioLayer:
-    """``plan.svg?scenario=ID``: closed rooms grey, rooms without service orange."""
-
-    def __call__(self, request: Request, twin: Twin, storey_guid: str, value: str) -> Any:
-        from twin.export.plan_svg import HighlightLayer
-
-        _, report = _report(request, request.app.state.store, _scenario_doc(request, value))
-        guids = [r["guid"] for r in report.closed_spaces]
-        guids += [s["guid"] for s in report.services_lost.get("spaces", [])]
-        return HighlightLayer(guids=guids, name="scenario", css_class="highlight")
-
-
-#: Scene colours of a scenario (RGBA 0..1): what the command centre must tell apart at a glance.
-SCENE_CLOSED = (0.30, 0.30, 0.34, 1.0)
-SCENE_NO_SERVICE = (1.0, 0.55, 0.0, 1.0)
-SCENE_SHUT_OFF = (0.85, 0.10, 0.10, 1.0)
-
-
 def _scenario_doc(request: Request, value: str) -> dict[str, Any]:
     try:
         sid = int(value)
@@ -276,21 +258,18 @@ def _scenario_doc(request: Request, value: str) -> dict[str, Any]:
     return dict(stored.get_scenario(request.app.state.store, sid).document)
 
 
-def scene_colors(report: ImpactReport) -> dict[str, tuple[float, ...]]:
-    """GlobalId -> colour for ``scene.glb?scenario=``: closed rooms dark grey, rooms and terminals
-    left without service orange, the elements the works shut off red (later entries win)."""
-    colors: dict[str, tuple[float, ...]] = {}
-    lost = report.services_lost
-    for g in [s["guid"] for s in lost.get("spaces", [])] + list(lost.get("terminals", [])):
-        colors[g] = SCENE_NO_SERVICE
-    for g in lost.get("closed", []):
-        colors[g] = SCENE_SHUT_OFF
-    for r in report.closed_spaces:
-        colors[r["guid"]] = SCENE_CLOSED
-    return colors
+def _plan_layer(request: Request, twin: Twin, storey_guid: str, value: str) -> Any:
+    """``plan.svg?scenario=ID``: see :class:`twin.export.scenario_plan.ScenarioLayer`."""
+    from twin.export.scenario_plan import ScenarioLayer
+
+    _, report = _report(request, request.app.state.store, _scenario_doc(request, value))
+    return ScenarioLayer(report)
 
 
 def _scene_layer(request: Request, twin: Twin, value: str) -> dict[str, tuple[float, ...]]:
+    """``scene.glb?scenario=ID``: see :func:`twin.export.scenario_plan.scene_colors`."""
+    from twin.export.scenario_plan import scene_colors
+
     _, report = _report(request, request.app.state.store, _scenario_doc(request, value))
     return scene_colors(report)
 
@@ -300,5 +279,5 @@ def setup(app: FastAPI, settings: Any) -> None:
         app.state.plan_layers = {}
     if getattr(app.state, "scene_layers", None) is None:
         app.state.scene_layers = {}
-    app.state.plan_layers["scenario"] = _ScenarioLayer()
+    app.state.plan_layers["scenario"] = _plan_layer
     app.state.scene_layers["scenario"] = _scene_layer

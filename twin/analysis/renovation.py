@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from shapely.geometry import Polygon, shape
+from shapely.geometry import MultiPoint, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from twin.analysis.clash import Clash, Proposed, box_element, extruded_element, find_clashes
@@ -139,6 +139,9 @@ class ImpactReport:
     clashes: list[dict[str, Any]]
     assumptions: list[str]
     design: dict[str, Any] = field(default_factory=dict)  # new/modified/removed of a design IFC
+    # What to draw: proposed solids (id, kind, name, bbox, plan hull) and the zones' outlines.
+    proposed: list[dict[str, Any]] = field(default_factory=list)
+    zones: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -374,7 +377,23 @@ def impact_report(
         [asdict(c) for c in clashes],
         assumptions,
         design.summary() if design else {},
+        [_drawn(p) for p in proposed],
+        [
+            {"storey": z.storey, "polygon": _rounded(getattr(z.polygon, "exterior", z.polygon))}
+            for z in scenario.zones
+        ],
     )
+
+
+def _rounded(line: Any) -> list[list[float]]:
+    return [[round(float(x), 3), round(float(y), 3)] for x, y, *_ in line.coords]
+
+
+def _drawn(p: Proposed) -> dict[str, Any]:
+    """A proposed solid as the plan draws it: its box and the convex hull of its plan outline."""
+    hull = MultiPoint([tuple(v[:2]) for v in p.mesh.vertices]).convex_hull
+    outline = _rounded(hull.exterior) if isinstance(hull, Polygon) else []
+    return {"id": p.id, "kind": p.kind, "name": p.name, "bbox": list(p.bbox), "plan": outline}
 
 
 def compare(reports: Sequence[ImpactReport]) -> list[dict[str, Any]]:

@@ -57,6 +57,11 @@ _STYLE = """
 paint-order:stroke;stroke:#fff;stroke-opacity:0.8;stroke-width:0.06}
 .highlight{fill:#ff3b30;fill-opacity:0.35;stroke:#ff3b30;stroke-width:0.15}
 .route{fill:none;stroke:#0a84ff;stroke-width:0.25;stroke-linecap:round;stroke-linejoin:round}
+.closed{fill:#8e8e93;fill-opacity:.55;stroke:#3a3a3c;stroke-width:.12}
+.lost{fill:#ff9f0a;fill-opacity:.45;stroke:#c93400;stroke-width:.12}
+.zone{fill:none;stroke:#3a3a3c;stroke-width:.15;stroke-dasharray:.6 .4}
+.proposed{fill:#af52de;fill-opacity:.25;stroke:#7d2fa8;stroke-width:.1}
+.clash{fill:none;stroke:#d000d0;stroke-width:.15}.clash-hard{fill:#d000d0;fill-opacity:.35}
 """
 
 

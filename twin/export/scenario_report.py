@@ -12,7 +12,8 @@ from typing import Any
 
 from twin.analysis.renovation import ImpactReport
 from twin.export.bcf import viewpoint_at
-from twin.export.plan_svg import HighlightLayer, render_plan
+from twin.export.plan_svg import render_plan
+from twin.export.scenario_plan import ScenarioLayer
 from twin.model import Twin
 
 __all__ = ["clashes_bcf_zip", "report_html"]
@@ -23,8 +24,6 @@ table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 td,th{border:1px solid #ccc;padding:.2rem .5rem}
 th{background:#f2f2f7;text-align:left}.critical{color:#b00020;font-weight:600}
 figure{margin:1rem 0;border:1px solid #ddd}figure svg{width:100%;height:auto;max-height:32rem}
-.closed{fill:#8e8e93;fill-opacity:.55;stroke:#3a3a3c;stroke-width:.12}
-.lost{fill:#ff9f0a;fill-opacity:.45;stroke:#c93400;stroke-width:.12}
 """
 
 
@@ -42,10 +41,11 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 def report_html(twin: Twin, report: ImpactReport) -> str:
     """One self-contained page: summary, tables (critical rooms first) and a plan per storey
-    the scenario touches, closed rooms grey and rooms without service orange."""
+    the scenario touches, drawn by :class:`ScenarioLayer` (the same as ``plan.svg?scenario=``)."""
     closed = [r["guid"] for r in report.closed_spaces]
     lost = [s["guid"] for s in report.services_lost.get("spaces", [])]
     touched = {twin.spaces[g].storey for g in closed + lost}
+    touched |= {c["storey"] for c in report.clashes} | {z["storey"] for z in report.zones}
     storeys = sorted((g for g in touched if g), key=lambda g: twin.storeys[g].elevation)
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -73,10 +73,7 @@ def report_html(twin: Twin, report: ImpactReport) -> str:
         svg = render_plan(
             twin,
             sg,
-            layers=[
-                HighlightLayer(closed, name="closed", css_class="closed"),
-                HighlightLayer(lost, name="lost", css_class="lost"),
-            ],
+            layers=[ScenarioLayer(report)],
         )
         name = escape(twin.storeys[sg].name)
         parts.append(f"<figure>{svg}<figcaption>{name}</figcaption></figure>")

@@ -100,3 +100,11 @@ def test_duplex_matches_scan(shared_twin: Any) -> None:
 def test_box_outside_everything_is_empty() -> None:
     idx = build_index(hand_twin())
     assert idx.elements_in_box((1e6, 1e6, 1e6, 1e6 + 1, 1e6 + 1, 1e6 + 1)) == []
+
+
+def test_prepare_search_builds_the_same_index() -> None:
+    twin = hand_twin()
+    eager, lazy = build_index(twin), build_index(twin)
+    eager.prepare_search()
+    for needle in ("0.0", "room", "S1W", "terminal", "x"):
+        assert eager.search(needle) == lazy.search(needle) == _scan_search(twin, needle)

@@ -255,6 +255,11 @@ class SpatialIndex:
             for r, score in self._text.search(text, limit)
         ]
 
+    def prepare_search(self) -> None:
+        """Build the text index now (it is otherwise built by the first search): for a
+        background warm-up, so no user waits for it."""
+        _ = self._text
+
     def spaces_on(self, storey_guid: str) -> list[Space]:
         """Spaces of a storey that have a footprint."""
         return list(self._storeys[storey_guid].spaces) if storey_guid in self._storeys else []

@@ -26,6 +26,7 @@ from twin.cache import cache_path, load_twin
 from twin.errors import NoRoute
 from twin.live.records import Technician
 from twin.model import Twin
+from twin.networks import search
 from twin.networks.navigation import NavGraph, build_navigation
 from twin.networks.patrol import plan_patrol
 from twin.networks.routes import route, shortest, times_from
@@ -72,12 +73,17 @@ def _routes(nav: NavGraph, pairs: list[tuple[str, str]]) -> dict[str, list[tuple
     tw = nav.twin
     g = nav.to_networkx("walking")
     costs = nav.costs["walking"]
-    out: dict[str, list[tuple[float, float]]] = {"route": [], "ours": [], "nxb": [], "nxd": []}
+    comp = search.compiled(nav, "walking")
+    out: dict[str, list[tuple[float, float]]] = {
+        "route": [], "ours": [], "py": [], "nxb": [], "nxd": []
+    }  # fmt: skip
     for a, b in pairs:
         na, nb = nav.node_of(a, tw.spaces[a].storey), nav.node_of(b, tw.spaces[b].storey)
         assert na is not None and nb is not None
         out["route"].append(_timed(route, nav, a, b))
         out["ours"].append(_timed(shortest, nav, {na: 0.0}, {nb: 0.0}, costs))
+        h = search.potential(nav, "walking", {nb: 0.0})  # the previous Python A*, same pair
+        out["py"].append(_timed(search.shortest, comp, {na: 0.0}, {nb: 0.0}, potential=h))
         out["nxb"].append(_timed(nx.bidirectional_dijkstra, g, na, nb))
         out["nxd"].append(_timed(nx.dijkstra_path, g, na, nb))
     return out
@@ -105,14 +111,18 @@ def _dispatch(
         for i in range(50)
     ]
     g = nav.to_networkx("walking")
-    ours, nxs = [], []
+    comp = search.compiled(nav, "walking")
+    ours, nxs, c_all, py_all = [], [], [], []
     for _ in range(20):
         target = rnd.choice(spaces)
         ours.append(_timed(rank, nav, target, techs, skill="electrical",
                            priority_deadline=now + timedelta(hours=1), now=now))  # fmt: skip
         src = nav.node_of(target, nav.twin.spaces[target].storey)
+        assert src is not None
         nxs.append(_timed(nx.single_source_dijkstra_path_length, g, src))
-    return ours, nxs
+        c_all.append(_timed(search.one_to_all_c, nav, "walking", {src: 0.0}))
+        py_all.append(_timed(search.one_to_all, comp, {src: 0.0}))
+    return ours, nxs, c_all, py_all
 
 
 def _patrol(nav: NavGraph, spaces: list[str], rnd: random.Random) -> list[tuple[str, str]]:
@@ -121,6 +131,13 @@ def _patrol(nav: NavGraph, spaces: list[str], rnd: random.Random) -> list[tuple[
     for c in [cps[0], *cps]:
         times_from(nav, c)
     matrix_s = time.perf_counter() - t
+    comp = search.compiled(nav, "walking")
+    t = time.perf_counter()
+    for c in [cps[0], *cps]:
+        src = nav.node_of(c, nav.twin.spaces[c].storey)
+        assert src is not None
+        search.one_to_all(comp, {src: 0.0})  # the previous Python search
+    py_matrix_s = time.perf_counter() - t
     t = time.perf_counter()
     bare = plan_patrol(nav, cps, start=cps[0], legs=False)
     bare_s = time.perf_counter() - t
@@ -133,7 +150,8 @@ def _patrol(nav: NavGraph, spaces: list[str], rnd: random.Random) -> list[tuple[
     return [
         ("patrol 30 checkpoints, total", f"{total:.2f} s wall | {total_cpu:.2f} s CPU "
                                          f"({p.method}, gap to MST bound {p.gap:.1%})"),
-        ("  matrix: 31 one-to-all searches", f"{matrix_s:.2f} s"),
+        ("  matrix: 31 one-to-all searches (C / Python)",
+         f"{matrix_s:.3f} / {py_matrix_s:.3f} s"),
         ("  matrix + ordering (legs=False)", f"{bare_s:.2f} s"),
         ("  legs: 31 routes (total - legs=False)", f"{max(total - bare_s, 0.0):.2f} s"),
     ]  # fmt: skip
@@ -166,7 +184,7 @@ def main() -> None:
     pairs = [(rnd.choice(spaces), rnd.choice(spaces)) for _ in range(300)]
     t = _routes(nav, pairs)
     worst, compared = _stretch(nav, ref, pairs[:100])
-    disp, nx_disp = _dispatch(nav, spaces, rnd)
+    disp, nx_disp, c_all, py_all = _dispatch(nav, spaces, rnd)
     rows = [
         ("model", f"{path.name}: {len(twin.spaces)} spaces"),
         ("graph (ours)", f"{len(nav.nodes)} nodes, {len(nav.edges)} edges"),
@@ -175,7 +193,9 @@ def main() -> None:
         ("graph build incl. landmarks (ours / cliques)",
          f"{nav.build_seconds:.2f} / {ref.build_seconds:.2f} s"),
         ("route() p50 / p99", _pq(t["route"])),
-        ("our A* search p50 / p99", _pq(t["ours"])),
+        ("our C search (scipy dijkstra) p50 / p99", _pq(t["ours"])),
+        ("previous Python A* p50 / p99 (same pairs)", _pq(t["py"])),
+        ("C search speed-up vs Python A* (CPU p50 / p99)", _ratio(t["py"], t["ours"])),
         ("nx bidirectional p50 / p99 (same graph)", _pq(t["nxb"])),
         ("nx dijkstra_path p50 / p99 (same graph)", _pq(t["nxd"])),
         ("search speed-up vs nx dijkstra (CPU p50 / p99)", _ratio(t["nxd"], t["ours"])),
@@ -184,6 +204,9 @@ def main() -> None:
         ("dispatch rank, 50 technicians p50 / max",
          f"{percentile(_wall(disp), .5):.1f} / {max(_wall(disp)):.1f} ms wall | "
          f"{percentile(_cpu(disp), .5):.1f} / {max(_cpu(disp)):.1f} ms CPU"),
+        ("one-to-all C / Python p50",
+         f"{percentile(_cpu(c_all), .5):.2f} / {percentile(_cpu(py_all), .5):.2f} ms CPU "
+         f"({percentile(_cpu(py_all), .5) / percentile(_cpu(c_all), .5):.1f}x)"),
         ("nx single_source_dijkstra (same graph) p50",
          f"{percentile(_cpu(nx_disp), .5):.1f} ms CPU "
          f"({percentile(_cpu(nx_disp), .5) / percentile(_cpu(disp), .5):.1f}x our whole rank)"),

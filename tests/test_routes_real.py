@@ -261,3 +261,54 @@ def test_hospital_one_to_all_matches_networkx(hosp: NavGraph) -> None:
         assert set(got) == set(ref) - {"src"}
         for n, t in got.items():
             assert t == pytest.approx(ref[n], abs=1e-6), hosp.nodes[n]
+
+
+def test_hospital_c_search_equals_python_search(hosp: NavGraph) -> None:
+    """The C search (scipy Dijkstra on the CSR matrix, what route() runs) finds the same
+    seconds as the Python A* for every profile, with and without a locked door and a closed
+    room; its path joins consecutive nodes by the edge it names, the profile may use that
+    edge, and no room centre (other than the ends) is walked through."""
+    import random
+
+    from twin.networks import search
+
+    rnd = random.Random(3)
+    tw = hosp.twin
+    rooms = sorted(g for g in tw.spaces if hosp.node_of(g, tw.spaces[g].storey) is not None)
+    doors = sorted({n.guid for n in hosp.nodes if n.kind == "door"})
+    restrictions = [
+        None,
+        Restrictions.of(locked_doors=rnd.sample(doors, 3), closed_spaces=rnd.sample(rooms, 3)),
+    ]
+    compared = 0
+    for prof in ("walking", "cart"):
+        comp = search.compiled(hosp, prof)
+        costs = hosp.costs[prof]
+        for r in restrictions:
+            be, bn = search.blocked(hosp, r)
+            for _ in range(40):
+                a, b = rnd.sample(rooms, 2)
+                na = hosp.node_of(a, tw.spaces[a].storey)
+                nb = hosp.node_of(b, tw.spaces[b].storey)
+                assert na is not None and nb is not None
+                h = search.potential(hosp, prof, {nb: 0.0})
+                py = search.shortest(comp, {na: 0.0}, {nb: 0.0}, be, bn, h)
+                c = search.shortest_c(hosp, prof, {na: 0.0}, {nb: 0.0}, be, bn)
+                assert (py is None) == (c is None), (a, b, prof, r)
+                if py is None or c is None:
+                    continue
+                compared += 1
+                assert c[0] == pytest.approx(py[0], abs=1e-6), (a, b, prof, r)
+                chain = c[1]
+                assert chain[0] == (na, -1) and chain[-1][0] == nb
+                total = 0.0
+                for (u, _), (v, eid) in itertools.pairwise(chain):
+                    e = hosp.edges[eid]
+                    assert {e.a, e.b} == {u, v} and eid not in be and v not in bn
+                    cost = costs[eid]
+                    assert cost is not None
+                    total += cost
+                for v, _ in chain[1:-1]:
+                    assert hosp.nodes[v].kind != "space" or comp.transit[v]
+                assert total == pytest.approx(c[0], abs=1e-6)
+    assert compared > 100

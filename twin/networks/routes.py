@@ -164,14 +164,12 @@ def shortest(
 ) -> tuple[float, list[tuple[int, int]]] | None:
     """Seeded shortest path: (seconds, [(node, edge that reached it, -1 for a seed)]) or None.
 
-    ``costs`` is one of ``nav.costs``: the search runs on that profile's compiled graph with
-    the landmark lower bound (A*, exact); see :mod:`twin.networks.search`."""
+    ``costs`` is one of ``nav.costs``: the search is scipy's C Dijkstra on that profile's CSR
+    matrix, stopped at the landmark upper bound (exact); see :mod:`twin.networks.search`."""
     name = next((k for k, v in nav.costs.items() if v is costs), None)
     if name is None:
         raise InvalidInput("costs must be one of nav.costs (a profile's edge costs)")
-    comp = search.compiled(nav, name)
-    h = search.potential(nav, name, targets)
-    return search.shortest(comp, sources, targets, blocked_edges, blocked_nodes, h)
+    return search.shortest_c(nav, name, sources, targets, blocked_edges, blocked_nodes)
 
 
 def _explain(nav: NavGraph, a: Endpoint, b: Endpoint, prof: str, r: Restrictions | None) -> str:
@@ -397,7 +395,7 @@ def times_from(
     ep = place if isinstance(place, Endpoint) else resolve(nav, place)
     be, bn = search.blocked(nav, restrictions, frozenset({ep.space} if ep.space else ()))
     src = {n: m / p.speed for n, (m, _) in ep.seeds.items()}
-    return ep, search.one_to_all(search.compiled(nav, p.name), src, be, bn, until)
+    return ep, search.one_to_all_c(nav, p.name, src, be, bn, until)
 
 
 def time_to(dist: dict[int, float], ep: Endpoint, speed: float) -> float:

@@ -239,7 +239,9 @@ def _http(
     from twin.campus import Campus
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(cache_dir=REPO / "var" / "cache", store_url=f"sqlite:///{tmp}/b.db")
+        settings = Settings(  # no background warm-up: it would hold the GIL while we time
+            cache_dir=REPO / "var" / "cache", store_url=f"sqlite:///{tmp}/b.db", warm_up=False
+        )
         campus = Campus()
         campus.add(twin)
         with TestClient(create_app(settings, campus=campus)) as c:

@@ -60,6 +60,8 @@ __all__ = [
 LANDMARKS = 12
 #: Restriction sets whose blocked nodes and edges are kept (a small cache, oldest dropped).
 _BLOCKED_KEEP = 64
+#: Restricted CSR copies kept (about 1.4 MB each on the large demo hospital, oldest dropped).
+_CSR_KEEP = 16
 
 Found = tuple[float, list[tuple[int, int]]]
 
@@ -576,7 +578,7 @@ def matrix(
     bn: frozenset[int] | set[int] = frozenset(),
 ) -> Matrix:
     """The profile's CSR arrays without blocked edges ``be`` and nodes ``bn`` (no entry into or
-    out of them). Cached on the graph per (profile, restriction); 64 restricted ones kept."""
+    out of them). Cached on the graph per (profile, restriction); 16 restricted ones kept."""
     be, bn = frozenset(be), frozenset(bn)
     key = ("csr", profile, be, bn)
     got = nav.cache.get(key)
@@ -604,7 +606,7 @@ def matrix(
             for k in list(nav.cache)
             if isinstance(k, tuple) and k[0] == "csr" and k[2:] != (frozenset(), frozenset())
         ]
-        if len(keys) >= _BLOCKED_KEEP:
+        if len(keys) >= _CSR_KEEP:
             nav.cache.pop(keys[0], None)
     nav.cache[key] = out
     return out

@@ -27,8 +27,13 @@ def _builders() -> list[tuple[str, Callable[[Campus, Twin], object]]]:
     from twin.networks.navigation import navigation_of
     from twin.query import spatial_index
 
+    def spatial_index_and_search(campus: Campus, twin: Twin) -> object:
+        index = spatial_index(campus, twin)
+        index.prepare_search()
+        return index
+
     return [
-        ("spatial index", spatial_index),
+        ("spatial index", spatial_index_and_search),
         ("navigation graph", navigation_of),
         ("distribution networks", networks_of),
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,6 @@ from twin.geo import to_wgs84
 from twin.model import Georef
 from twin.spatial.sample import hand_twin
 
-HAS_INGEST = importlib.util.find_spec("twin.cache") is not None
-HAS_HOSPITAL = HAS_INGEST and importlib.util.find_spec("models_ifc.hospital") is not None
 GEOREF = Georef("map_conversion", crs="EPSG:25832", eastings=458000.0, northings=5438000.0)
 
 
@@ -70,7 +67,6 @@ def test_geopackage_roundtrip(tmp_path: Path) -> None:
     assert set(spaces["storey"]) == set(twin.storeys)
 
 
-@pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_hospital_wgs84(
     small_twin: Any, small_hospital_truth: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -92,3 +88,39 @@ def test_hospital_wgs84(
     assert len(gpd.read_file(out, layer="spaces")) == sum(
         1 for s in small_twin.spaces.values() if s.footprint is not None
     )
+
+
+def test_hospital_in_its_map_crs(
+    small_twin: Any, small_hospital_truth: dict[str, Any], tmp_path: Path
+) -> None:
+    """crs=map gives eastings/northings in the IfcMapConversion's CRS: the known point, projected
+    from its WGS84 position by pyproj, lies in the same room as in local coordinates."""
+    from pyproj import Transformer
+
+    storey = next(iter(small_twin.buildings.values())).storeys[0]
+    known = small_hospital_truth["known_point"]
+    x, y = known["local"][:2]
+    local = plan_geojson(small_twin, storey)
+    room = next(f["id"] for f in local["features"] if shape(f["geometry"]).covers(Point(x, y)))
+    fc = plan_geojson(small_twin, storey, crs="map")
+    assert fc["properties"]["crs_name"] == small_twin.georef.crs == "EPSG:25833"
+    to_map = Transformer.from_crs("EPSG:4326", small_twin.georef.crs, always_xy=True)
+    e, n = to_map.transform(*known["wgs84"])
+    by_id = {f["id"]: shape(f["geometry"]) for f in fc["features"]}
+    assert by_id[room].distance(Point(e, n)) < 0.01  # metres
+    assert shape(local["features"][0]["geometry"]).area == pytest.approx(
+        by_id[local["features"][0]["id"]].area, rel=1e-6
+    )  # scale 1: areas are kept
+
+    import geopandas as gpd
+
+    out = write_geopackage(small_twin, tmp_path / "map.gpkg", crs="map")
+    assert gpd.read_file(out, layer="spaces").crs.to_epsg() == 25833
+
+
+def test_map_crs_needs_a_map_conversion(shared_twin: Any) -> None:
+    fzk = shared_twin("AC20-FZK-Haus.ifc")  # georeferenced by site latitude/longitude only
+    storey = next(iter(fzk.storeys))
+    plan_geojson(fzk, storey, crs="wgs84")
+    with pytest.raises(InvalidInput, match="map conversion"):
+        plan_geojson(fzk, storey, crs="map")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import struct
@@ -12,9 +11,6 @@ import pytest
 
 from twin.export.gltf import scene_glb
 from twin.spatial.sample import hand_twin
-
-HAS_INGEST = importlib.util.find_spec("twin.cache") is not None
-HAS_HOSPITAL = HAS_INGEST and importlib.util.find_spec("models_ifc.hospital") is not None
 
 
 def _json_chunk(glb: bytes) -> dict[str, Any]:
@@ -67,7 +63,6 @@ def test_storey_and_kind_filters() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_INGEST, reason="ingest (twin.cache) not merged yet")
 def test_fzk_scene(shared_twin: Any) -> None:
     twin = shared_twin("AC20-FZK-Haus.ifc")
     scene = _check(twin, scene_glb(twin), set(twin.storeys))
@@ -77,7 +72,6 @@ def test_fzk_scene(shared_twin: Any) -> None:
     )  # a house: taller than a storey, wider than tall
 
 
-@pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_hospital_storey_scene(small_twin: Any) -> None:
     storey = next(iter(small_twin.buildings.values())).storeys[0]
     _check(small_twin, scene_glb(small_twin, storey=storey), {storey})

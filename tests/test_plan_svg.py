@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -18,8 +17,6 @@ from twin.export.plan_svg import HighlightLayer, PlanContext, PlanLayer, Polylin
 from twin.spatial.sample import hand_twin
 
 NS = "{http://www.w3.org/2000/svg}"
-HAS_INGEST = importlib.util.find_spec("twin.cache") is not None
-HAS_HOSPITAL = HAS_INGEST and importlib.util.find_spec("models_ifc.hospital") is not None
 
 
 def _shapes(root: ET.Element, kind: str) -> list[ET.Element]:
@@ -107,7 +104,6 @@ def test_text_is_escaped() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_INGEST, reason="ingest (twin.cache) not merged yet")
 def test_fzk_plans(shared_twin: Any, artifacts: Path) -> None:
     twin = shared_twin("AC20-FZK-Haus.ifc")
     for st in twin.storeys:
@@ -117,7 +113,6 @@ def test_fzk_plans(shared_twin: Any, artifacts: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_hospital_plans(small_twin: Any, artifacts: Path) -> None:
     for st in small_twin.storeys:
         root = _check_plan(small_twin, st)

@@ -6,7 +6,6 @@ small demo hospital) check that every room's own representative point locates th
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
@@ -15,9 +14,6 @@ from shapely.geometry import Point, box
 from twin.model import Twin
 from twin.spatial.index import build_index
 from twin.spatial.sample import hand_twin
-
-HAS_INGEST = importlib.util.find_spec("twin.cache") is not None
-HAS_HOSPITAL = HAS_INGEST and importlib.util.find_spec("models_ifc.hospital") is not None
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +114,6 @@ def _check_every_room(twin: Any) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_INGEST, reason="ingest (twin.cache) not merged yet")
 def test_locate_every_room_fzk(shared_twin: Any) -> None:
     twin = shared_twin("AC20-FZK-Haus.ifc")
     n = sum(1 for s in twin.spaces.values() if s.footprint is not None)
@@ -126,14 +121,12 @@ def test_locate_every_room_fzk(shared_twin: Any) -> None:
     assert _check_every_room(twin) == n
 
 
-@pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_locate_every_room_hospital(small_twin: Any) -> None:
     n = sum(1 for s in small_twin.spaces.values() if s.footprint is not None)
     assert n > 10
     assert _check_every_room(small_twin) == n
 
 
-@pytest.mark.skipif(not HAS_HOSPITAL, reason="demo hospital generator not merged yet")
 def test_elements_in_space_matches_relations(small_twin: Any) -> None:
     idx = build_index(small_twin)
     for s in small_twin.spaces.values():

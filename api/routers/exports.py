@@ -33,6 +33,8 @@ from twin.model import Twin
 __all__ = ["router", "setup"]
 
 log = logging.getLogger(__name__)
+CrsName = Literal["local", "wgs84", "map"]
+
 router = APIRouter(tags=["exports"])
 
 #: Query parameters of plan.svg that name a registered layer (beside ``highlight``).
@@ -117,12 +119,15 @@ def plan_svg(
 @router.get(
     "/storeys/{guid}/plan.geojson",
     summary="Floor plan of a storey as GeoJSON",
-    description="`crs=wgs84` needs a georeferenced model (otherwise 422).",
+    description="`crs=wgs84` needs a georeferenced model, `crs=map` (the model's projected CRS, "
+    "e.g. EPSG:25833) an IfcMapConversion (otherwise 422).",
     response_model=FeatureCollectionOut,
     responses=GEOJSON_RESPONSES,
 )
 def plan_geojson(
-    guid: str, campus: CampusDep, crs: Annotated[Literal["local", "wgs84"], Query()] = "local"
+    guid: str,
+    campus: CampusDep,
+    crs: Annotated[Literal["local", "wgs84", "map"], Query()] = "local",
 ) -> Response:
     import json
 
@@ -140,7 +145,9 @@ def plan_geojson(
     responses=GPKG_RESPONSES,
 )
 def plan_gpkg(
-    guid: str, campus: CampusDep, crs: Annotated[Literal["local", "wgs84"], Query()] = "local"
+    guid: str,
+    campus: CampusDep,
+    crs: Annotated[Literal["local", "wgs84", "map"], Query()] = "local",
 ) -> Response:
     from twin.export.geojson import write_geopackage
 

@@ -19,26 +19,31 @@ from twin.model import Element, Space, Twin
 
 __all__ = ["plan_features", "plan_geojson", "write_geopackage"]
 
-Crs = Literal["local", "wgs84"]
+Crs = Literal["local", "wgs84", "map"]
 
 
 def _reprojector(twin: Twin, crs: Crs) -> Any:
+    """None for local metres; else a function mapping an (n, 2) array of local XY to ``crs``:
+    ``wgs84`` (lon, lat) or ``map`` (eastings, northings in the model's projected CRS, the frame
+    GIS layers of the site are drawn in; needs an IfcMapConversion with a named CRS)."""
     if crs == "local":
         return None
-    if crs != "wgs84":
-        raise InvalidInput(f"crs must be 'local' or 'wgs84', not {crs!r}")
-    from twin.geo import to_wgs84
+    if crs not in ("wgs84", "map"):
+        raise InvalidInput(f"crs must be 'local', 'wgs84' or 'map', not {crs!r}")
+    from twin.geo import to_map, to_wgs84
 
-    if to_wgs84(twin.georef, 0.0, 0.0) is None:
+    convert = to_wgs84 if crs == "wgs84" else to_map
+    if convert(twin.georef, 0.0, 0.0) is None or (crs == "map" and not twin.georef.crs):
         raise InvalidInput(
-            f"the model {twin.source.path} is not georeferenced; use crs=local",
+            f"the model {twin.source.path} "
+            f"{'has no map conversion' if crs == 'map' else 'is not georeferenced'}; use crs=local",
             georeferencing=twin.georef.mode,
         )
 
     def project(coords: Any) -> Any:
         import numpy as np
 
-        out = [to_wgs84(twin.georef, float(x), float(y)) for x, y in coords]
+        out = [convert(twin.georef, float(x), float(y)) for x, y in coords]
         return np.array(out, dtype=float)
 
     return project
@@ -92,7 +97,8 @@ def plan_features(
 
 
 def plan_geojson(twin: Twin, storey_guid: str, *, crs: Crs = "local") -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of a storey (spaces first), in local metres or WGS84."""
+    """A GeoJSON FeatureCollection of a storey (spaces first), in local metres, WGS84 or the map
+    CRS (RFC 7946 wants WGS84; ``map`` is for GIS tools that read the ``crs`` property)."""
     feats = [
         {"type": "Feature", "id": props["guid"], "properties": props, "geometry": mapping(geom)}
         for props, geom in plan_features(twin, storey_guid, crs=crs)
@@ -102,13 +108,17 @@ def plan_geojson(twin: Twin, storey_guid: str, *, crs: Crs = "local") -> dict[st
     out["properties"] = {"storey": storey.guid, "storey_name": storey.name, "crs": crs}
     if crs == "local":
         out["properties"]["units"] = "m"
+    elif crs == "map":
+        out["properties"]["crs_name"] = twin.georef.crs
+        out["properties"]["units"] = "m"
     return out
 
 
 def write_geopackage(twin: Twin, path: str | Path, *, crs: Crs = "local") -> Path:
     """Write layers ``spaces`` and ``elements`` (with a ``storey`` column) for every storey.
 
-    Local coordinates are written without a CRS (engineering metres); WGS84 as EPSG:4326.
+    Local coordinates are written without a CRS (engineering metres); WGS84 as EPSG:4326; ``map``
+    in the model's projected CRS (e.g. EPSG:25833).
     """
     import geopandas as gpd
 
@@ -120,7 +130,7 @@ def write_geopackage(twin: Twin, path: str | Path, *, crs: Crs = "local") -> Pat
     out = Path(path)
     if out.exists():
         out.unlink()
-    epsg = "EPSG:4326" if crs == "wgs84" else None
+    epsg = {"wgs84": "EPSG:4326", "map": twin.georef.crs}.get(crs)
     for layer, items in rows.items():
         if not items:
             continue

@@ -85,34 +85,17 @@ def _brute_nearest(twin: Any, p: tuple[float, float, float], kind: str) -> str |
 
 
 class _ScanSearch:
-    """The former search: one pass over every row, same scores and order as the index."""
+    """The former search (the specification in twin.spatial.index): one pass over every row."""
 
     def __init__(self, twin: Any) -> None:
-        self.rows = [
-            (s.guid, "space", s.number.lower(), f"{s.name} {s.long_name}".lower(), s.label)
-            for s in twin.spaces.values()
-        ] + [
-            (e.guid, e.kind, "", f"{e.name} {e.type_name}".lower(), e.name or e.kind)
-            for e in twin.elements.values()
-        ]
+        from twin.spatial.index import scan_rows
+
+        self.rows = scan_rows(twin)
 
     def __call__(self, text: str, limit: int = 20) -> list[str]:
-        needle = text.strip().lower()
-        hits = []
-        for guid, kind, number, words, label in self.rows:
-            if number and number == needle:
-                score = 1.0
-            elif guid.lower() == needle:
-                score = 0.95
-            elif number and number.startswith(needle):
-                score = 0.8
-            elif needle in words:
-                score = 0.6 if kind == "space" else 0.5
-            else:
-                continue
-            hits.append((-score, label, guid))
-        hits.sort()
-        return [g for _, _, g in hits[:limit]]
+        from twin.spatial.index import scan_search
+
+        return [h.guid for h in scan_search(self.rows, text, limit)]
 
 
 class _ScanBox:

@@ -239,8 +239,6 @@ CANVAS_SHARE_JS = """() => {
 
 
 def _open_3d(page: Any, server: str) -> tuple[str, dict[str, Any]]:
-    if not any(p.startswith("/buildings/{") and p.endswith("/scene.glb") for p in _paths(server)):
-        pytest.skip("GET /buildings/{guid}/scene.glb is not served yet (spatial helper)")
     building, storey = _storey_with_rooms(server)
     _open(page, server, building, storey["guid"], view="3d")
     page.wait_for_selector("#scene[data-ready='1']", state="attached", timeout=60_000)
@@ -504,3 +502,38 @@ def test_layout_fits_laptop_and_wall_display(
         pg.screenshot(path=str(artifacts / f"viewer_layout_{width}x{height}.png"))
     finally:
         ctx.close()
+
+
+def test_3d_isolate_explode_and_fly_to_a_search_hit(page: Any, server: str) -> None:
+    """Storeys can be isolated and exploded; choosing a room on another storey from the search
+    flies the camera to it."""
+    building, storey = _open_3d(page, server)
+    js = "async () => (await import('/viewer/js/scene3d.js')).arrangement()"
+    page.check("#isolate")
+    shown = page.evaluate(js)
+    assert [s["guid"] for s in shown if s["visible"]] == [storey["guid"]]
+    page.uncheck("#isolate")
+    page.check("#explode")
+    shown = page.evaluate(js)
+    assert all(s["visible"] for s in shown) and len({s["y"] for s in shown}) == len(shown) > 1
+    page.uncheck("#explode")
+
+    others = [s for s in _get(f"{server}/buildings/{building}/storeys") if s["spaces"]]
+    other = next(s for s in others if s["guid"] != storey["guid"])
+    room = _get(f"{server}/storeys/{other['guid']}/spaces")[0]
+    page.fill("#search-q", room["number"])
+    page.wait_for_selector("#search-results li", timeout=10_000)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#sel-title[data-guid="{room["guid"]}"]', timeout=10_000)
+    b = _get(f"{server}/spaces/{room['guid']}")["bbox"]
+    centre = [(b[i] + b[i + 3]) / 2 for i in range(3)]
+    before = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).lookingAt()")
+    landed = """async (c) => {
+      const t = (await import('/viewer/js/scene3d.js')).lookingAt();
+      return t !== null && Math.max(...t.map((v, i) => Math.abs(v - c[i]))) < 0.5;
+    }"""
+    try:
+        page.wait_for_function(landed, arg=centre, timeout=10_000)
+    except Exception:
+        now = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).lookingAt()")
+        pytest.fail(f"camera looks at {now} (before {before}), not at the room centre {centre}")

@@ -264,6 +264,10 @@ function rooms(node) {
 }
 
 export const storeys = () => storeyNodes.map((s) => s.guid);
+/** How storeys are shown now: [{guid, visible, y}] (y: the explode offset). */
+export const arrangement = () => storeyNodes.map((s) => ({ guid: s.guid, visible: s.node.visible, y: s.node.position.y }));
+/** Where the camera looks, in model metres (Z up), once any flight has landed. */
+export const lookingAt = () => (flight ? null : [controls.target.x, -controls.target.z, controls.target.y]);
 
 let lastArrange = {};
 /** Show only one storey (isolate) and/or spread storeys apart vertically (explode). */

@@ -290,12 +290,12 @@ def test_reading_and_alarm_live(page: Any, server: str, artifacts: Path) -> None
     paths = _paths(server)
     missing = {"/readings", "/sensors", "/events", "/alarms"} - paths
     if missing:
-        pytest.skip(f"live A endpoints not served yet: {sorted(missing)}")
+        pytest.fail(f"live endpoints not served: {sorted(missing)}")
     sensors = _get(f"{server}/sensors")
     sensors = sensors if isinstance(sensors, list) else sensors.get("items", [])
     sensor = next((s for s in sensors if s.get("space") and s.get("upper") is not None), None)
     if sensor is None:
-        pytest.skip("the served model has no room sensor with an upper limit")
+        pytest.fail("the served model has no room sensor with an upper limit")
     space = _get(f"{server}/spaces/{sensor['space']}")
     _open(page, server, space["building"], space["storey"])
     page.locator(f'#plan [data-guid="{space["guid"]}"]').first.click()
@@ -328,7 +328,7 @@ def test_reading_and_alarm_live(page: Any, server: str, artifacts: Path) -> None
 
 def test_route_drawn(page: Any, server: str, artifacts: Path) -> None:
     if "/routes" not in _paths(server):
-        pytest.skip("GET /routes is not served yet (routing helper)")
+        pytest.fail("GET /routes is not served")
     building, storey = _storey_with_rooms(server)
     spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
     a, b = spaces[0]["guid"], spaces[-1]["guid"]
@@ -342,7 +342,7 @@ def test_route_drawn(page: Any, server: str, artifacts: Path) -> None:
 def test_technician_positions_live(page: Any, server: str, artifacts: Path) -> None:
     missing = {"/technicians", "/technicians/{technician_id}/position", "/events"} - _paths(server)
     if missing:
-        pytest.skip(f"technician endpoints not served yet: {sorted(missing)}")
+        pytest.fail(f"technician endpoints not served: {sorted(missing)}")
     building, storey = _storey_with_rooms(server)
     spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
     a, b = spaces[0]["guid"], spaces[-1]["guid"]
@@ -368,7 +368,7 @@ def test_technician_positions_live(page: Any, server: str, artifacts: Path) -> N
 
 def test_fault_trace_layer(page: Any, server: str, artifacts: Path) -> None:
     if "/elements/{guid}/upstream" not in _paths(server):
-        pytest.skip("GET /elements/{guid}/upstream is not served yet (networks helper)")
+        pytest.fail("GET /elements/{guid}/upstream is not served")
     building, storey = _storey_with_rooms(server)
     st = storey["guid"]
     found = _get(f"{server}/elements?storey={st}&kind=terminal&limit=50")["items"]
@@ -398,7 +398,7 @@ def test_fault_trace_layer(page: Any, server: str, artifacts: Path) -> None:
 
 def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> None:
     if not {"/scenarios", "/buildings/{guid}/scene-colors"} <= _paths(server):
-        pytest.skip("scenarios or scene-colors not served yet")
+        pytest.fail("scenarios or scene-colors not served")
     building, storey = _storey_with_rooms(server)
     spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
     closed = spaces[len(spaces) // 2]["guid"]
@@ -429,7 +429,7 @@ def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> 
 
 def test_heat_map_layer_with_legend(page: Any, server: str, artifacts: Path) -> None:
     if not {"/sensors", "/readings"} <= _paths(server):
-        pytest.skip("sensors or readings not served yet (live A)")
+        pytest.fail("sensors or readings not served")
     building, storey = _storey_with_rooms(server)
     st = storey["guid"]
     sensors = _get(f"{server}/sensors?storey={st}&quantity=temperature")

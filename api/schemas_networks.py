@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from twin.analysis.faults import Localization
 from twin.networks.distribution import Impact, Isolation, IsolationPoint, Networks, Suspect, Trace
+from twin.networks.isolate import ImpactedSpace
 
 __all__ = [
     "CommonCauseIn",
@@ -197,6 +198,13 @@ class SpaceImpactOut(BaseModel):
     storey: str | None
     via: list[str]
 
+    @classmethod
+    def of(cls, s: ImpactedSpace) -> SpaceImpactOut:
+        """The API form of a room that loses supply."""
+        return cls(
+            guid=s.guid, label=s.label, criticality=s.criticality, storey=s.storey, via=list(s.via)
+        )
+
 
 class ImpactOut(BaseModel):
     model_config = ConfigDict(
@@ -229,16 +237,7 @@ class ImpactOut(BaseModel):
             elements=list(i.elements),
             terminals=list(i.terminals),
             equipment=list(i.equipment),
-            spaces=[
-                SpaceImpactOut(
-                    guid=s.guid,
-                    label=s.label,
-                    criticality=s.criticality,
-                    storey=s.storey,
-                    via=list(s.via),
-                )
-                for s in i.spaces
-            ],
+            spaces=[SpaceImpactOut.of(s) for s in i.spaces],
             by_system={k: list(v) for k, v in i.by_system.items()},
             assumptions=list(i.assumptions),
         )
@@ -349,16 +348,7 @@ class LocalizationOut(BaseModel):
                 for s in loc.suspects
             ],
             isolation=[PointOut.of(p) for p in loc.isolation],
-            affected_spaces=[
-                SpaceImpactOut(
-                    guid=s.guid,
-                    label=s.label,
-                    criticality=s.criticality,
-                    storey=s.storey,
-                    via=list(s.via),
-                )
-                for s in loc.affected_spaces
-            ],
+            affected_spaces=[SpaceImpactOut.of(s) for s in loc.affected_spaces],
             plan_svg=plan,
             assumptions=list(loc.assumptions),
         )

@@ -19,7 +19,6 @@ from typing import Any
 
 import ifcopenshell
 import ifcopenshell.util.unit
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from twin.errors import IfcLoadError, TwinError
@@ -35,6 +34,7 @@ from twin.ifc.quality import build_quality
 from twin.ifc.relations import Relations, read_relations
 from twin.ifc.spatial import SpatialTree, read_spaces, read_spatial_tree, text
 from twin.model import BBox, Element, Mesh, SourceInfo, Space, SpaceBoundary, Twin
+from twin.spatial.containment import SpaceFinder, space_query
 
 __all__ = ["build_twin", "file_sha256"]
 
@@ -268,38 +268,6 @@ def _storey_by_z(tree: SpatialTree, z: float) -> str | None:
     return best[1] if best else None
 
 
-class _SpaceFinder:
-    """Point-in-footprint lookup of spaces, for elements no relation places in a room.
-
-    All points are queried in one vectorised STRtree call (``find_many``): one shapely call
-    per element was a measurable share of cold ingest on the large hospital.
-    """
-
-    def __init__(self, spaces: Mapping[str, Space]) -> None:
-        self.items = [
-            s for s in spaces.values() if s.footprint is not None and s.footprint.area > 0
-        ]
-        self.tree = shapely.STRtree([s.footprint for s in self.items]) if self.items else None
-
-    def find_many(self, queries: list[tuple[float, float, float, str | None]]) -> list[str | None]:
-        """Space of each (x, y, z, storey); the first hit in tree order wins, as before."""
-        found: list[str | None] = [None] * len(queries)
-        if self.tree is None or not queries:
-            return found
-        xy = [(q[0], q[1]) for q in queries]
-        qi, si = self.tree.query(shapely.points(xy), predicate="intersects")
-        for i, j in zip(qi.tolist(), si.tolist(), strict=True):
-            if found[i] is not None:
-                continue
-            s = self.items[j]
-            b, z, storey = s.bbox, queries[i][2], queries[i][3]
-            if (b is not None and b[2] - 0.3 <= z <= b[5] + 0.05) or (
-                b is None and storey is not None and s.storey == storey
-            ):
-                found[i] = s.guid
-        return found
-
-
 def _elements(
     model: ifcopenshell.file,
     products: list[Any],
@@ -321,10 +289,9 @@ def _elements(
             storey, storey_inferred = _storey_by_z(tree, bbox[2]), True
         if space is None and bbox is not None and spaces:
             pending.append(n)
-            c = ((bbox[0] + bbox[3]) / 2, (bbox[1] + bbox[4]) / 2, bbox[2] + 0.01)
-            queries.append((c[0], c[1], c[2], storey))
+            queries.append(space_query(bbox, storey))
         placed.append((storey, space, storey_inferred))
-    inferred = dict(zip(pending, _SpaceFinder(spaces).find_many(queries), strict=True))
+    inferred = dict(zip(pending, SpaceFinder(spaces).find_many(queries), strict=True))
     elements: dict[str, Element] = {}
     for n, p in enumerate(products):
         storey, space, storey_inferred = placed[n]

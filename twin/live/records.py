@@ -25,6 +25,7 @@ __all__ = [
     "Ticket",
     "Transition",
     "from_us",
+    "iso",
     "to_us",
 ]
 
@@ -34,6 +35,14 @@ def to_us(t: datetime) -> int:
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
     return round(t.timestamp() * 1_000_000)
+
+
+def iso(t: datetime) -> str:
+    """The one time format on the wire: UTC ISO 8601 with ``Z`` (``2026-11-23T10:00:00Z``,
+    microseconds when there are any), as pydantic writes aware UTC datetimes."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def from_us(us: int | None) -> datetime | None:
@@ -92,6 +101,7 @@ class IngestResult:
     reasons: Mapping[str, int] = field(default_factory=dict)
     alarms_raised: tuple[int, ...] = ()
     alarms_cleared: tuple[int, ...] = ()
+    dead_lettered: tuple[int, ...] = ()  # positions in the batch given to ingest (MQTT acks)
 
     def as_dict(self) -> dict[str, Any]:
         return {

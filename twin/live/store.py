@@ -8,8 +8,10 @@ own modules and take ``store.engine`` connections.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import groupby
@@ -19,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from twin.errors import Conflict, InvalidInput, NotFound
+from twin.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
 from twin.live import audit, validate
 from twin.live.alarms import (
     Evaluator,
@@ -32,7 +34,15 @@ from twin.live.alarms import (
 from twin.live.db import make_engine, now_us
 from twin.live.events import publish
 from twin.live.migrate import upgrade
-from twin.live.records import Alarm, AlarmRule, DeadLetter, IngestResult, SensorSpec, from_us
+from twin.live.records import (
+    Alarm,
+    AlarmRule,
+    DeadLetter,
+    IngestResult,
+    SensorSpec,
+    from_us,
+    iso,
+)
 from twin.live.tables import alarm_rules, alarms, dead_letters, events, latest, readings, sensors
 
 __all__ = ["RULE_KINDS", "AlarmNotFound", "LiveStore", "SensorNotFound", "open_store"]
@@ -189,12 +199,52 @@ class LiveStore:
         """Validate, store (idempotent on sensor+time), evaluate alarms, dead-letter the rest —
         all in one transaction, so an acknowledged batch is durable and complete. With ``actor``
         the batch's audit entry (``readings.ingest``) is written in that same transaction: one
-        commit per batch, and an entry exists exactly when the batch does."""
+        commit per batch, and an entry exists exactly when the batch does.
+
+        Never raises for what an item holds: bad items are dead-lettered with a reason, and a
+        batch the database still refuses is split in halves and retried (:meth:`_store_split`)
+        until the row it refuses is alone and dead-lettered as ``store_rejected``. Raises
+        :class:`StoreUnavailable` when the database cannot be reached (retry the whole batch).
+        ``IngestResult.dead_lettered`` gives the positions in ``items`` that were dead-lettered."""
         now = now_us()
+        good, rejected, specs = self._validate(items, now)
+        bad = [_dead_letter(item, reason, detail, source, now) for item, reason, detail in rejected]
+        good.sort()  # by sensor, then time: grouping, B-tree locality, latest = last
+        try:
+            try:
+                new, alarms_ = self._commit(good, bad, specs, now, actor)
+                failed: list[tuple[tuple[str, int, float], BaseException]] = []
+            except _row_errors() as exc:
+                log.warning("batch of %d refused by the store (%s); splitting it", len(good), exc)
+                new, alarms_, failed = self._store_split(good, specs, now)
+                bad += [_dead_letter(_row_item(r), "store_rejected", str(e), source, now)
+                        for r, e in failed]  # fmt: skip
+                self._commit([], bad, specs, now, actor, counts=(len(new), len(good) - len(new)))
+        except _unavailable_errors() as exc:
+            raise StoreUnavailable(f"the live store cannot be reached: {exc}") from exc
+        self._maybe_sweep()
+        reasons = Counter(reason for _, reason, _ in rejected)
+        reasons.update("store_rejected" for _ in failed)
+        return IngestResult(
+            accepted=len(new),
+            duplicates=len(good) - len(failed) - len(new),
+            rejected=len(bad),
+            reasons=dict(reasons),
+            alarms_raised=tuple(alarms_[0]),
+            alarms_cleared=tuple(alarms_[1]),
+            dead_lettered=_positions(items, [r[0] for r in rejected], [r for r, _ in failed]),
+        )
+
+    def _validate(
+        self, items: Sequence[Any], now: int
+    ) -> tuple[list[tuple[str, int, float]], list[validate.Rejected], dict[str, SensorSpec]]:
+        """Good rows, rejected items, and the sensor specs they were checked against (sensors
+        registered since the cache was loaded, maybe by another process, are looked up)."""
         specs = self._specs
         good, rejected = validate.parse_batch(items, self._units(specs), now)
         unknown = {r[0]["sensor"] for r in rejected if r[1] == "unknown_sensor"}
-        if unknown:  # registered since the cache was loaded (maybe by another process)?
+        unknown = {s for s in unknown if len(s) <= validate.ID_MAX}  # longer cannot exist
+        if unknown:
             fresh = self._load_specs(unknown)
             if fresh is not specs:
                 specs = fresh
@@ -202,41 +252,61 @@ class LiveStore:
                     [r[0] for r in rejected], self._units(specs), now
                 )
                 good += again
-        reasons: dict[str, int] = {}
-        bad: list[dict[str, Any]] = []
-        for item, reason, detail in rejected:
-            reasons[reason] = reasons.get(reason, 0) + 1
-            sensor = item.get("sensor") if isinstance(item, Mapping) else None
-            bad.append(
-                {
-                    "received_us": now,
-                    "source": source,
-                    "sensor": sensor if isinstance(sensor, str) else None,
-                    "reason": reason,
-                    "detail": detail,
-                    "payload": validate.dump(item),
-                }
-            )
-        good.sort()  # by sensor, then time: grouping, B-tree locality, latest = last
+        return good, rejected, specs
+
+    def _commit(
+        self,
+        good: list[tuple[str, int, float]],
+        bad: list[dict[str, Any]],
+        specs: Mapping[str, SensorSpec],
+        now: int,
+        actor: str | None,
+        counts: tuple[int, int] | None = None,
+    ) -> tuple[list[tuple[str, int, float]], tuple[list[int], list[int]]]:
+        """One transaction: new rows, their alarms, the dead letters and the audit entry
+        (``counts`` = accepted, duplicates when the rows were stored by earlier transactions)."""
         with self.engine.begin() as conn:
             new = self._store_rows(conn, good)
             if bad:
                 conn.execute(insert(dead_letters), bad)
             ev = self._evaluate(conn, new, specs, now)
             if actor is not None:
-                counts = {"accepted": len(new), "duplicates": len(good) - len(new)}
-                audit.record(
-                    conn, actor, "readings.ingest", "readings", counts | {"rejected": len(bad)}
-                )
-        self._maybe_sweep()
-        return IngestResult(
-            accepted=len(new),
-            duplicates=len(good) - len(new),
-            rejected=len(bad),
-            reasons=reasons,
-            alarms_raised=tuple(ev.raised),
-            alarms_cleared=tuple(ev.cleared),
-        )
+                acc, dup = counts or (len(new), len(good) - len(new))
+                detail = {"accepted": acc, "duplicates": dup, "rejected": len(bad)}
+                audit.record(conn, actor, "readings.ingest", "readings", detail)
+        return new, (ev.raised, ev.cleared)
+
+    def _store_split(
+        self, rows: list[tuple[str, int, float]], specs: Mapping[str, SensorSpec], now: int
+    ) -> tuple[
+        list[tuple[str, int, float]],
+        tuple[list[int], list[int]],
+        list[tuple[tuple[str, int, float], BaseException]],
+    ]:
+        """Store ``rows`` in halves, each half in its own transaction, splitting again whatever
+        the database refuses: k bad rows among n cost about 2·k·log2(n) transactions, and every
+        other row is stored. Returns (new rows, alarms of all parts, refused rows with why)."""
+        new: list[tuple[str, int, float]] = []
+        failed: list[tuple[tuple[str, int, float], BaseException]] = []
+        raised: list[int] = []
+        cleared: list[int] = []
+        parts = [rows[len(rows) // 2 :], rows[: len(rows) // 2]]
+        while parts:
+            part = parts.pop()
+            if not part:
+                continue
+            try:
+                stored, (up, down) = self._commit(part, [], specs, now, None)
+            except _row_errors() as exc:
+                if len(part) == 1:
+                    failed.append((part[0], exc))
+                else:
+                    parts += [part[len(part) // 2 :], part[: len(part) // 2]]
+                continue
+            new += stored
+            raised += up
+            cleared += down
+        return new, (raised, cleared), failed
 
     def _store_rows(
         self, conn: Connection, rows: list[tuple[str, int, float]]
@@ -336,7 +406,7 @@ class LiveStore:
             "quantity": spec.quantity,
             "unit": spec.unit,
             "space": spec.space,
-            "t": _at(r[0]).isoformat(),
+            "t": iso(_at(r[0])),
             "value": r[1],
         }
         out.append({"t_us": now, "type": "reading", "building": spec.building,
@@ -542,6 +612,84 @@ class LiveStore:
             log.exception("stale sweep failed")
 
 
+def _row_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "the database refuses these rows" (a constraint, a value it cannot
+    hold), as opposed to "the database is unreachable": the first are split and dead-lettered,
+    the second retried by the caller. Raw driver errors are listed because the bulk paths
+    write through the driver cursor."""
+    import sqlite3
+
+    from sqlalchemy import exc as sa
+
+    errors: list[type[BaseException]] = [
+        *(sa.DataError, sa.IntegrityError, sqlite3.DataError, sqlite3.IntegrityError),
+        *(UnicodeError, OverflowError),
+    ]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - the PostgreSQL driver is optional
+        return tuple(errors)
+    return (*errors, psycopg.DataError, psycopg.IntegrityError)
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy import exc as sa
+
+    errors: list[type[BaseException]] = [sa.OperationalError, sa.InterfaceError]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        return tuple(errors)
+    return (*errors, psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def _dead_letter(item: Any, reason: str, detail: str, source: str, now: int) -> dict[str, Any]:
+    """A dead-letter row that the database can always hold: text cleaned of NULs and lone
+    surrogates, the sensor column only for an id that fits it."""
+    sensor = item.get("sensor") if isinstance(item, Mapping) else None
+    if (
+        not isinstance(sensor, str)
+        or len(sensor) > validate.ID_MAX
+        or validate.text_problem(sensor)
+    ):
+        sensor = None
+    return {
+        "received_us": now,
+        "source": validate.clean_text(source, 16),
+        "sensor": sensor,
+        "reason": reason,
+        "detail": validate.clean_text(detail, 2000),
+        "payload": validate.clean_text(validate.dump(item)),
+    }
+
+
+def _row_item(row: tuple[str, int, float]) -> dict[str, Any]:
+    """A stored-form row as the reading it came from (for its dead letter)."""
+    return {"sensor": row[0], "t": iso(_at(row[1])), "value": row[2]}
+
+
+def _positions(
+    items: Sequence[Any], rejected: list[Any], refused: list[tuple[str, int, float]]
+) -> tuple[int, ...]:
+    """Positions in ``items`` of the rejected items (by identity) and of the items whose rows
+    the database refused (by sensor and time); only computed when there are any."""
+    if not rejected and not refused:
+        return ()
+    ids = {id(x) for x in rejected}
+    keys = {(r[0], r[1]) for r in refused}
+    out = []
+    for i, item in enumerate(items):
+        if id(item) in ids:
+            out.append(i)
+        elif keys and isinstance(item, Mapping) and item.get("sensor") in {k[0] for k in keys}:
+            try:
+                if (item["sensor"], validate.parse_time(item.get("t"))) in keys:
+                    out.append(i)
+            except (ValueError, TypeError, OverflowError):
+                pass
+    return tuple(out)
+
+
 def _inserted(
     rows: list[tuple[str, int, float]], keys: set[tuple[str, int]]
 ) -> list[tuple[str, int, float]]:
@@ -601,9 +749,25 @@ def _sensor_query():  # type: ignore[no-untyped-def]
     )
 
 
+def _check_fields(what: str, record: Any) -> None:
+    """Every text field storable (:func:`validate.text_problem`) and every number finite: a
+    NaN limit or threshold would be stored and never compare true."""
+    for name in record.__slots__:
+        v = getattr(record, name)
+        values = v if isinstance(v, tuple) else (v,)
+        for x in values:
+            if isinstance(x, str) and (problem := validate.text_problem(x)):
+                raise InvalidInput(f"{what} {name} {problem}")
+            if isinstance(x, float) and not math.isfinite(x):
+                raise InvalidInput(f"{what} {name} must be a finite number, not {x}")
+
+
 def _sensor_row(s: SensorSpec) -> dict[str, Any]:
     if not s.id or not s.quantity:
         raise InvalidInput("a sensor needs an id and a quantity")
+    if len(s.id) > validate.ID_MAX:
+        raise InvalidInput(f"a sensor id has at most {validate.ID_MAX} characters")
+    _check_fields("sensor", s)
     pos = s.position or (None, None, None)
     return {
         "id": s.id,
@@ -627,6 +791,7 @@ def _sensor_row(s: SensorSpec) -> dict[str, Any]:
 
 
 def _check_rule(r: AlarmRule) -> None:
+    _check_fields("rule", r)
     if r.kind not in RULE_KINDS:
         raise InvalidInput(f"rule kind must be one of {RULE_KINDS}")
     if r.severity not in SEVERITIES:

@@ -1,7 +1,9 @@
 """Turn raw reading payloads (HTTP items, MQTT messages) into clean rows or dead-letter reasons.
 
-Data problems (unknown sensor, non-numeric value, wrong unit, absurd timestamp) are not client
-bugs: they are dead-lettered with a reason and the rest of the batch is stored.
+Data problems (unknown sensor, non-numeric value, wrong unit, absurd timestamp, text no database
+can hold) are not client bugs: they are dead-lettered with a reason and the rest of the batch is
+stored. :func:`text_problem` is the one rule for text that reaches the database, shared by the
+readings path, the API's request gate and its strict request models.
 """
 
 from __future__ import annotations
@@ -12,21 +14,30 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from twin.live.records import to_us
 
 __all__ = [
     "ALLOWED_KEYS",
     "FUTURE_SLACK_US",
+    "ID_MAX",
+    "INT64_MAX",
     "MIN_T_US",
     "Rejected",
+    "clean_text",
+    "loads_json",
     "normalise_unit",
     "parse_batch",
     "parse_item",
+    "text_problem",
 ]
 
 ALLOWED_KEYS = frozenset({"sensor", "t", "value", "unit"})
 MIN_T_US = to_us(datetime(2000, 1, 1, tzinfo=UTC))
 FUTURE_SLACK_US = 5 * 60 * 1_000_000
+ID_MAX = 64  # characters of a sensor id (the column is VARCHAR(64))
+INT64_MAX = 2**63 - 1  # database identifiers and integer parameters are signed 64-bit
 
 _UNIT_ALIASES = {
     "°c": "degc",
@@ -45,9 +56,56 @@ def normalise_unit(unit: str) -> str:
     return _UNIT_ALIASES.get(u, u)
 
 
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored, or None: a NUL character (PostgreSQL text cannot hold it)
+    or a lone surrogate (not Unicode: no UTF-8 encoder, SQLite's included, can write it).
+
+    Other control characters are legal text in both databases and are kept."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def clean_text(text: str, limit: int | None = None) -> str:
+    """``text`` with NULs and lone surrogates replaced by U+FFFD, cut to ``limit`` characters:
+    what a dead letter records of a payload that cannot be stored as it came."""
+    if text_problem(text) is not None:
+        text = (
+            text.replace("\x00", "\ufffd")
+            .encode("utf-8", "surrogatepass")
+            .decode("utf-8", "replace")
+        )
+    return text if limit is None else text[:limit]
+
+
+def loads_json(data: bytes | str) -> Any:
+    """Parse JSON with orjson; fall back to the standard library only for what orjson refuses
+    but Python senders emit (NaN, Infinity: the readings path dead-letters them as
+    non_numeric). Raises ValueError for anything that is not JSON, including nesting deeper
+    than either parser allows (RecursionError would otherwise escape as a 500)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        first = exc
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError(f"JSON nested too deeply: {first}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"body is not UTF-8: {exc}") from None
+
+
 def parse_time(t: Any) -> int:
     """ISO 8601 (``Z`` or offset; naive taken as UTC) or epoch seconds -> epoch microseconds."""
     if type(t) is str:
+        if "\x00" in t:  # CPython's fromisoformat stops at a trailing NUL instead of refusing it
+            raise ValueError(f"timestamp {t!r} contains a NUL character")
         d = datetime.fromisoformat(t)
         if d.tzinfo is None:
             d = d.replace(tzinfo=UTC)
@@ -63,8 +121,9 @@ def parse_item(
     item: Any, sensors: Mapping[str, str], now_us: int
 ) -> tuple[tuple[str, int, float] | None, str, str]:
     """``(row, reason, detail)``: ``row`` = (sensor, t_us, value) when good, else a reason code
-    (malformed, unknown_sensor, non_numeric, wrong_unit, bad_timestamp, future_timestamp,
-    too_old). ``sensors`` maps sensor id -> unit."""
+    (malformed, invalid_text, unknown_sensor, non_numeric, wrong_unit, bad_timestamp,
+    future_timestamp, too_old). ``sensors`` maps sensor id -> unit (registered ids are clean
+    text, so a known id needs no text check)."""
     if not isinstance(item, Mapping):
         return None, "malformed", "a reading must be a JSON object"
     sensor = item.get("sensor")
@@ -72,6 +131,9 @@ def parse_item(
     if unit_of is None:
         if not isinstance(sensor, str) or not sensor:
             return None, "malformed", "missing 'sensor'"
+        problem = text_problem(sensor)
+        if problem:
+            return None, "invalid_text", f"sensor id {problem}"
         return None, "unknown_sensor", f"no sensor {sensor!r}"
     value = item.get("value")
     if type(value) is not float:
@@ -126,6 +188,7 @@ def parse_batch(
             if (
                 unit_of is not None
                 and type(t) is str
+                and "\x00" not in t
                 and (unit is None or unit == unit_of)
                 and ((tv is float and isfinite(value)) or (tv is int and -1e300 < value < 1e300))
             ):

@@ -14,10 +14,11 @@ from contextlib import asynccontextmanager
 from importlib import import_module
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.auth import AuthGate, current_principal
 from api.errors import install_problem_handlers
 from api.routers import router_modules
 from api.settings import Settings
@@ -73,7 +74,11 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Roles are enforced by AuthGate from one table (api/roles.py); this dependency hands the
+        # gate's decision to the handlers and documents the key on every operation.
+        dependencies=[Depends(current_principal)],
     )
+    app.add_middleware(AuthGate)
     app.state.settings = settings
     app.state.campus = campus
     app.state.jobs = JobRunner(

@@ -1,24 +1,42 @@
-"""Who is calling, and may they do this: API keys with roles, checked at the edge.
+"""Who is calling, and may they do this: API keys with roles, checked once, at the edge.
 
-Roles are ordered by what they may do; a route names the least role it needs with
-``Depends(require_role("operator"))``. Key storage and hashing live in the live store (issue 3);
-this module only asks ``app.state.authenticator`` (any object with ``authenticate(key) ->
-Principal | None``) and turns the answer into 401/403 problem documents. With ``TWIN_AUTH`` off
-(the demo default) every caller is the anonymous admin, so the demo needs no keys.
+:class:`AuthGate` (an ASGI middleware installed by ``create_app``) matches each request to its
+route, looks the route's required role up in :mod:`api.roles` (one table; an operation it does
+not list needs ``admin``) and answers 401/403 problem documents before the handler runs and
+before the request body is read, so an anonymous client cannot make the service parse an upload.
+Handlers that need the caller's identity (a technician acting for itself, the audit actor) take
+:data:`PrincipalDep`, which returns the gate's decision; it is also the app-wide dependency that
+puts the ``X-API-Key`` scheme on every operation of the OpenAPI document.
+
+Keys live hashed in the live store (``twin.live.keys``); this module only asks
+``app.state.authenticator`` (any object with ``authenticate(key) -> Principal | None``). With
+``TWIN_AUTH`` off (the demo default) every caller is the anonymous admin, so the demo needs no keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from twin.errors import AuthError, Forbidden
+from api.roles import FAIL_CLOSED_ROLE, PUBLIC, required_role
+from twin.errors import AuthError, Forbidden, TwinError
 
-__all__ = ["ROLES", "Authenticator", "Principal", "PrincipalDep", "require_role"]
+__all__ = [
+    "ROLES",
+    "AuthGate",
+    "Authenticator",
+    "Principal",
+    "PrincipalDep",
+    "act_for",
+    "current_principal",
+]
 
 #: Roles from least to most privileged; technician < operator < planner is by job, not power:
 #: ``ROLE_GRANTS`` says which roles satisfy a requirement.
@@ -30,8 +48,11 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     "planner": frozenset({"planner", "admin"}),
     "admin": frozenset({"admin"}),
 }
+HEADER = "X-API-Key"
+_SCOPE_KEY = "twin.principal"
+_VIEWER_MOUNT = "viewer"
 
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (TWIN_AUTH=on)")
+_header = APIKeyHeader(name=HEADER, auto_error=False, description="API key (TWIN_AUTH=on)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +60,7 @@ class Principal:
     name: str
     role: str
     technician: str | None = None  # the technician id a technician key acts for
+    key_id: str | None = None  # the key presented (None when anonymous)
 
 
 ANONYMOUS_ADMIN = Principal(name="anonymous", role="admin")
@@ -49,33 +71,135 @@ class Authenticator(Protocol):
     def authenticate(self, key: str) -> Principal | None: ...
 
 
-def current_principal(
-    request: Request, key: Annotated[str | None, Depends(_header)] = None
-) -> Principal:
-    settings = request.app.state.settings
+def decide(app: Any, role: str, key: str | None) -> Principal:
+    """The principal allowed to call an operation needing ``role``, else AuthError (401: no,
+    unknown or revoked key) or Forbidden (403: a valid key whose role does not grant ``role``)."""
+    settings = app.state.settings
     if not settings.auth:
         return ANONYMOUS_ADMIN
+    if role == PUBLIC:
+        return ANONYMOUS_VIEWER
     if not key:
-        if settings.anonymous_read and request.method in ("GET", "HEAD"):
+        if role == "viewer" and settings.anonymous_read:
             return ANONYMOUS_VIEWER
-        raise AuthError("an API key is required (header X-API-Key)")
-    authenticator: Authenticator | None = getattr(request.app.state, "authenticator", None)
+        raise AuthError(f"this operation needs role {role!r}: send an API key in {HEADER}")
+    authenticator: Authenticator | None = getattr(app.state, "authenticator", None)
     principal = authenticator.authenticate(key) if authenticator else None
     if principal is None:
         raise AuthError("unknown or revoked API key")
+    if principal.role not in ROLE_GRANTS.get(role, ROLE_GRANTS[FAIL_CLOSED_ROLE]):
+        raise Forbidden(f"role {principal.role!r} may not do this; needs {role!r}")
+    return principal
+
+
+def _public_paths(app: Any) -> set[str]:
+    urls = (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    return {u for u in urls if u}
+
+
+def _walk(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)  # FastAPI keeps included routers nested
+        if inner is not None:
+            yield from _walk(inner.routes)
+
+
+def api_routes(app: Any) -> list[APIRoute]:
+    """Every API operation of ``app`` in routing order (cached until routes are added)."""
+    cached = getattr(app.state, "auth_routes", None)
+    if cached is None or cached[0] != len(app.router.routes):
+        cached = (len(app.router.routes), list(_walk(app.router.routes)))
+        app.state.auth_routes = cached
+    return cached[1]  # type: ignore[no-any-return]
+
+
+def role_for_scope(app: Any, scope: Scope) -> str | None:
+    """The role the request's operation needs; None when it is no API operation (docs,
+    ``/openapi.json``, the viewer's files) or matches none (the router answers 404/405)."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    if path in _public_paths(app) or path.startswith(f"/{_VIEWER_MOUNT}/"):
+        return None
+    method = "GET" if scope["method"] == "HEAD" else scope["method"]
+    for route in api_routes(app):
+        if method in (route.methods or ()) and route.path_regex.match(path):
+            return required_role(method, route.path)
+    return None
+
+
+def _key_of(scope: Scope) -> str | None:
+    wanted = HEADER.lower().encode()
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+class AuthGate:
+    """ASGI middleware: every API operation passes :func:`decide` with its role from the table."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        app = scope["app"]
+        role = role_for_scope(app, scope)
+        if role is not None:
+            key = _key_of(scope)
+            try:
+                if key and app.state.settings.auth:  # the key lookup is database I/O
+                    principal = await run_in_threadpool(decide, app, role, key)
+                else:
+                    principal = decide(app, role, key)
+            except TwinError as exc:
+                await _refuse(scope, receive, send, exc)
+                return
+            scope[_SCOPE_KEY] = (role, principal)
+        await self.app(scope, receive, send)
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, exc: TwinError) -> None:
+    from api.errors import problem
+
+    request = Request(scope)
+    response = problem(request, exc.status, exc.title, exc.detail, exc.slug, **exc.extra)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = f'ApiKey header="{HEADER}"'
+    await response(scope, receive, send)
+
+
+def current_principal(
+    request: Request, key: Annotated[str | None, Depends(_header)] = None
+) -> Principal:
+    """The gate's decision for this request; decided here (same table) when the gate did not run,
+    e.g. for an app built without :func:`api.app.create_app`."""
+    route = request.scope.get("route")
+    role = required_role(request.method, route.path) if isinstance(route, APIRoute) else None
+    role = role or FAIL_CLOSED_ROLE
+    decided = request.scope.get(_SCOPE_KEY)
+    if isinstance(decided, tuple) and decided[0] == role:
+        return decided[1]  # type: ignore[no-any-return]
+    principal = decide(request.app, role, key)
+    request.scope[_SCOPE_KEY] = (role, principal)
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require_role(role: str) -> Callable[..., Principal]:
-    """A dependency that lets the call through only for roles that grant ``role``."""
-    allowed = ROLE_GRANTS[role]
-
-    def dependency(principal: PrincipalDep) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden(f"role {principal.role!r} may not do this; needs {role!r}")
-        return principal
-
-    return dependency
+def act_for(principal: Principal, technician_id: str) -> None:
+    """A technician key acts only for its own technician; operators and admins act for anyone
+    (the role table already let only those three roles in)."""
+    if principal.role == "technician" and principal.technician != technician_id:
+        raise Forbidden(
+            f"a technician key acts only for technician {principal.technician!r}, "
+            f"not {technician_id!r}",
+            technician=technician_id,
+        )

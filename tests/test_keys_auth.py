@@ -52,7 +52,7 @@ def test_revoke_and_roles(store: LiveStore) -> None:
 
 def test_authenticator_adapts_to_principal(store: LiveStore) -> None:
     technicians.register_technician(store, "ann", name="Ann", skills=["general"], actor="a")
-    secret, _ = keys.create_key(store, "technician", "ann's phone", technician="ann")
+    secret, rec = keys.create_key(store, "technician", "ann's phone", technician="ann")
 
     class _State:
         pass
@@ -64,5 +64,5 @@ def test_authenticator_adapts_to_principal(store: LiveStore) -> None:
     auth = StoreAuthenticator(app)  # type: ignore[arg-type]
     assert auth.authenticate(secret) is None  # no store yet: nobody gets in
     app.state.store = store  # type: ignore[attr-defined]
-    assert auth.authenticate(secret) == Principal("ann's phone", "technician", "ann")
+    assert auth.authenticate(secret) == Principal("ann's phone", "technician", "ann", rec.id)
     assert auth.authenticate("twin_x_y") is None

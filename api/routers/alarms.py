@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.auth import Principal, require_role
+from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas_live import AlarmOut, AlarmRuleIn, AlarmRuleOut
@@ -19,7 +19,6 @@ from twin.live import audit
 __all__ = ["router"]
 
 router = APIRouter(tags=["alarms"])
-Operator = Annotated[Principal, Depends(require_role("operator"))]
 
 
 @router.get("/alarm-rules", response_model=list[AlarmRuleOut])
@@ -30,7 +29,7 @@ def list_rules(store: StoreDep) -> list[AlarmRuleOut]:
 @router.post(
     "/alarm-rules", response_model=AlarmRuleOut, status_code=201, responses=PROBLEM_RESPONSES
 )
-def add_rule(body: AlarmRuleIn, store: StoreDep, who: Operator) -> AlarmRuleOut:
+def add_rule(body: AlarmRuleIn, store: StoreDep, who: PrincipalDep) -> AlarmRuleOut:
     """A rule for one sensor or every sensor of a quantity (besides each sensor's own limits)."""
     rule = store.add_rule(body.record())
     audit.record_write(store, who.name, "alarm_rule.create", f"alarm_rule:{rule.id}")
@@ -59,7 +58,7 @@ def get_alarm(alarm_id: int, store: StoreDep) -> AlarmOut:
 
 
 @router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
-def ack_alarm(alarm_id: int, store: StoreDep, who: Operator) -> AlarmOut:
+def ack_alarm(alarm_id: int, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised -> acknowledged; 409 from any other state."""
     alarm = store.acknowledge(alarm_id, who.name)
     audit.record_write(store, who.name, "alarm.ack", f"alarm:{alarm_id}")
@@ -67,7 +66,7 @@ def ack_alarm(alarm_id: int, store: StoreDep, who: Operator) -> AlarmOut:
 
 
 @router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
-def clear_alarm(alarm_id: int, store: StoreDep, who: Operator) -> AlarmOut:
+def clear_alarm(alarm_id: int, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised/acknowledged -> cleared by hand; 409 when already cleared."""
     alarm = store.clear(alarm_id, who.name)
     audit.record_write(store, who.name, "alarm.clear", f"alarm:{alarm_id}")

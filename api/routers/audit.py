@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.auth import Principal, require_role
+from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
 from api.schemas_ops import AuditOut
@@ -19,7 +19,7 @@ router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 @router.get("/audit", response_model=list[AuditOut], summary="Audit entries, newest first")
 def list_audit(
     store: Store,
-    _who: Annotated[Principal, Depends(require_role("admin"))],
+    _who: PrincipalDep,
     actor: str | None = None,
     action: Annotated[str | None, Query(description="prefix, e.g. `ticket.`")] = None,
     target: Annotated[str | None, Query(examples=["ticket:7"])] = None,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 
-from api.auth import Principal, require_role
+from api.auth import Principal, PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
 from api.schemas_ops import KeyCreatedOut, KeyCreateIn, KeyOut
@@ -14,7 +14,6 @@ from api.settings import Settings
 from twin.live import keys
 
 router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)
-Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 
 class StoreAuthenticator:
@@ -31,7 +30,7 @@ class StoreAuthenticator:
         record = keys.authenticate(store, key)
         if record is None:
             return None
-        return Principal(name=record.name, role=record.role, technician=record.technician)
+        return Principal(record.name, record.role, technician=record.technician, key_id=record.id)
 
 
 def setup(app: FastAPI, settings: Settings) -> None:
@@ -40,16 +39,16 @@ def setup(app: FastAPI, settings: Settings) -> None:
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreatedOut, summary="Create an API key")
-def create_key(body: KeyCreateIn, store: Store, who: Admin) -> KeyCreatedOut:
+def create_key(body: KeyCreateIn, store: Store, who: PrincipalDep) -> KeyCreatedOut:
     secret, record = keys.create_key(store, body.role, body.name, body.technician, actor=who.name)
     return KeyCreatedOut(key=secret, **KeyOut.of(record).model_dump())
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="API keys (never their secrets)")
-def list_keys(store: Store, _who: Admin) -> list[KeyOut]:
+def list_keys(store: Store, _who: PrincipalDep) -> list[KeyOut]:
     return [KeyOut.of(k) for k in keys.list_keys(store)]
 
 
 @router.delete("/keys/{key_id}", response_model=KeyOut, summary="Revoke an API key")
-def revoke_key(key_id: str, store: Store, who: Admin) -> KeyOut:
+def revoke_key(key_id: str, store: Store, who: PrincipalDep) -> KeyOut:
     return KeyOut.of(keys.revoke_key(store, key_id, who.name))

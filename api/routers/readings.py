@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, require_role
+from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas_live import BucketOut, DeadLetterOut, DeadLettersOut, IngestOut, LatestOut
@@ -110,7 +110,7 @@ def parse_readings_body(body: bytes, content_type: str) -> list[Any]:
 async def post_readings(
     request: Request,
     store: StoreDep,
-    who: Annotated[Principal, Depends(require_role("operator"))],
+    who: PrincipalDep,
 ) -> IngestOut:
     limit = int(request.app.state.settings.max_body_mb * 1024 * 1024)
     body = await _read_body(request, limit)

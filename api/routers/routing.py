@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Query, Request
 
-from api.auth import Principal, require_role
+from api.auth import PrincipalDep
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas_routing import (
@@ -124,7 +124,7 @@ def dispatch_ticket(
     ticket_id: int,
     request: Request,
     campus: CampusDep,
-    principal: Annotated[Principal, Depends(require_role("operator"))],
+    principal: PrincipalDep,
     body: Annotated[DispatchIn | None, Body()] = None,
 ) -> DispatchOut:
     from twin.analysis.dispatch import dispatch
@@ -145,7 +145,7 @@ def decline_ticket(
     ticket_id: int,
     request: Request,
     campus: CampusDep,
-    principal: Annotated[Principal, Depends(require_role("technician"))],
+    principal: PrincipalDep,
     body: DeclineIn,
 ) -> DispatchOut:
     from twin.analysis.dispatch import decline

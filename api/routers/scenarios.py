@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api.auth import Principal, PrincipalDep, require_role
+from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
@@ -30,8 +30,6 @@ from twin.live import scenarios as stored
 from twin.model import Twin
 
 router = APIRouter(tags=["scenarios"], responses=PROBLEM_RESPONSES)
-
-Planner = Annotated[Principal, Depends(require_role("planner"))]
 
 
 def _out(s: stored.StoredScenario) -> ScenarioOut:
@@ -129,7 +127,7 @@ def _design(request: Request, campus: Campus, twin: Twin, doc: dict[str, Any]) -
 
 @router.post("/scenarios", status_code=201, summary="Store a scenario", response_model=ScenarioOut)
 def create(
-    body: ScenarioIn, store: StoreDep, campus: CampusDep, settings: SettingsDep, who: Planner
+    body: ScenarioIn, store: StoreDep, campus: CampusDep, settings: SettingsDep, who: PrincipalDep
 ) -> ScenarioOut:
     doc = body.model_dump()
     closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))  # GUIDs must exist
@@ -152,7 +150,7 @@ async def attach_design(
     store: StoreDep,
     settings: SettingsDep,
     jobs: JobsDep,
-    who: Planner,
+    who: PrincipalDep,
 ) -> JSONResponse:
     current = dict(stored.get_scenario(store, scenario_id).document)
     path = await save_ifc_upload(file, settings)
@@ -179,7 +177,7 @@ def replace(
     store: StoreDep,
     campus: CampusDep,
     settings: SettingsDep,
-    who: Planner,
+    who: PrincipalDep,
 ) -> ScenarioOut:
     doc = body.model_dump()
     closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))
@@ -188,7 +186,7 @@ def replace(
 
 
 @router.delete("/scenarios/{scenario_id}", status_code=204, summary="Delete a scenario")
-def remove(scenario_id: int, store: StoreDep, who: Planner) -> Response:
+def remove(scenario_id: int, store: StoreDep, who: PrincipalDep) -> Response:
     stored.delete_scenario(store, scenario_id, actor=who.name)
     return Response(status_code=204)
 

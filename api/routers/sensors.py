@@ -19,9 +19,9 @@ import logging
 import os
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 
-from api.auth import Principal, require_role
+from api.auth import PrincipalDep
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
@@ -154,7 +154,7 @@ def register_sensor(
     body: SensorIn,
     store: StoreDep,
     campus: CampusDep,
-    who: Annotated[Principal, Depends(require_role("operator"))],
+    who: PrincipalDep,
 ) -> SensorOut:
     spec = store.register_sensor(bind(campus, body))
     audit.record_write(store, who.name, "sensor.register", f"sensor:{spec.id}")

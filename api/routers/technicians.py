@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.auth import Principal, PrincipalDep, require_role
+from api.auth import Principal, PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
 from api.schemas_ops import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
-from twin.errors import Forbidden, NotFound
+from twin.errors import NotFound
 from twin.live import technicians
 
 router = APIRouter(tags=["technicians"], responses=PROBLEM_RESPONSES)
@@ -19,8 +19,7 @@ router = APIRouter(tags=["technicians"], responses=PROBLEM_RESPONSES)
 
 def _own(who: Principal, technician_id: str) -> None:
     """Technician keys act only for their own technician."""
-    if who.role == "technician" and who.technician != technician_id:
-        raise Forbidden(f"a technician key may only update technician {who.technician!r}")
+    act_for(who, technician_id)
 
 
 @router.get("/technicians", response_model=list[TechnicianOut], summary="Technicians")
@@ -41,7 +40,7 @@ def list_technicians(
 def register(
     body: TechnicianIn,
     store: Store,
-    who: Annotated[Principal, Depends(require_role("operator"))],
+    who: PrincipalDep,
 ) -> TechnicianOut:
     t = technicians.register_technician(
         store, body.id, name=body.name, skills=body.skills, actor=who.name, shift=body.shift
@@ -76,7 +75,7 @@ def put_position(
     body: PositionIn,
     store: Store,
     campus: CampusDep,
-    who: Annotated[Principal, Depends(require_role("technician"))],
+    who: PrincipalDep,
 ) -> TechnicianOut:
     _own(who, technician_id)
     t = technicians.set_position(
@@ -91,7 +90,7 @@ def put_shift(
     technician_id: str,
     body: ShiftIn,
     store: Store,
-    who: Annotated[Principal, Depends(require_role("technician"))],
+    who: PrincipalDep,
 ) -> TechnicianOut:
     _own(who, technician_id)
     return TechnicianOut.of(technicians.set_shift(store, technician_id, body.shift, who.name))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.auth import Principal, PrincipalDep, require_role
+from api.auth import PrincipalDep
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
@@ -47,7 +47,7 @@ def create_ticket(
     body: TicketIn,
     store: Store,
     campus: CampusDep,
-    who: Annotated[Principal, Depends(require_role("operator"))],
+    who: PrincipalDep,
 ) -> TicketOut:
     ticket = tickets.create_ticket(
         store, title=body.title, priority=body.priority, actor=who.name,
@@ -100,7 +100,7 @@ def transition(
     ticket_id: int,
     body: TransitionIn,
     store: Store,
-    who: Annotated[Principal, Depends(require_role("technician"))],
+    who: PrincipalDep,
 ) -> TicketOut:
     if who.role == "technician":
         current = tickets.get_ticket(store, ticket_id)

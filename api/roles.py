@@ -1,0 +1,130 @@
+"""Which role each operation needs: one table, keyed by (method, path template).
+
+The auth gate (:mod:`api.auth`) looks every request up here before the handler runs or its body is
+read, so no handler has to remember a role check. An operation missing from the table needs
+``admin`` (fail closed), and ``tests/test_auth_matrix.py`` fails on any operation that is missing.
+
+Rules behind the entries (docs/work-orders.md, "Roles"):
+
+- reads need ``viewer``, and so do pure computations sent as POST because their input is too big
+  or structured for a query string (impact, common cause, routes, patrols, unsaved scenario
+  impact): they change nothing;
+- the live desk (readings, sensors, alarm rules, acks, tickets, technicians, dispatch) needs
+  ``operator``; a technician's own moves (ticket transitions, decline, position, shift) need
+  ``technician``, and the handler then checks the key acts for that technician;
+- what changes what the twin serves or plans (model uploads, scenarios, design files) needs
+  ``planner``: planners bring in new and revised models; an operator runs the building as it is;
+- keys, the audit log and rejected payloads (``/dead-letters`` shows raw client input) are for
+  ``admin`` (dead letters also for ``operator``, who runs the ingest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+__all__ = ["FAIL_CLOSED_ROLE", "OPERATION_ROLES", "PUBLIC", "required_role"]
+
+#: The role asked of an operation the table does not know.
+FAIL_CLOSED_ROLE: Final = "admin"
+#: Answered without a key even with auth on: liveness and the root redirect to the viewer. The
+#: docs, ``/openapi.json`` and the viewer's static files are not API operations at all (the gate
+#: lets them through by their paths, see ``api.auth``).
+PUBLIC: Final = "public"
+
+_V, _T, _O, _P, _A = "viewer", "technician", "operator", "planner", "admin"
+
+OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
+    # health and the viewer's entry point
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/ready"): _V,
+    # the building: read-only
+    ("GET", "/buildings"): _V,
+    ("GET", "/buildings/{guid}"): _V,
+    ("GET", "/buildings/{guid}/storeys"): _V,
+    ("GET", "/storeys/{guid}"): _V,
+    ("GET", "/storeys/{guid}/spaces"): _V,
+    ("GET", "/spaces/{guid}"): _V,
+    ("GET", "/locate"): _V,
+    ("GET", "/elements"): _V,
+    ("GET", "/elements/{guid}"): _V,
+    ("GET", "/search"): _V,
+    ("GET", "/storeys/{guid}/plan.svg"): _V,
+    ("GET", "/storeys/{guid}/plan.geojson"): _V,
+    ("GET", "/buildings/{guid}/plan.gpkg"): _V,
+    ("GET", "/buildings/{guid}/scene.glb"): _V,
+    ("GET", "/buildings/{guid}/scene-colors"): _V,
+    # models and their ingest jobs
+    ("GET", "/models"): _V,
+    ("GET", "/models/{model_id}"): _V,
+    ("GET", "/models/{model_id}/quality"): _V,
+    ("POST", "/models"): _P,
+    ("GET", "/jobs"): _V,
+    ("GET", "/jobs/{job_id}"): _V,
+    # networks: traces and computations (POST bodies, no writes)
+    ("GET", "/networks/{guid}/systems"): _V,
+    ("GET", "/elements/{guid}/upstream"): _V,
+    ("GET", "/elements/{guid}/downstream"): _V,
+    ("GET", "/elements/{guid}/isolation"): _V,
+    ("POST", "/impact"): _V,
+    ("POST", "/common-cause"): _V,
+    ("GET", "/localize"): _V,
+    # routing: computations
+    ("GET", "/routes"): _V,
+    ("POST", "/routes"): _V,
+    ("POST", "/patrols"): _V,
+    # live state
+    ("GET", "/events"): _V,
+    ("POST", "/readings"): _O,
+    ("GET", "/sensors"): _V,
+    ("POST", "/sensors"): _O,
+    ("GET", "/sensors/{sensor_id}"): _V,
+    ("GET", "/sensors/{sensor_id}/latest"): _V,
+    ("GET", "/sensors/{sensor_id}/readings"): _V,
+    ("GET", "/spaces/{guid}/latest"): _V,
+    ("GET", "/storeys/{guid}/latest"): _V,
+    ("GET", "/dead-letters"): _O,
+    ("GET", "/alarm-rules"): _V,
+    ("POST", "/alarm-rules"): _O,
+    ("GET", "/alarms"): _V,
+    ("GET", "/alarms/{alarm_id}"): _V,
+    ("POST", "/alarms/{alarm_id}/ack"): _O,
+    ("POST", "/alarms/{alarm_id}/clear"): _O,
+    # work orders and technicians
+    ("GET", "/tickets"): _V,
+    ("POST", "/tickets"): _O,
+    ("GET", "/tickets/{ticket_id}"): _V,
+    ("GET", "/tickets/{ticket_id}/bcf"): _V,
+    ("POST", "/tickets/{ticket_id}/transitions"): _T,
+    ("POST", "/tickets/{ticket_id}/dispatch"): _O,
+    ("POST", "/tickets/{ticket_id}/decline"): _T,
+    ("GET", "/technicians"): _V,
+    ("POST", "/technicians"): _O,
+    ("GET", "/technicians/{technician_id}"): _V,
+    ("PUT", "/technicians/{technician_id}/position"): _T,
+    ("PUT", "/technicians/{technician_id}/shift"): _T,
+    # renovation scenarios
+    ("GET", "/scenarios"): _V,
+    ("POST", "/scenarios"): _P,
+    ("GET", "/scenarios/{scenario_id}"): _V,
+    ("PUT", "/scenarios/{scenario_id}"): _P,
+    ("DELETE", "/scenarios/{scenario_id}"): _P,
+    ("POST", "/scenarios/{scenario_id}/design"): _P,
+    ("GET", "/scenarios/{scenario_id}/impact"): _V,
+    ("POST", "/scenarios/impact"): _V,
+    ("GET", "/scenarios/{scenario_id}/report.html"): _V,
+    ("GET", "/scenarios/{scenario_id}/clashes.bcf"): _V,
+    ("GET", "/scenario-comparison"): _V,
+    # administration
+    ("GET", "/keys"): _A,
+    ("POST", "/keys"): _A,
+    ("DELETE", "/keys/{key_id}"): _A,
+    ("GET", "/audit"): _A,
+}
+
+
+def required_role(method: str, path: str) -> str:
+    """The role ``method path`` (a route's path template) needs; HEAD is a GET; unknown → admin."""
+    method = "GET" if method == "HEAD" else method
+    return OPERATION_ROLES.get((method, path), FAIL_CLOSED_ROLE)

@@ -18,6 +18,7 @@ __all__ = [
     "IfcLoadError",
     "IllegalTransition",
     "InvalidInput",
+    "ModelConflict",
     "NetworkUnknown",
     "NoRoute",
     "NotFound",
@@ -120,6 +121,14 @@ class NetworkUnknown(Conflict):
 
     title = "Distribution network unknown"
     slug = "network-unknown"
+
+
+class ModelConflict(Conflict):
+    """A model's products collide with a served model's without being a revision of it or a
+    discipline model of the same building; ``extra`` names the model and some colliding ids."""
+
+    title = "Model collides with a served model"
+    slug = "model-conflict"
 
 
 class AuthError(TwinError):

@@ -21,13 +21,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from twin.errors import NotFound, TwinError
+from twin.errors import ModelConflict, NotFound, TwinError
 from twin.model import Twin
 
 __all__ = ["IngestJob", "JobRunner"]
 
 log = logging.getLogger(__name__)
 JobState = Literal["queued", "parsing", "loading", "done", "failed"]
+#: A job's completion: serves the twin and returns the model id, or (model id, job result).
+OnDone = Callable[[Twin], "str | tuple[str, dict[str, object]]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class IngestJob:
     progress: float  # 0..1, by stage: queued 0, parsing 0.1, loading 0.9, done 1
     model_id: str | None = None
     error: dict[str, object] | None = field(default=None)
+    #: what serving the model did (twin.campus.Admission.as_dict: revision changes, ...)
+    result: dict[str, object] | None = field(default=None)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -52,6 +56,7 @@ class IngestJob:
             "seconds": round(self.updated - self.created, 3),
             "model_id": self.model_id,
             "error": self.error,
+            "result": self.result,
         }
 
 
@@ -66,7 +71,7 @@ def _parse_in_child(path: str, cache_dir: str) -> str:
 class JobRunner:
     """Queues ingest jobs and keeps their records."""
 
-    def __init__(self, cache_dir: Path, *, on_done: Callable[[Twin], str], workers: int = 1):
+    def __init__(self, cache_dir: Path, *, on_done: OnDone, workers: int = 1):
         self._cache_dir = cache_dir
         self._on_done = on_done
         self._workers = workers
@@ -85,9 +90,7 @@ class JobRunner:
             job = self._jobs[job_id]
             self._jobs[job_id] = replace(job, updated=time.time(), **changes)  # type: ignore[arg-type]
 
-    def submit(
-        self, path: Path, filename: str, *, on_done: Callable[[Twin], str] | None = None
-    ) -> IngestJob:
+    def submit(self, path: Path, filename: str, *, on_done: OnDone | None = None) -> IngestJob:
         """Queue ``path``; when parsed, ``on_done`` (default: the runner's, which serves the model)
         receives the twin and returns the id the job reports."""
         now = time.time()
@@ -101,20 +104,22 @@ class JobRunner:
         log.info("ingest job %s queued for %s", job.id, filename)
         return self._jobs[job.id]
 
-    def _finish(
-        self, job_id: str, path: Path, future: Future[str], on_done: Callable[[Twin], str]
-    ) -> None:
+    def _finish(self, job_id: str, path: Path, future: Future[str], on_done: OnDone) -> None:
         try:
             future.result()
             self._set(job_id, state="loading", progress=0.9)
             from twin.cache import load_twin
 
             twin = load_twin(path, cache_dir=self._cache_dir)
-            model_id = on_done(twin)
-            self._set(job_id, state="done", progress=1.0, model_id=model_id)
+            outcome = on_done(twin)
+            model_id, result = outcome if isinstance(outcome, tuple) else (outcome, None)
+            self._set(job_id, state="done", progress=1.0, model_id=model_id, result=result)
             log.info("ingest job %s done: model %s", job_id, model_id)
         except TwinError as exc:
-            self._fail(job_id, {"title": exc.title, "status": exc.status, "detail": exc.detail})
+            error = {"title": exc.title, "status": exc.status, "detail": exc.detail}
+            if isinstance(exc, ModelConflict):  # the model and ids collided: what a client fixes
+                error.update(exc.extra)
+            self._fail(job_id, error)
         except BrokenProcessPool:
             self._pool = None  # the child died (e.g. the geometry kernel aborted): start afresh
             self._fail(

@@ -253,6 +253,15 @@ class Twin:
     meshes: Mapping[str, Mesh]  # by product guid (spaces and elements) where geometry exists
     quality: QualityReport
     ingest_seconds: float = 0.0
+    #: model ids of the discipline models a federated twin was assembled from (``()`` for a
+    #: twin of one file); see :mod:`twin.federation`
+    members: tuple[str, ...] = ()
+    #: product / system / port GlobalId -> model id it came from, in a federated twin only
+    origin: Mapping[str, str] | None = None
+
+    def model_of(self, guid: str) -> str | None:
+        """The discipline model a product came from (``None`` in a twin of one file)."""
+        return self.origin.get(guid) if self.origin is not None else None
 
     # -- lookups that raise the library's typed errors -------------------------------------
     def building(self, guid: str) -> Building:

@@ -48,12 +48,37 @@ class SpaceFinder:
         xy = [(q[0], q[1]) for q in queries]
         qi, si = self.tree.query(shapely.points(xy), predicate="intersects")
         for i, j in zip(qi.tolist(), si.tolist(), strict=True):
-            if found[i] is not None:
-                continue
-            s = self.items[j]
-            b, z, storey = s.bbox, queries[i][2], queries[i][3]
-            if (b is not None and b[2] - 0.3 <= z <= b[5] + 0.05) or (
-                b is None and storey is not None and s.storey == storey
-            ):
-                found[i] = s.guid
+            if found[i] is None and self._in_band(self.items[j], queries[i]):
+                found[i] = self.items[j].guid
         return found
+
+    def find_near(self, queries: list[SpaceQuery], within: float) -> list[str | None]:
+        """Space of each point, or of the nearest footprint within ``within`` metres in plan.
+
+        For products that stand just outside every room's net footprint: a terminal in a wall
+        recess or a riser in a shaft serves the room next to it. Same height band as
+        :meth:`find_many`; inside beats near, and the nearest footprint wins."""
+        found = self.find_many(queries)
+        todo = [i for i, f in enumerate(found) if f is None]
+        if self.tree is None or not todo:
+            return found
+        pts = shapely.points([(queries[i][0], queries[i][1]) for i in todo])
+        qi, si = self.tree.query(pts, predicate="dwithin", distance=within)
+        best: dict[int, tuple[float, str]] = {}
+        for k, j in zip(qi.tolist(), si.tolist(), strict=True):
+            s, i = self.items[j], todo[k]
+            if not self._in_band(s, queries[i]):
+                continue
+            d = float(shapely.distance(pts[k], s.footprint))
+            if i not in best or d < best[i][0]:
+                best[i] = (d, s.guid)
+        for i, (_, guid) in best.items():
+            found[i] = guid
+        return found
+
+    @staticmethod
+    def _in_band(s: Space, q: SpaceQuery) -> bool:
+        b, z, storey = s.bbox, q[2], q[3]
+        return (b is not None and b[2] - 0.3 <= z <= b[5] + 0.05) or (
+            b is None and storey is not None and s.storey == storey
+        )

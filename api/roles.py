@@ -60,6 +60,7 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/models/{model_id}"): _V,
     ("GET", "/models/{model_id}/quality"): _V,
     ("POST", "/models"): _P,
+    ("DELETE", "/models/{model_id}"): _P,
     ("GET", "/jobs"): _V,
     ("GET", "/jobs/{job_id}"): _V,
     # networks: traces and computations (POST bodies, no writes)

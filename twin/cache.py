@@ -27,7 +27,8 @@ __all__ = ["FORMAT", "cache_path", "default_cache_dir", "load_twin"]
 log = logging.getLogger(__name__)
 
 #: Bump when the pickled layout changes in a way the version does not capture.
-FORMAT = 2  # 2: area_checks compare with the WoFlV/declared-factor area
+FORMAT = 4  # 2: area_checks compare with the WoFlV/declared-factor area; 3: area_bases,
+#   other_classes, default-location georef; 4: Element.fills, SpaceBoundary.external (doors)
 
 
 def default_cache_dir() -> Path:

@@ -159,6 +159,7 @@ class Element:
     geometry_source: GeometrySource
     host: str | None = None  # element a sensor/actuator/controller is attached to
     psets: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    fills: str | None = None  # a door/window: the element whose opening it fills (its wall)
 
     @property
     def centroid(self) -> tuple[float, float, float] | None:
@@ -203,8 +204,9 @@ class SpaceBoundary:
     guid: str
     space: str
     element: str | None
-    physical: bool
+    physical: bool  # PHYSICAL, and not an IfcVirtualElement (an open join is virtual)
     internal: bool
+    external: bool = False  # InternalOrExternalBoundary EXTERNAL* (NOTDEFINED is neither)
 
 
 @dataclass(frozen=True, slots=True)

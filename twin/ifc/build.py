@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from twin.errors import IfcLoadError, TwinError
 from twin.ifc.areas import AreaBasis, net_area_basis
+from twin.ifc.doors import door_notes, link_doors
 from twin.ifc.elements import classify, element_occurrences, is_part_of_classified
 from twin.ifc.fast import attr, isa
 from twin.ifc.geometry import boxes_and_hulls, collect_meshes, merge_meshes, start_meshes
@@ -147,6 +148,7 @@ def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float)
             elements,
             ports,
             georef,
+            warnings=door_notes(link_doors(spaces, elements, boundaries)),
             area_basis=_area_basis(model, spaces, raw_meshes),
         ),
         ingest_seconds=time.perf_counter() - start,
@@ -229,13 +231,17 @@ def _boundaries(rels: Relations) -> tuple[tuple[SpaceBoundary, ...], dict[str, l
         el = attr(rel, "RelatedBuildingElement")
         space_guid = attr(space, "GlobalId")
         el_guid = attr(el, "GlobalId") if el is not None else None
+        side = text(attr(rel, "InternalOrExternalBoundary"))
         out.append(
             SpaceBoundary(
                 guid=attr(rel, "GlobalId"),
                 space=space_guid,
                 element=el_guid,
-                physical=text(attr(rel, "PhysicalOrVirtualBoundary")) == "PHYSICAL",
-                internal=text(attr(rel, "InternalOrExternalBoundary")) == "INTERNAL",
+                # an IfcVirtualElement is an open join whatever the flag says
+                physical=text(attr(rel, "PhysicalOrVirtualBoundary")) == "PHYSICAL"
+                and not (el is not None and isa(el, "IfcVirtualElement")),
+                internal=side == "INTERNAL",
+                external=side.startswith("EXTERNAL"),
             )
         )
         if el_guid is not None:
@@ -336,6 +342,7 @@ def _element(
         geometry_source=source,  # type: ignore[arg-type]
         host=attr(host, "GlobalId") if host is not None else None,
         psets=rels.psets.get(pid, {}),
+        fills=attr(rels.fills[pid], "GlobalId") if pid in rels.fills else None,
     )
     return {guid: element}
 

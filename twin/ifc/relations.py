@@ -36,6 +36,7 @@ class Relations:
     port_owner: dict[int, Any] = field(default_factory=dict)  # port -> element
     host: dict[int, Any] = field(default_factory=dict)  # control element -> flow element
     boundaries: list[Any] = field(default_factory=list)  # IfcRelSpaceBoundary entities
+    fills: dict[int, Any] = field(default_factory=dict)  # door/window -> wall it is set in
 
 
 def _wrapped(value: Any) -> object:
@@ -116,6 +117,19 @@ def _pairs(model: ifcopenshell.file, cls: str, many: str, one: str) -> Iterable[
             yield obj, relating
 
 
+def _read_fills(model: ifcopenshell.file, rels: Relations) -> None:
+    """Door/window -> the element whose opening it fills (IfcRelFillsElement, then the
+    opening's IfcRelVoidsElement): a door in an external wall is a way out of the building."""
+    host_of = {
+        attr(r, "RelatedOpeningElement").id(): attr(r, "RelatingBuildingElement")
+        for r in model.by_type("IfcRelVoidsElement")
+    }
+    for rel in model.by_type("IfcRelFillsElement"):
+        wall = host_of.get(attr(rel, "RelatingOpeningElement").id())
+        if wall is not None:
+            rels.fills[attr(rel, "RelatedBuildingElement").id()] = wall
+
+
 def read_relations(model: ifcopenshell.file) -> Relations:
     """Read every relationship the twin needs, once."""
     rels = Relations()
@@ -150,5 +164,6 @@ def read_relations(model: ifcopenshell.file) -> Relations:
     ):
         rels.host[ctl.id()] = flow
     rels.boundaries.extend(model.by_type("IfcRelSpaceBoundary"))
+    _read_fills(model, rels)
     _read_psets(model, rels)
     return rels

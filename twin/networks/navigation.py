@@ -21,11 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from twin.errors import InvalidInput
+from twin.ifc.doors import link_doors
+from twin.ifc.doors import plan_footprint as _footprint
 from twin.model import Element, Space, Twin
 from twin.networks.spanner import greedy_spanner
 from twin.networks.walkways import Walkway, inside_point, largest_polygon, snap_inside
@@ -34,12 +36,14 @@ if TYPE_CHECKING:
     from twin.campus import Campus
 
 __all__ = [
+    "OUTDOOR_FACTOR",
     "PROFILES",
     "Edge",
     "NavGraph",
     "NavNode",
     "Profile",
     "Restrictions",
+    "blocks_walking",
     "build_navigation",
     "greedy_spanner",
     "navigation_of",
@@ -51,17 +55,24 @@ XY = tuple[float, float]
 NodeKind = Literal["space", "door", "opening", "stair", "lift", "waypoint"]
 EdgeKind = Literal["walk", "stair", "lift", "outdoor"]
 
-#: A door counts as opening into a space when it lies within this distance of its footprint.
-DOOR_REACH = 0.3
+#: The walking band above a storey's floor (metres): only what stands in it blocks a person; a
+#: header or bulkhead wall over an open join, or a kerb below it, does not.
+WALK_BAND = (0.1, 2.0)
 #: A stair or lift serves a storey when the storey's floor lies within this of its Z range.
 Z_SLACK = 0.5
 #: Rooms closer than this with no door between are open to each other (no wall fits in it) ...
 OPEN_GAP = 0.05
+#: Two rooms bounded by one virtual element (an open join) are joined across at most this gap.
+VIRTUAL_GAP = 1.0
 #: ... when they share at least this much boundary (metres).
 OPEN_MIN = 0.6
 #: A room with at least this many portals (a corridor) is walked through waypoints at its
 #: portals' entry points joined by a sparse spanner instead of a clique of door pairs.
 WAYPOINT_MIN = 5
+#: An outdoor leg counts this many times its walking time in the search: a route leaves the
+#: building only where no indoor path exists or the indoor one is that much longer. The ETA a
+#: route reports is the true walking time (see twin.networks.routes).
+OUTDOOR_FACTOR = 3.0
 #: Spanner stretch: a walk through a corridor's kept edges is at most this much longer than the
 #: straight-in-the-footprint walk (1 %); collinear doors along a wall are exact.
 STRETCH = 0.01
@@ -210,15 +221,6 @@ class NavGraph:
         return g
 
 
-def _footprint(el: Element) -> BaseGeometry | None:
-    if el.footprint is not None and not el.footprint.is_empty:
-        return el.footprint
-    if el.bbox is not None:
-        b = el.bbox
-        return box(b[0], b[1], max(b[3], b[0] + 1e-3), max(b[4], b[1] + 1e-3))
-    return None
-
-
 def _space_z(tw: Twin, s: Space) -> float:
     if s.elevation is not None:
         return s.elevation
@@ -236,32 +238,14 @@ def _walkable_spaces(tw: Twin) -> dict[str, Polygon]:
     return out
 
 
-def _door_spaces(tw: Twin, polys: dict[str, Polygon]) -> dict[str, tuple[list[str], bool]]:
-    """Door guid -> (spaces it opens into, inferred?). Space boundaries first, geometry else."""
-    declared: dict[str, list[str]] = {}
-    for sb in tw.space_boundaries:
-        el = tw.elements.get(sb.element or "")
-        if el is not None and el.kind == "door" and sb.space in polys:
-            lst = declared.setdefault(el.guid, [])
-            if sb.space not in lst:
-                lst.append(sb.space)
-    by_storey: dict[str | None, list[str]] = {}
-    for g in polys:
-        by_storey.setdefault(tw.spaces[g].storey, []).append(g)
-    out: dict[str, tuple[list[str], bool]] = {}
-    for door in tw.elements_of_kind("door"):
-        if door.guid in declared:
-            out[door.guid] = (declared[door.guid], False)
-            continue
-        fp = _footprint(door)
-        if fp is None:
-            continue
-        cands = by_storey.get(door.storey, []) if door.storey else list(polys)
-        near = [(polys[g].distance(fp), g) for g in cands]
-        hits = sorted((d, g) for d, g in near if d <= DOOR_REACH)[:2]
-        if hits:
-            out[door.guid] = ([g for _, g in hits], True)
-    return out
+def blocks_walking(tw: Twin, el: Element) -> bool:
+    """Whether ``el`` stands in the walking band (:data:`WALK_BAND`) of its storey: its Z range
+    overlaps it. Without a box or a storey, it blocks (the safe side)."""
+    st = tw.storeys.get(el.storey or "")
+    if el.bbox is None or st is None:
+        return True
+    lo, hi = st.elevation + WALK_BAND[0], st.elevation + WALK_BAND[1]
+    return el.bbox[2] < hi and el.bbox[5] > lo
 
 
 def _storeys_spanned(tw: Twin, el: Element) -> list[str]:
@@ -327,35 +311,77 @@ class _Builder:
         self.portal_links[space].append((node, entry, inferred))
 
     def doors(self) -> None:
-        for door_guid, (spaces, inferred) in _door_spaces(self.tw, self.polys).items():
+        """Each door joins the spaces its opening passes between (:mod:`twin.ifc.doors`);
+        a door that links no walkable space is left out (the quality report names it)."""
+        links = link_doors(self.tw.spaces, self.tw.elements, self.tw.space_boundaries)
+        for door_guid, link in links.items():
+            spaces = [g for g in link.spaces if g in self.polys]
+            if not spaces:
+                continue
             door = self.tw.elements[door_guid]
             fp = _footprint(door)
             c = fp.centroid if fp is not None else Point(0, 0)
             z = _space_z(self.tw, self.tw.spaces[spaces[0]])
-            marked = bool(door.psets.get("Pset_DoorCommon", {}).get("IsExternal"))
             nid = self.nav.add_node(
                 "door",
                 door_guid,
                 door.storey or self.tw.spaces[spaces[0]].storey,
                 (c.x, c.y, z),
-                entrance=len(spaces) == 1 or marked,
+                entrance=link.entrance,
             )
             for g in spaces:
-                self.link(g, nid, (c.x, c.y), inferred)
+                self.link(g, nid, (c.x, c.y), link.inferred)
 
     def _walls(self) -> dict[str | None, BaseGeometry]:
-        """Wall footprints per storey, slightly grown: an edge along a wall is no opening."""
+        """Footprints of the walls that stand in the walking band, per storey, slightly grown:
+        an edge along such a wall is no opening."""
         parts: dict[str | None, list[BaseGeometry]] = {}
         for w in self.tw.elements_of_kind("wall"):
             fp = _footprint(w)
-            if fp is not None:
+            if fp is not None and blocks_walking(self.tw, w):
                 parts.setdefault(w.storey, []).append(fp)
         return {k: unary_union(v).buffer(0.05) for k, v in parts.items()}
 
+    def _opening(self, a: str, b: str, line: BaseGeometry, storey: str | None) -> None:
+        mid = line.interpolate(0.5, normalized=True)
+        z = _space_z(self.tw, self.tw.spaces[a])
+        nid = self.nav.add_node("opening", f"opening:{a}:{b}", storey, (mid.x, mid.y, z))
+        self.link(a, nid, (mid.x, mid.y), True)
+        self.link(b, nid, (mid.x, mid.y), True)
+
+    def _virtual_joins(self) -> set[tuple[str, str]]:
+        """Pairs of rooms the model declares open to each other: both bounded by one virtual
+        element (IfcVirtualElement, or a boundary marked VIRTUAL). They are joined across
+        walls and gaps up to :data:`VIRTUAL_GAP` (an open doorway through a thick wall)."""
+        by_element: dict[str, list[str]] = {}
+        for sb in self.tw.space_boundaries:
+            if not sb.physical and sb.element is not None and sb.space in self.polys:
+                lst = by_element.setdefault(sb.element, [])
+                if sb.space not in lst:
+                    lst.append(sb.space)
+        done: set[tuple[str, str]] = set()
+        for guids in by_element.values():
+            for a, b in itertools.combinations(sorted(guids), 2):
+                sa, sb_ = self.tw.spaces[a], self.tw.spaces[b]
+                pa, pb = self.polys[a], self.polys[b]
+                gap = pa.distance(pb)
+                if (a, b) in done or sa.storey != sb_.storey or gap > VIRTUAL_GAP:
+                    continue
+                shared = pa.boundary.intersection(pb.buffer(max(gap, OPEN_GAP) + 0.01))
+                parts = [g for g in getattr(shared, "geoms", [shared]) if g.length > 0]
+                if not parts:
+                    continue
+                done.add((a, b))
+                self._opening(a, b, max(parts, key=lambda g: g.length), sa.storey)
+        return done
+
     def openings(self) -> None:
-        """Rooms that touch with no wall between (open plan, virtual boundaries) get an
-        opening portal at the middle of their longest shared edge."""
-        virtual = {sb.space for sb in self.tw.space_boundaries if sb.element is None}
+        """Declared virtual joins (:meth:`_virtual_joins`), then rooms that touch with no wall
+        in the walking band between them (open plan) get an opening portal at the middle of
+        their longest shared edge. Where the model has virtual boundaries, only rooms that have
+        one are taken as open to each other by touching."""
+        virtual = {sb.space for sb in self.tw.space_boundaries if not sb.physical}
+        declared = self._virtual_joins()
         by_storey: dict[str | None, list[str]] = {}
         for g in self.polys:
             by_storey.setdefault(self.tw.spaces[g].storey, []).append(g)
@@ -365,6 +391,8 @@ class _Builder:
                 pa = self.polys[a]
                 for b in guids[i + 1 :]:
                     if virtual and not (a in virtual and b in virtual):
+                        continue
+                    if (min(a, b), max(a, b)) in declared:
                         continue
                     pb = self.polys[b]
                     if pa.distance(pb) > OPEN_GAP:
@@ -379,13 +407,7 @@ class _Builder:
                     line = max(parts, key=lambda g: g.length)
                     if line.length < OPEN_MIN:
                         continue
-                    mid = line.interpolate(0.5, normalized=True)
-                    z = _space_z(self.tw, self.tw.spaces[a])
-                    nid = self.nav.add_node(
-                        "opening", f"opening:{a}:{b}", storey, (mid.x, mid.y, z)
-                    )
-                    self.link(a, nid, (mid.x, mid.y), True)
-                    self.link(b, nid, (mid.x, mid.y), True)
+                    self._opening(a, b, line, storey)
 
     def vertical(self, kind: Literal["stair", "lift"]) -> None:
         for el in self.tw.elements_of_kind(kind):
@@ -523,8 +545,10 @@ def _costs(nav: NavGraph) -> None:
     for name, p in PROFILES.items():
         out: list[float | None] = []
         for e in nav.edges:
-            if e.kind in ("walk", "outdoor"):
+            if e.kind == "walk":
                 out.append(e.length_m / p.speed)
+            elif e.kind == "outdoor":
+                out.append(OUTDOOR_FACTOR * e.length_m / p.speed)
             elif e.kind == "stair":
                 out.append(
                     None if p.stair_s_per_storey is None else p.stair_s_per_storey * e.storeys

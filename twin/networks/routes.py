@@ -19,7 +19,7 @@ from shapely.geometry import Point
 
 from twin.errors import InvalidInput, NoRoute, NotFound
 from twin.networks import search
-from twin.networks.navigation import NavGraph, Restrictions, profile
+from twin.networks.navigation import OUTDOOR_FACTOR, NavGraph, Restrictions, profile
 from twin.networks.navigation import profile as profile_of
 
 __all__ = ["Endpoint", "Route", "Step", "resolve", "route", "shortest", "time_to", "times_from"]
@@ -251,7 +251,40 @@ def route(
     found = _search(nav, a, b, profile, restrictions)
     if found is None:
         raise NoRoute(_explain(nav, a, b, profile, restrictions), start=a.label, goal=b.label)
-    return _assemble(nav, a, b, profile, found)
+    r = _assemble(nav, a, b, profile, found)
+    outdoor = [eid for _, eid in found[1] if eid >= 0 and nav.edges[eid].kind == "outdoor"]
+    if outdoor:
+        r.assumptions.append(_why_outdoor(nav, a, b, profile, restrictions, outdoor))
+    return r
+
+
+def _why_outdoor(
+    nav: NavGraph,
+    a: Endpoint,
+    b: Endpoint,
+    prof: str,
+    r: Restrictions | None,
+    legs: list[int],
+) -> str:
+    """Why this route leaves the building: no indoor path, or one :data:`OUTDOOR_FACTOR`
+    times longer (the search counts outdoor metres that many times)."""
+    metres = sum(nav.edges[e].length_m for e in legs)
+    head = (
+        f"leaves the building for {metres:.0f} m outdoors (at grade, around the building, "
+        "between entrance doors)"
+    )
+    p = profile(prof)
+    be, bn = search.blocked(nav, r, frozenset(g for g in (a.space, b.space) if g))
+    all_outdoor = frozenset(i for i, e in enumerate(nav.edges) if e.kind == "outdoor")
+    src = {n: m / p.speed for n, (m, _) in a.seeds.items()}
+    tgt = {n: m / p.speed for n, (m, _) in b.seeds.items()}
+    indoor = shortest(nav, src, tgt, nav.costs[p.name], be | all_outdoor, bn)
+    if indoor is None:
+        return head + ": no indoor path joins the two places"
+    return (
+        head + f": the indoor path takes {indoor[0]:.0f} s, more than this route with its "
+        f"outdoor time counted {OUTDOOR_FACTOR:g} times"
+    )
 
 
 def _assemble(
@@ -264,6 +297,12 @@ def _assemble(
     p = profile(prof)
     costs = nav.costs[p.name]
     eta, chain, last = found
+    # the search counts outdoor legs OUTDOOR_FACTOR times: report the true walking time
+    eta -= sum(
+        (OUTDOOR_FACTOR - 1.0) * nav.edges[eid].length_m / p.speed
+        for _, eid in chain
+        if eid >= 0 and nav.edges[eid].kind == "outdoor"
+    )
     first = chain[0][0]
     head = a.seeds[first][1]
     pts3: list[XYZ] = []
@@ -271,7 +310,6 @@ def _assemble(
     length = a.seeds[first][0]
     t = length / p.speed
     steps: list[Step] = []
-    outdoor = False
 
     def add(storey: str | None, xy: list[XY], z: float) -> None:
         if not xy:
@@ -322,9 +360,9 @@ def _assemble(
                     )
                 )
         elif e.kind == "outdoor":
+            t += e.length_m / p.speed - (costs[eid] or 0.0)  # true time, not the search's
             length += e.length_m
             add(nt.storey, _edge_path(nav, frm, eid), nt.xyz[2])
-            outdoor = True
             steps.append(
                 Step(
                     "outdoor",
@@ -372,8 +410,6 @@ def _assemble(
     else:
         assumptions.append(f"stairs {p.stair_s_per_storey:.0f} s per storey")
     assumptions.append(f"lift wait {p.lift_wait_s:.0f} s, {p.lift_s_per_storey:.0f} s per storey")
-    if outdoor:
-        assumptions.append("outdoor walk between entrances: at grade, around the building")
     if any(nav.edges[eid].inferred for _, eid in chain if eid >= 0):
         assumptions.append("some door-space links inferred from geometry")
     return Route(steps, lines, pts3, length, eta, p.name, [n for n, _ in chain], assumptions)

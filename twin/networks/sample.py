@@ -7,6 +7,8 @@ linked by a space boundary while the others are left for geometric inference.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shapely.geometry import Polygon, box
 
 from twin.model import (
@@ -88,7 +90,10 @@ def sample_twin() -> Twin:
         _el("DB", "door", "S0", (14.5, 2.0, 15.5, 2.2), 0, 2.1),
         _el("DD", "door", "S0", (20.0, 7.5, 20.2, 8.5), 0, 2.1),
         _el("DS0", "door", "S0", (7.0, 2.0, 8.0, 2.2), 0, 2.1),
-        _el("E", "door", "S0", (-0.2, 0.5, 0.0, 1.5), 0, 2.1),
+        replace(  # an entrance: outside on one side, and the model says it is external
+            _el("E", "door", "S0", (-0.2, 0.5, 0.0, 1.5), 0, 2.1),
+            psets={"Pset_DoorCommon": {"IsExternal": True}},
+        ),
         _el("DS1", "door", "S1", (7.0, 2.0, 8.0, 2.2), H, H + 2.1),
         _el("DU", "door", "S1", (14.5, 2.0, 15.5, 2.2), H, H + 2.1),
         _el("STAIR", "stair", "S0", (6.5, 3.0, 8.7, 7.5), 0, H),

@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 PORT    ?= 8000
 HOST    ?= 127.0.0.1
 DEMO_IFC ?= models_ifc/out/hospital_small.ifc
+MQTT_URL ?= mqtt://127.0.0.1:1883
 LINT_DIRS := $(wildcard twin api models_ifc tests bench)
 
 .PHONY: setup system venv viewer-deps demo serve test lint typecheck bench clean
@@ -26,8 +27,8 @@ viewer/node_modules/three/package.json: viewer/package.json
 	cd viewer && npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: setup
-	$(BIN)/twin demo --host $(HOST) --port $(PORT)
+demo: setup        ## readings over MQTT from the broker setup-system starts (scripts/broker.sh); MQTT_URL= for none
+	TWIN_MQTT_URL=$(MQTT_URL) $(BIN)/twin demo --host $(HOST) --port $(PORT)
 
 serve: venv
 	$(BIN)/twin serve $(DEMO_IFC) --host $(HOST) --port $(PORT)

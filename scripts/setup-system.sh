@@ -27,6 +27,7 @@ if ! port_open 5432 && command -v pg_ctlcluster >/dev/null 2>&1; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
 fi
 if ! port_open 1883 && command -v mosquitto >/dev/null 2>&1; then
-  mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
+  # the project's broker settings (persistent sessions, deep queues): config/mosquitto/twin.conf
+  bash "$(dirname "$0")/broker.sh" --port 1883 --daemon || true
 fi
 exit 0

@@ -1,87 +1,35 @@
-"""MQTT ingest survives a broker outage: the consumer reconnects with back-off and every reading
-whose publication the broker acknowledged (QoS 1 PUBACK) is stored exactly once.
+"""MQTT delivery over outages, against a private Mosquitto running the shipped broker settings
+(``config/mosquitto/twin.conf`` via ``scripts/broker.sh``, on a free port, state in a temporary
+directory): the shared broker on 1883 cannot be stopped or killed from a test.
 
-A private Mosquitto (the real binary, on a free port, with persistence in a temporary directory)
-is stopped and started again while readings are published before, during and after the outage.
-The shared broker on 1883 cannot be stopped from a test, hence the private one. It is stopped
-with SIGTERM: Mosquitto then writes its persistence file (sessions, queued QoS 1 messages); what
-a broker killed with SIGKILL acknowledged but never wrote down is the broker's loss, not ours.
+- the broker stops (SIGTERM, it saves its state) and comes back: the consumer re-subscribes
+  within about 2 s, and every reading the broker acknowledged is stored exactly once;
+- the twin is killed -9 for 5 s while 2,500 readings arrive (more than Mosquitto's default
+  queue of 1,000 per client): all are queued by the broker and stored exactly once;
+- the broker is killed -9 (it saves nothing more) and restarted: the twin's session survived
+  (autosave), so readings published before the twin is back are queued for it, not lost.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
+import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.conftest import require
+from tests.mqtt_support import Broker, ConsumerProcess, Publisher, listening, stored, wait
 from twin.live.mqtt import MqttConfig, MqttConsumer
 from twin.live.records import SensorSpec
 from twin.live.store import LiveStore, open_store
 
+pytestmark = pytest.mark.mqtt
+
 SENSORS = 4
-BASE = datetime.now(UTC) - timedelta(hours=2)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(cond: Callable[[], bool], timeout: float = 20.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
-class Broker:
-    """A private Mosquitto that can be stopped and started on the same port and state."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
-        self.conf = workdir / "mosquitto.conf"
-        self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "user root\n"
-            "persistence true\n"
-            f"persistence_location {workdir}/\n"
-            "max_queued_messages 100000\n"
-            f"log_dest file {workdir}/mosquitto.log\n"
-        )
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)])
-        if not _wait(self._listening, 10):
-            raise RuntimeError("private mosquitto did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
-
-    def _listening(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return True
-        except OSError:
-            return False
 
 
 @pytest.fixture
@@ -90,12 +38,17 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
     b = Broker(tmp_path)
     b.start()
     yield b
-    b.stop()
+    b.stop(signal.SIGKILL)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[LiveStore]:
-    s = open_store(f"sqlite:///{tmp_path / 'outage.db'}")
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'outage.db'}"
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[LiveStore]:
+    s = open_store(store_url)
     s.register_sensors(
         [SensorSpec(id=f"S{i}", quantity="temperature", unit="degC") for i in range(SENSORS)]
     )
@@ -103,75 +56,102 @@ def store(tmp_path: Path) -> Iterator[LiveStore]:
     s.close()
 
 
-class Publisher:
-    """A gateway: persistent session, QoS 1; remembers which readings the broker acknowledged."""
-
-    def __init__(self, port: int, prefix: str) -> None:
-        self.prefix = prefix
-        self.sent: dict[int, tuple[str, int]] = {}  # mid -> (sensor, i)
-        self.acked: set[tuple[str, int]] = set()
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"gw-{uuid.uuid4().hex[:6]}", clean_session=False
-        )
-        self.client.reconnect_delay_set(1, 2)
-        self.client.on_publish = self._on_publish
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-
-    def _on_publish(self, _c: Any, _ud: Any, mid: int, _rc: Any, _p: Any) -> None:
-        self.acked.add(self.sent[mid])
-
-    def publish(self, start: int, n: int) -> None:
-        for i in range(start, start + n):
-            sensor = f"S{i % SENSORS}"
-            t = (BASE + timedelta(seconds=i)).isoformat()
-            payload = f'{{"t": "{t}", "value": {i}, "unit": "degC"}}'
-            info = self.client.publish(f"{self.prefix}/{sensor}", payload, qos=1)
-            self.sent[info.mid] = (sensor, i)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+def _names() -> tuple[str, str]:
+    tag = uuid.uuid4().hex[:6]
+    return f"outage/{tag}/readings", f"ingest-{tag}"
 
 
-def _stored(store: LiveStore) -> list[tuple[str, int]]:
-    """(sensor, i) of every stored reading, repeats kept (value i was published at BASE + i s)."""
-    return [(f"S{k}", int(v)) for k in range(SENSORS) for _, v in store.raw(f"S{k}")]
+def _exactly_once(store: LiveStore, expected: set[tuple[str, int]]) -> None:
+    rows = stored(store, SENSORS)
+    assert len(rows) == len(set(rows)), "a reading stored twice"
+    assert set(rows) == expected
+    assert store.dead_letters()[0] == 0
 
 
 @pytest.mark.slow
-def test_broker_outage_loses_no_acknowledged_reading(broker: Broker, store: LiveStore) -> None:
-    prefix = f"outage/{uuid.uuid4().hex[:6]}/readings"
-    cfg = MqttConfig(
-        url=f"mqtt://127.0.0.1:{broker.port}",
-        topic=f"{prefix}/#",
-        client_id=f"ingest-{uuid.uuid4().hex[:6]}",
-        reconnect_min_s=1,
-        reconnect_max_s=2,
-    )
-    consumer = MqttConsumer(store, cfg)
+def test_broker_restart_resubscribes_fast_and_loses_nothing(
+    broker: Broker, store: LiveStore
+) -> None:
+    prefix, client_id = _names()
+    consumer = MqttConsumer(store, MqttConfig(broker.url, f"{prefix}/#", client_id))
     consumer.start()
-    pub = Publisher(broker.port, prefix)
+    pub = Publisher(broker.port, prefix, SENSORS)
     try:
         assert consumer.connected.wait(10)
         pub.publish(0, 300)  # before: acknowledged, some still queued when the broker goes
-        assert _wait(lambda: len(pub.acked) == 300)
+        assert wait(lambda: len(pub.acked) == 300)
         broker.stop()
-        assert _wait(lambda: not consumer.connected.is_set(), 10)
-        pub.publish(300, 300)  # during: queued in the gateway, acknowledged only later
-        time.sleep(2.5)  # several failed reconnect attempts (back-off 1-2 s)
+        assert wait(lambda: not consumer.connected.is_set(), 10)
+        pub.publish(300, 300)  # during: kept by the gateway, acknowledged only later
+        time.sleep(3.5)  # long enough for the back-off to grow to its cap
         assert len(pub.acked) == 300 and consumer.connects == 1
         broker.start()
-        assert _wait(lambda: consumer.connected.is_set() and consumer.connects == 2)
+        back = time.monotonic()
+        assert wait(lambda: consumer.connects == 2, 10)
+        resubscribed_s = time.monotonic() - back
         pub.publish(600, 300)  # after
-        assert _wait(lambda: len(pub.acked) == 900), f"{len(pub.acked)} acknowledged"
-        assert _wait(lambda: len(_stored(store)) >= 900)
+        assert wait(lambda: len(pub.acked) == 900), f"{len(pub.acked)} acknowledged"
+        assert wait(lambda: len(stored(store, SENSORS)) >= 900)
         time.sleep(0.5)  # late redeliveries would show up as repeats or extra rows
     finally:
         pub.close()
         consumer.stop()
-    stored = _stored(store)
-    assert len(stored) == len(set(stored))
-    assert set(stored) == pub.acked == {(f"S{i % SENSORS}", i) for i in range(900)}
-    total, _ = store.dead_letters()
-    assert total == 0
+    assert resubscribed_s < 2.5, f"re-subscribed {resubscribed_s:.1f} s after the broker was back"
+    assert consumer.sessions_lost == 0
+    assert pub.acked == {(f"S{i % SENSORS}", i) for i in range(900)}
+    _exactly_once(store, pub.acked)
+
+
+@pytest.mark.slow
+def test_twin_killed_for_5_s_gets_every_acknowledged_reading(
+    broker: Broker, store: LiveStore, store_url: str, tmp_path: Path
+) -> None:
+    prefix, client_id = _names()
+    twin = ConsumerProcess(store_url, broker.url, f"{prefix}/#", client_id, tmp_path / "twin.log")
+    twin.start()
+    pub = Publisher(broker.port, prefix, SENSORS)
+    try:
+        assert wait(lambda: twin.subscribed() == 1, 15), twin.log.read_text()
+        pub.publish(0, 500)
+        assert wait(lambda: len(stored(store, SENSORS)) >= 100)
+        twin.stop(signal.SIGKILL)  # mid-stream: some batches stored but not acknowledged
+        for k in range(10):  # 2,500 readings over 5 s: more than Mosquitto's default queue
+            pub.publish(500 + 250 * k, 250)
+            time.sleep(0.5)
+        assert wait(lambda: len(pub.acked) == 3000), f"{len(pub.acked)} acknowledged"
+        twin.start()
+        assert wait(lambda: len(stored(store, SENSORS)) >= 3000, 30)
+        time.sleep(0.5)
+    finally:
+        pub.close()
+        twin.stop()
+    assert pub.acked == {(f"S{i % SENSORS}", i) for i in range(3000)}
+    _exactly_once(store, pub.acked)
+
+
+@pytest.mark.slow
+def test_broker_killed_keeps_the_twins_session(broker: Broker, store: LiveStore) -> None:
+    prefix, client_id = _names()
+    consumer = MqttConsumer(store, MqttConfig(broker.url, f"{prefix}/#", client_id))
+    consumer.start()
+    try:
+        assert consumer.connected.wait(10)
+        subscribed = time.time()
+        assert wait(lambda: broker.saved_after(subscribed + 0.1), 5), "no autosave within 5 s"
+        broker.stop(signal.SIGKILL)
+        assert wait(lambda: not consumer.connected.is_set(), 10)
+        broker.start()
+        assert listening(broker.port)
+        pub = Publisher(broker.port, prefix, SENSORS)
+        pub.publish(0, 500)  # at once: most of it before the twin is back
+        back = time.monotonic()
+        assert wait(lambda: consumer.connects == 2, 10)
+        resubscribed_s = time.monotonic() - back
+        assert wait(lambda: len(pub.acked) == 500)
+        assert wait(lambda: len(stored(store, SENSORS)) >= 500), len(stored(store, SENSORS))
+        pub.close()
+    finally:
+        consumer.stop()
+    assert resubscribed_s < 2.5
+    assert consumer.sessions_lost == 0
+    _exactly_once(store, pub.acked)

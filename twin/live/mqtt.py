@@ -7,12 +7,15 @@ objects; an item may name its own ``"sensor"`` (then the topic may be just ``twi
 No acknowledged message is lost: the session is persistent (fixed client id, clean_session off),
 subscriptions are QoS 1, and PUBACKs are sent by hand only after the batch holding the message is
 committed (``manual_ack``). A crash before commit means the broker redelivers; redelivery is
-harmless because readings are idempotent on (sensor, timestamp). paho reconnects with back-off.
+harmless because readings are idempotent on (sensor, timestamp). No message blocks the others:
+a batch the store refuses is split and a message that still fails is dead-lettered and then
+acknowledged (:mod:`twin.live.mqtt_batch`). After a broker restart paho reconnects after
+``reconnect_min_s`` (0.5 s), doubling up to ``reconnect_max_s`` (2 s). The broker must keep
+sessions and queues for this to hold: ``config/mosquitto/twin.conf``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -21,9 +24,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from twin.errors import StoreUnavailable
+from twin.live import validate
+from twin.live.mqtt_batch import Message, commit_batch
 
 if TYPE_CHECKING:
     from twin.live.store import LiveStore
@@ -32,34 +38,32 @@ __all__ = ["MqttConfig", "MqttConsumer", "items_from_message"]
 
 log = logging.getLogger(__name__)
 
-_NOT_JSON = object()
-
 
 @dataclass(frozen=True, slots=True)
 class MqttConfig:
     """``url``: ``mqtt://host:1883``; ``topic``: subscription filter; ``client_id`` must be
-    stable across restarts for the broker to keep the session."""
+    stable across restarts for the broker to keep the session. ``poison_tries``: how often a
+    single message the store refuses is tried before it is dead-lettered and acknowledged."""
 
     url: str = "mqtt://127.0.0.1:1883"
     topic: str = "twin/readings/#"
     client_id: str = "twin-live-ingest"
-    batch_max: int = 5000  # readings per commit (Mosquitto lets 20 QoS 1 messages be in flight)
+    batch_max: int = 5000  # readings per commit
     batch_wait_s: float = 0.02
-    reconnect_min_s: int = 1
-    reconnect_max_s: int = 30
+    reconnect_min_s: float = 0.5  # first retry after a lost connection
+    reconnect_max_s: float = 2.0  # cap of the doubling back-off
+    keepalive_s: int = 15
+    poison_tries: int = 3
+    store_retry_s: float = 1.0  # pause while the database does not answer
 
 
 def items_from_message(topic: str, payload: bytes | bytearray) -> list[Any]:
-    """Reading items of one message; an undecodable payload becomes one item (dead-lettered)."""
+    """Reading items of one message; a payload that is not JSON (not UTF-8, nested deeper than
+    the parsers go) becomes one text item, which the store dead-letters as malformed."""
     try:
-        doc = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        doc = _NOT_JSON
-    if doc is _NOT_JSON:  # what orjson refuses but Python senders emit: NaN, Infinity
-        try:
-            doc = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return [payload.decode("utf-8", "replace")[:2000]]
+        doc = validate.loads_json(bytes(payload))
+    except ValueError:
+        return [validate.clean_text(payload.decode("utf-8", "replace"), 2000)]
     items = doc if isinstance(doc, list) else [doc]
     leaf = topic.rsplit("/", 1)[-1]
     out: list[Any] = []
@@ -77,8 +81,11 @@ class MqttConsumer:
         self.store = store
         self.config = config
         self.stored = 0  # messages committed and acknowledged
+        self.dead_lettered = 0  # poison messages dead-lettered and acknowledged
+        self.duplicates = 0  # readings the store already had (redeliveries)
         self.connects = 0  # successful connections (1 + reconnections after broker outages)
-        self._queue: queue.Queue[tuple[int, list[Any]]] = queue.Queue()
+        self.sessions_lost = 0  # reconnections where the broker no longer had our session
+        self._queue: queue.Queue[Message] = queue.Queue()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.connected = threading.Event()
@@ -89,7 +96,11 @@ class MqttConsumer:
             protocol=mqtt.MQTTv311,
             manual_ack=True,
         )
-        self.client.reconnect_delay_set(config.reconnect_min_s, config.reconnect_max_s)
+        # paho annotates the delays as int but computes with them as numbers (sleep, min, * 2)
+        self.client.reconnect_delay_set(
+            min_delay=config.reconnect_min_s,  # type: ignore[arg-type]
+            max_delay=config.reconnect_max_s,  # type: ignore[arg-type]
+        )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
@@ -101,7 +112,8 @@ class MqttConsumer:
         self._stop.clear()
         self._worker = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
         self._worker.start()
-        self.client.connect_async(u.hostname or "127.0.0.1", u.port or 1883, keepalive=30)
+        host, port = u.hostname or "127.0.0.1", u.port or 1883
+        self.client.connect_async(host, port, keepalive=self.config.keepalive_s)
         self.client.loop_start()
 
     def stop(self) -> None:
@@ -113,12 +125,18 @@ class MqttConsumer:
         self.client.loop_stop()
         self.connected.clear()
 
-    def _on_connect(self, client: mqtt.Client, _ud: Any, _flags: Any, rc: Any, _p: Any) -> None:
+    def _on_connect(self, client: mqtt.Client, _ud: Any, flags: Any, rc: Any, _p: Any) -> None:
         if rc.is_failure:
             log.warning("MQTT connect failed: %s", rc)
             return
-        client.subscribe(self.config.topic, qos=1)
         self.connects += 1
+        if self.connects > 1 and not flags.session_present:
+            self.sessions_lost += 1
+            log.warning(
+                "MQTT broker did not keep this consumer's session: readings published while "
+                "we were away are lost (is the broker persistent? config/mosquitto/twin.conf)"
+            )
+        client.subscribe(self.config.topic, qos=1)
         self.connected.set()
         log.info("MQTT connected, subscribed to %s", self.config.topic)
 
@@ -128,35 +146,50 @@ class MqttConsumer:
             log.warning("MQTT disconnected (%s); reconnecting with back-off", rc)
 
     def _on_message(self, _c: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
-        self._queue.put((msg.mid, items_from_message(msg.topic, msg.payload)))
+        payload = bytes(msg.payload)
+        try:
+            items = items_from_message(msg.topic, payload)
+        except Exception as exc:  # never let a payload stop paho's network thread
+            log.exception("MQTT message on %s not parsed", msg.topic)
+            items = [validate.clean_text(f"unparsed ({type(exc).__name__}): {payload[:1000]!r}")]
+        self._queue.put(Message(msg.mid, self.connects, msg.topic, payload, items))
 
     def _run(self) -> None:
         while not self._stop.is_set():
             batch = self._take()
-            if not batch:
-                continue
-            items = [i for _, its in batch for i in its]
-            while not self._stop.is_set():
-                try:
-                    self.store.ingest(items, source="mqtt")
-                    break
-                except Exception:  # store down: keep the batch, retry, no ack
-                    log.exception("MQTT batch not stored; retrying")
-                    time.sleep(1.0)
-            else:
-                return
-            for mid, _ in batch:
-                self.client.ack(mid, 1)
-            self.stored += len(batch)
+            if batch:
+                self._commit(batch)
 
-    def _take(self) -> list[tuple[int, list[Any]]]:
+    def _commit(self, batch: list[Message]) -> None:
+        """Store ``batch`` (retrying while the database is away), then acknowledge it."""
+        while True:
+            try:
+                out = commit_batch(self.store, batch, max_tries=self.config.poison_tries)
+                break
+            except StoreUnavailable:  # no ack: the broker keeps the messages
+                log.exception("MQTT batch not stored, database unavailable; retrying")
+                if self._stop.wait(self.config.store_retry_s):
+                    return
+        for m in (*out.stored, *out.dead):
+            self._ack(m)
+        self.stored += len(out.stored)
+        self.dead_lettered += len(out.dead)
+        self.duplicates += out.duplicates
+
+    def _ack(self, m: Message) -> None:
+        """PUBACK ``m``, unless it came over an earlier connection: its packet id may name
+        another message now, and the broker redelivers it on this one (stored idempotently)."""
+        if m.session == self.connects:
+            self.client.ack(m.mid, 1)
+
+    def _take(self) -> list[Message]:
         try:
             first = self._queue.get(timeout=0.2)
         except queue.Empty:
             return []
         batch = [first]
         deadline = time.monotonic() + self.config.batch_wait_s
-        n = len(first[1])
+        n = len(first.items)
         while n < self.config.batch_max:
             left = deadline - time.monotonic()
             try:
@@ -166,5 +199,37 @@ class MqttConsumer:
             except queue.Empty:
                 break
             batch.append(nxt)
-            n += len(nxt[1])
+            n += len(nxt.items)
         return batch
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m twin.live.mqtt --store URL``: the consumer as its own process, without the
+    API (an ingest-only node, and what the delivery tests and bench kill with SIGKILL)."""
+    import argparse
+    import signal
+
+    from twin.live.store import open_store
+
+    d = MqttConfig()
+    p = argparse.ArgumentParser(prog="python -m twin.live.mqtt", description=main.__doc__)
+    p.add_argument("--store", required=True, help="live store URL (sqlite:///..., postgresql+...)")
+    p.add_argument("--url", default=d.url, help=f"broker (default {d.url})")
+    p.add_argument("--topic", default=d.topic)
+    p.add_argument("--client-id", default=d.client_id)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    store = open_store(args.store)
+    consumer = MqttConsumer(store, MqttConfig(args.url, args.topic, args.client_id))
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    consumer.start()
+    done.wait()
+    consumer.stop()
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

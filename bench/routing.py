@@ -159,17 +159,25 @@ def _patrol(nav: NavGraph, spaces: list[str], rnd: random.Random) -> list[tuple[
 
 def _load(path: Path) -> tuple[Twin, str]:
     """The cached twin; an entry of the same file written under an older cache format is used
-    rather than parsing the large model cold (the navigation graph reads nothing that changed)."""
+    rather than parsing the large model cold, if it holds what the navigation graph reads
+    (doors' ``fills`` and boundaries' ``external``, cache format 4); else the model is parsed
+    once into ``var/cache``."""
     cache = Path("var/cache")
     entry = cache_path(path, cache)
     if not entry.exists():
         sha = entry.name.split("-", 1)[0]
-        older = sorted(cache.glob(f"{sha}-*.twin.pkl"))
-        if older:
-            with older[-1].open("rb") as fh:
+        for older in sorted(cache.glob(f"{sha}-*.twin.pkl"), reverse=True):
+            with older.open("rb") as fh:
                 _, twin = pickle.load(fh)
-            return twin, f"cache entry {older[-1].name}"
+            if _has_door_facts(twin):
+                return twin, f"cache entry {older.name}"
     return load_twin(path, cache_dir=cache), "cache"
+
+
+def _has_door_facts(twin: Twin) -> bool:
+    els = list(twin.elements.values())[:1]
+    sbs = list(twin.space_boundaries)[:1]
+    return all(hasattr(e, "fills") for e in els) and all(hasattr(b, "external") for b in sbs)
 
 
 def main() -> None:

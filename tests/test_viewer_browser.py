@@ -9,10 +9,6 @@ document it. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,31 +17,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, SHARED_IFC, require
+from tests.browser_support import chromium, get_json, send_json, serve_api, watched_page
+from tests.conftest import SHARED_IFC, require
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return json.loads(r.read())
 
 
 @pytest.fixture(scope="module")
@@ -75,74 +50,22 @@ def server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     model = _model(request, truth)
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        TWIN_MODELS=json.dumps([str(model)]),
-        TWIN_CACHE_DIR=str(twin_cache_dir),
-        TWIN_STORE_URL=f"sqlite:///{tmp_path_factory.mktemp('viewer')}/t.db",
-    )
-    cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
-    proc = subprocess.Popen(
-        [*cmd, "--port", str(port), "--log-level", "warning"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            try:
-                _get(f"{base}/health")
-                _get(f"{base}/buildings")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr else ""
-                    pytest.fail(f"API did not start: {err[-2000:]}")
-                time.sleep(0.3)
+    with serve_api([model], twin_cache_dir, tmp_path_factory.mktemp("viewer")) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A 1366x768 page on the viewer that fails the test on any console error."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=server)
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on(
-        "response",
-        lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
-    )
-    yield pg
-    ctx.close()
+    with watched_page(browser, server) as (pg, errors):
+        yield pg
     assert errors == [], f"console errors: {errors}"
-
-
-def _send(url: str, body: Any, method: str = "POST") -> Any:
-    data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data, {"Content-Type": "application/json"}, method=method)
-    with urllib.request.urlopen(req, timeout=30) as r:
-        raw = r.read()
-    return json.loads(raw) if raw else None
 
 
 def _now() -> str:
@@ -150,12 +73,12 @@ def _now() -> str:
 
 
 def _paths(server: str) -> set[str]:
-    return set(_get(f"{server}/openapi.json")["paths"])
+    return set(get_json(f"{server}/openapi.json")["paths"])
 
 
 def _storey_with_rooms(server: str) -> tuple[str, dict[str, Any]]:
-    building = _get(f"{server}/buildings")[0]["guid"]
-    storeys = _get(f"{server}/buildings/{building}/storeys")
+    building = get_json(f"{server}/buildings")[0]["guid"]
+    storeys = get_json(f"{server}/buildings/{building}/storeys")
     best = max(storeys, key=lambda s: s["spaces"])
     return building, best
 
@@ -170,7 +93,7 @@ def test_plan_renders_rooms_and_click_opens_panel(
     page: Any, server: str, truth: dict[str, Any] | None, artifacts: Path
 ) -> None:
     building, storey = _storey_with_rooms(server)
-    spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
+    spaces = get_json(f"{server}/storeys/{storey['guid']}/spaces")
     _open(page, server, building, storey["guid"])
     rooms = page.locator('#plan [data-kind="space"]')
     if truth is not None:
@@ -209,7 +132,7 @@ def test_plan_renders_rooms_and_click_opens_panel(
 
 def test_keyboard_zoom_and_search(page: Any, server: str) -> None:
     building, storey = _storey_with_rooms(server)
-    spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
+    spaces = get_json(f"{server}/storeys/{storey['guid']}/spaces")
     _open(page, server, building, storey["guid"])
     before = page.locator("#plan > svg").get_attribute("viewBox")
     page.focus("#plan")
@@ -247,7 +170,7 @@ def _open_3d(page: Any, server: str) -> tuple[str, dict[str, Any]]:
 
 def test_3d_streams_storeys_renders_and_picks(page: Any, server: str, artifacts: Path) -> None:
     building, storey = _open_3d(page, server)
-    storeys = _get(f"{server}/buildings/{building}/storeys")
+    storeys = get_json(f"{server}/buildings/{building}/storeys")
     glbs = page.evaluate(
         "() => performance.getEntriesByType('resource').map(e => e.name)"
         ".filter(u => u.includes('/scene.glb'))"
@@ -281,7 +204,7 @@ def test_3d_streams_storeys_renders_and_picks(page: Any, server: str, artifacts:
         ".filter(u => u.includes('/scene.glb') && u.includes('kinds=segment'))"
     )
     assert len(detail) == len(storeys)
-    pipes = _get(f"{server}/elements?building={building}&kind=segment&limit=1")["total"]
+    pipes = get_json(f"{server}/elements?building={building}&kind=segment&limit=1")["total"]
     held = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).held('segment')")
     assert held == pipes > 0
 
@@ -291,12 +214,12 @@ def test_reading_and_alarm_live(page: Any, server: str, artifacts: Path) -> None
     missing = {"/readings", "/sensors", "/events", "/alarms"} - paths
     if missing:
         pytest.fail(f"live endpoints not served: {sorted(missing)}")
-    sensors = _get(f"{server}/sensors")
+    sensors = get_json(f"{server}/sensors")
     sensors = sensors if isinstance(sensors, list) else sensors.get("items", [])
     sensor = next((s for s in sensors if s.get("space") and s.get("upper") is not None), None)
     if sensor is None:
         pytest.fail("the served model has no room sensor with an upper limit")
-    space = _get(f"{server}/spaces/{sensor['space']}")
+    space = get_json(f"{server}/spaces/{sensor['space']}")
     _open(page, server, space["building"], space["storey"])
     page.locator(f'#plan [data-guid="{space["guid"]}"]').first.click()
     page.wait_for_selector("#sel-sensors", timeout=10_000)
@@ -330,7 +253,7 @@ def test_route_drawn(page: Any, server: str, artifacts: Path) -> None:
     if "/routes" not in _paths(server):
         pytest.fail("GET /routes is not served")
     building, storey = _storey_with_rooms(server)
-    spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
+    spaces = get_json(f"{server}/storeys/{storey['guid']}/spaces")
     a, b = spaces[0]["guid"], spaces[-1]["guid"]
     _open(page, server, building, storey["guid"])
     page.fill("#layer-route-v", f"{a};{b}")
@@ -344,16 +267,16 @@ def test_technician_positions_live(page: Any, server: str, artifacts: Path) -> N
     if missing:
         pytest.fail(f"technician endpoints not served: {sorted(missing)}")
     building, storey = _storey_with_rooms(server)
-    spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
+    spaces = get_json(f"{server}/storeys/{storey['guid']}/spaces")
     a, b = spaces[0]["guid"], spaces[-1]["guid"]
     tech = f"tech-viewer-{int(time.time() * 1000) % 100000}"
-    _send(f"{server}/technicians", {"id": tech, "name": "Vera Viewer", "skills": ["general"]})
+    send_json(f"{server}/technicians", {"id": tech, "name": "Vera Viewer", "skills": ["general"]})
     _open(page, server, building, storey["guid"])
     page.wait_for_selector("#live-status.on", timeout=10_000)
     marker = f'#plan [data-technician="{tech}"]'
     assert page.locator(marker).count() == 0  # no position yet
     for room in (a, b):  # placed, then moved: both arrive over SSE without a reload
-        _send(f"{server}/technicians/{tech}/position", {"space": room}, method="PUT")
+        send_json(f"{server}/technicians/{tech}/position", {"space": room}, method="PUT")
         page.wait_for_selector(f'{marker}[data-space="{room}"]', state="attached", timeout=10_000)
         dot = page.locator(f"{marker} circle").bounding_box()
         shape = page.locator(f'#plan [data-kind="space"][data-guid="{room}"]').bounding_box()
@@ -371,11 +294,11 @@ def test_fault_trace_layer(page: Any, server: str, artifacts: Path) -> None:
         pytest.fail("GET /elements/{guid}/upstream is not served")
     building, storey = _storey_with_rooms(server)
     st = storey["guid"]
-    found = _get(f"{server}/elements?storey={st}&kind=terminal&limit=50")["items"]
-    here = {e["guid"] for e in _get(f"{server}/elements?storey={st}&limit=5000")["items"]}
+    found = get_json(f"{server}/elements?storey={st}&kind=terminal&limit=50")["items"]
+    here = {e["guid"] for e in get_json(f"{server}/elements?storey={st}&limit=5000")["items"]}
     best: tuple[str, set[str]] | None = None
     for e in found:
-        steps = _get(f"{server}/elements/{e['guid']}/upstream")["steps"]
+        steps = get_json(f"{server}/elements/{e['guid']}/upstream")["steps"]
         on_storey = {s["guid"] for s in steps} & here
         if len(on_storey) >= 3:
             best = (e["guid"], on_storey)
@@ -400,9 +323,9 @@ def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> 
     if not {"/scenarios", "/buildings/{guid}/scene-colors"} <= _paths(server):
         pytest.fail("scenarios or scene-colors not served")
     building, storey = _storey_with_rooms(server)
-    spaces = _get(f"{server}/storeys/{storey['guid']}/spaces")
+    spaces = get_json(f"{server}/storeys/{storey['guid']}/spaces")
     closed = spaces[len(spaces) // 2]["guid"]
-    sc = _send(
+    sc = send_json(
         f"{server}/scenarios",
         {"name": "viewer test works", "building": building, "closed_spaces": [closed]},
     )
@@ -413,7 +336,7 @@ def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> 
         f'#plan .layer-scenario [data-guid="{closed}"]', state="attached", timeout=15_000
     )
     page.screenshot(path=str(artifacts / "viewer_scenario_plan.png"))
-    colours = _get(f"{server}/buildings/{building}/scene-colors?scenario={sc['id']}")["colors"]
+    colours = get_json(f"{server}/buildings/{building}/scene-colors?scenario={sc['id']}")["colors"]
     assert closed in colours
     page.click("#tab-3d")
     page.wait_for_selector("#scene[data-ready='1']", state="attached", timeout=60_000)
@@ -432,7 +355,7 @@ def test_heat_map_layer_with_legend(page: Any, server: str, artifacts: Path) -> 
         pytest.fail("sensors or readings not served")
     building, storey = _storey_with_rooms(server)
     st = storey["guid"]
-    sensors = _get(f"{server}/sensors?storey={st}&quantity=temperature")
+    sensors = get_json(f"{server}/sensors?storey={st}&quantity=temperature")
     sensors = [s for s in sensors if s.get("space")][:6]
     assert len(sensors) >= 2, "the storey has too few room temperature sensors"
     readings, by_space = [], {}
@@ -441,7 +364,7 @@ def test_heat_map_layer_with_legend(page: Any, server: str, artifacts: Path) -> 
         v = round(lo + 0.5 + i * 0.7, 1)  # inside the limits: no alarms
         readings.append({"sensor": s["id"], "t": _now(), "value": v, "unit": s["unit"]})
         by_space.setdefault(s["space"], []).append(v)
-    _send(f"{server}/readings", readings)
+    send_json(f"{server}/readings", readings)
     means = {k: sum(v) / len(v) for k, v in by_space.items()}
     _open(page, server, building, st)
     page.select_option("#layer-heat-v", "temperature")
@@ -456,7 +379,7 @@ def test_heat_map_layer_with_legend(page: Any, server: str, artifacts: Path) -> 
     assert legend.is_visible()
     text = legend.inner_text()
     assert "temperature" in text
-    live_all = _get(f"{server}/sensors?storey={st}&quantity=temperature")
+    live_all = get_json(f"{server}/sensors?storey={st}&quantity=temperature")
     vals: dict[str, list[float]] = {}
     for s in live_all:
         if s.get("space") and s.get("last_value") is not None:
@@ -518,14 +441,14 @@ def test_3d_isolate_explode_and_fly_to_a_search_hit(page: Any, server: str) -> N
     assert all(s["visible"] for s in shown) and len({s["y"] for s in shown}) == len(shown) > 1
     page.uncheck("#explode")
 
-    others = [s for s in _get(f"{server}/buildings/{building}/storeys") if s["spaces"]]
+    others = [s for s in get_json(f"{server}/buildings/{building}/storeys") if s["spaces"]]
     other = next(s for s in others if s["guid"] != storey["guid"])
-    room = _get(f"{server}/storeys/{other['guid']}/spaces")[0]
+    room = get_json(f"{server}/storeys/{other['guid']}/spaces")[0]
     page.fill("#search-q", room["number"])
     page.wait_for_selector("#search-results li", timeout=10_000)
     page.keyboard.press("Enter")
     page.wait_for_selector(f'#sel-title[data-guid="{room["guid"]}"]', timeout=10_000)
-    b = _get(f"{server}/spaces/{room['guid']}")["bbox"]
+    b = get_json(f"{server}/spaces/{room['guid']}")["bbox"]
     centre = [(b[i] + b[i + 3]) / 2 for i in range(3)]
     before = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).lookingAt()")
     landed = """async (c) => {

@@ -2,6 +2,7 @@
 // Each maps to a plan.svg query parameter (the server draws it); a layer whose endpoint the
 // server does not document is hidden.
 import { get, has, q } from "./api.js";
+import { el } from "./dom.js";
 
 const box = document.getElementById("layers");
 const legend = document.getElementById("legend");
@@ -86,14 +87,14 @@ export function updateLegend(svg) {
   const layer = svg?.querySelector(`[data-overlay="sensor:${CSS.escape(quantity)}"]`);
   const labels = layer ? [...layer.querySelectorAll(".legend text")].map((t) => t.textContent.trim()) : [];
   const rooms = layer ? layer.querySelectorAll("path[data-guid]").length : 0;
-  const esc = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   if (!rooms) {
-    legend.innerHTML = `<span>${esc(quantity)}</span><span class="muted">no readings on this storey</span>`;
+    legend.replaceChildren(el("span", {}, quantity), el("span", { class: "muted" }, "no readings on this storey"));
     return;
   }
-  const lo = esc(labels[0] ?? ""), hi = esc(labels[labels.length - 1] ?? "");
-  legend.innerHTML = `<span>${esc(quantity)}</span><span class="ramp" role="img" aria-label="colour ramp from ${lo} to ${hi}"></span>` +
-    `<span class="lo">${lo}</span><span class="hi">${hi}</span><span class="muted rooms">${rooms} rooms</span>`;
+  const lo = labels[0] ?? "", hi = labels[labels.length - 1] ?? "";
+  legend.replaceChildren(el("span", {}, quantity),
+    el("span", { class: "ramp", role: "img", "aria-label": `colour ramp from ${lo} to ${hi}` }),
+    el("span", { class: "lo" }, lo), el("span", { class: "hi" }, hi), el("span", { class: "muted rooms" }, `${rooms} rooms`));
 }
 
 /** Route polylines from /routes for drawing when the plan endpoint cannot draw them itself. */

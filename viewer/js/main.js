@@ -8,6 +8,7 @@ import * as live from "./live.js";
 import * as tickets from "./tickets.js";
 import * as layers from "./layers.js";
 import * as technicians from "./technicians.js";
+import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const errorBox = $("error");
@@ -45,7 +46,7 @@ async function select(guid, kind) {
 
 async function loadBuildings() {
   const buildings = await get("/buildings");
-  $("building").innerHTML = buildings.map((b) => `<option value="${b.guid}">${b.name || b.guid}</option>`).join("");
+  $("building").replaceChildren(...buildings.map((b) => el("option", { value: b.guid }, b.name || b.guid)));
   const want = buildings.find((b) => b.guid === state.building) || buildings[0];
   if (!want) throw new Error("No building is being served");
   $("building").value = want.guid;
@@ -56,7 +57,7 @@ async function loadBuildings() {
 async function loadStoreys() {
   const storeys = await get(`/buildings/${encodeURIComponent(state.building)}/storeys`);
   storeyList = storeys;
-  $("storey").innerHTML = storeys.map((s) => `<option value="${s.guid}">${s.name} (${s.spaces} rooms)</option>`).join("");
+  $("storey").replaceChildren(...storeys.map((s) => el("option", { value: s.guid }, `${s.name} (${s.spaces} rooms)`)));
   const want = storeys.find((s) => s.guid === state.storey) || storeys.find((s) => s.spaces > 0) || storeys[0];
   set({ storey: want?.guid || null });
   $("storey").value = state.storey;

@@ -1,9 +1,9 @@
 // Side panel: properties, sensors with latest values, alarms and tickets of the selection.
 import { get, has, optional, post, q } from "./api.js";
+import { el } from "./dom.js";
 
 const box = document.getElementById("details");
 let current = null;
-const esc = (t) => String(t ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function show(guid, kind) {
   current = { guid, kind };
@@ -22,7 +22,7 @@ export async function show(guid, kind) {
     await refreshLive();
     return item;
   } catch (err) {
-    box.innerHTML = `<p class="error-inline" role="alert">${esc(err.message)}</p>`;
+    box.replaceChildren(el("p", { class: "error-inline", role: "alert" }, err.message));
     return null;
   }
 }
@@ -38,14 +38,18 @@ function render(item, space) {
     ? [["Number", item.number], ["Name", item.name], ["Category", item.category], ["Criticality", item.criticality], ["Area", item.area != null ? `${item.area} m²` : ""]]
     : [["Class", item.ifc_class], ["Kind", item.kind], ["Type", item.type_name], ["Space", item.space], ["Systems", (item.systems || []).join(", ")]];
   rows.push(["GlobalId", item.guid]);
-  const psets = Object.entries(item.psets || {}).map(([n, props]) =>
-    `<details><summary>${esc(n)}</summary><dl>${Object.entries(props).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(typeof v === "object" ? JSON.stringify(v) : v)}</dd>`).join("")}</dl></details>`).join("");
-  box.innerHTML = `<h2 id="sel-title" data-guid="${esc(item.guid)}">${esc(title)}</h2>
-    <dl class="props">${rows.filter(([, v]) => v).map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join("")}</dl>
-    <section aria-labelledby="sens-h"><h3 id="sens-h">Sensors</h3><ul id="sel-sensors" class="sensors"><li class="muted">—</li></ul></section>
-    <section aria-labelledby="al-h"><h3 id="al-h">Alarms</h3><ul id="sel-alarms" class="alarms"><li class="muted">—</li></ul></section>
-    <section aria-labelledby="tk-h"><h3 id="tk-h">Tickets</h3><ul id="sel-tickets"><li class="muted">—</li></ul></section>
-    ${psets ? `<section><h3>Property sets</h3>${psets}</section>` : ""}`;
+  const pairs = (entries) => entries.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]);
+  const psets = Object.entries(item.psets || {}).map(([n, props]) => el("details", {}, el("summary", {}, n),
+    el("dl", {}, pairs(Object.entries(props).map(([k, v]) => [k, v !== null && typeof v === "object" ? JSON.stringify(v) : v])))));
+  const live = (h, label, id, cls) => el("section", { "aria-labelledby": h }, el("h3", { id: h }, label),
+    el("ul", { id, class: cls }, el("li", { class: "muted" }, "—")));
+  box.replaceChildren(
+    el("h2", { id: "sel-title", "data-guid": item.guid }, title),
+    el("dl", { class: "props" }, pairs(rows.filter(([, v]) => v))),
+    live("sens-h", "Sensors", "sel-sensors", "sensors"),
+    live("al-h", "Alarms", "sel-alarms", "alarms"),
+    live("tk-h", "Tickets", "sel-tickets", null),
+    psets.length ? el("section", {}, el("h3", {}, "Property sets"), psets) : null);
   box.dataset.space = space ? "1" : "";
 }
 
@@ -62,13 +66,18 @@ export async function refreshLive() {
   const list = (id, items, fmt) => {
     const ul = document.getElementById(id);
     if (!ul) return;
-    ul.innerHTML = items === null ? `<li class="muted">not available</li>` : items.length ? items.map(fmt).join("") : `<li class="muted">none</li>`;
+    ul.replaceChildren(...(items === null ? [el("li", { class: "muted" }, "not available")]
+      : items.length ? items.map(fmt) : [el("li", { class: "muted" }, "none")]));
   };
   const readings = latest ? (Array.isArray(latest) ? latest : latest.sensors || latest.readings || latest.items || []) : null;
-  list("sel-sensors", readings, (r) => `<li data-sensor="${esc(r.sensor || r.guid)}"><span>${esc(r.quantity || r.name || r.sensor)}</span> <b class="value">${esc(fmtVal(r.value))}</b> ${esc(r.unit || "")} <small>${esc(r.t ? new Date(r.t).toLocaleTimeString() : "")}</small></li>`);
+  list("sel-sensors", readings, (r) => el("li", { "data-sensor": r.sensor || r.guid },
+    el("span", {}, r.quantity || r.name || r.sensor), " ", el("b", { class: "value" }, fmtVal(r.value)), ` ${r.unit || ""} `,
+    el("small", {}, r.t ? new Date(r.t).toLocaleTimeString() : "")));
   const mine = (xs) => xs && (Array.isArray(xs) ? xs : xs.items || []).filter((a) => [a.space, a.element, a.sensor, a.location].includes(guid) || (a.spaces || []).includes(guid));
-  list("sel-alarms", mine(alarms), (a) => `<li class="alarm-item" data-alarm="${esc(a.id)}"><b>${esc(a.severity || "")}</b> ${esc(a.message || a.kind || a.quantity || "alarm")} <button data-ack="${esc(a.id)}" aria-label="Acknowledge alarm ${esc(a.id)}">Ack</button></li>`);
-  list("sel-tickets", mine(tickets), (t) => `<li>#${esc(t.id)} ${esc(t.title || t.summary || "")} <small>${esc(t.state || t.status || "")}</small></li>`);
+  list("sel-alarms", mine(alarms), (a) => el("li", { class: "alarm-item", "data-alarm": a.id },
+    el("b", {}, a.severity || ""), ` ${a.message || a.kind || a.quantity || "alarm"} `,
+    el("button", { "data-ack": a.id, "aria-label": `Acknowledge alarm ${a.id}` }, "Ack")));
+  list("sel-tickets", mine(tickets), (t) => el("li", {}, `#${t.id} ${t.title || t.summary || ""} `, el("small", {}, t.state || t.status || "")));
   for (const b of box.querySelectorAll("[data-ack]")) {
     b.addEventListener("click", async () => {
       try { await post(`/alarms/${encodeURIComponent(b.dataset.ack)}/ack`, {}); await refreshLive(); }

@@ -1,8 +1,8 @@
 // SVG floor plan: fetch per storey (with layer query parameters), pan/zoom, scale bar, click → select.
 import { get, has, optional, q } from "./api.js";
+import { svg as svgEl } from "./dom.js";
 
 const host = document.getElementById("plan");
-const NS = "http://www.w3.org/2000/svg";
 let svg = null;
 let view = null; // {x, y, w, h} current viewBox
 let home = null;
@@ -25,15 +25,14 @@ export function init({ select }) {
 export async function load(storey, params = {}) {
   const seq = ++loadSeq;
   performance.mark("plan-start");
-  let text = has("/storeys/{}/plan.svg") ? await optional(`/storeys/${encodeURIComponent(storey)}/plan.svg${q(params)}`, "text") : null;
-  let fallback = false;
-  if (text === null) {
-    text = fallbackSvg(await get(`/storeys/${encodeURIComponent(storey)}/spaces`));
-    fallback = true;
-  }
+  // the server's plan is markup its exporter escaped (twin/export/plan_svg.py); the fallback is
+  // built here from API data, so as elements (dom.js), never as a string
+  const text = has("/storeys/{}/plan.svg") ? await optional(`/storeys/${encodeURIComponent(storey)}/plan.svg${q(params)}`, "text") : null;
+  const fallback = text === null ? fallbackSvg(await get(`/storeys/${encodeURIComponent(storey)}/spaces`)) : null;
   if (seq !== loadSeq) return null;
   const keep = svg && view && host.dataset.storey === storey ? { ...view } : null;
-  host.innerHTML = text;
+  if (fallback) host.replaceChildren(fallback);
+  else host.innerHTML = text;
   svg = host.querySelector("svg");
   host.dataset.storey = storey;
   host.dataset.fallback = fallback ? "1" : "";
@@ -80,15 +79,8 @@ export function drawOverlay(id, lines, cls) {
   if (!svg) return;
   svg.querySelector(`#${id}`)?.remove();
   if (!lines?.length) return;
-  const g = document.createElementNS(NS, "g");
-  g.id = id;
-  g.setAttribute("class", cls);
-  for (const pts of lines) {
-    const pl = document.createElementNS(NS, "polyline");
-    pl.setAttribute("points", pts.map(([x, y]) => `${x},${y}`).join(" "));
-    g.appendChild(pl);
-  }
-  svg.appendChild(g);
+  svg.appendChild(svgEl("g", { id, class: cls },
+    lines.map((pts) => svgEl("polyline", { points: pts.map(([x, y]) => `${x},${y}`).join(" ") }))));
 }
 
 function fallbackSvg(spaces) {
@@ -96,14 +88,14 @@ function fallbackSvg(spaces) {
   const boxes = spaces.filter((s) => s.bbox);
   const xs = boxes.flatMap((s) => [s.bbox[0], s.bbox[3]]), ys = boxes.flatMap((s) => [-s.bbox[4], -s.bbox[1]]);
   const [x0, x1, y0, y1] = [Math.min(...xs, 0) - 1, Math.max(...xs, 1) + 1, Math.min(...ys, 0) - 1, Math.max(...ys, 1) + 1];
-  const esc = (t) => String(t).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const parts = boxes.map((s) => {
     const [a, b, , c, d] = s.bbox;
     const pts = `${a},${-b} ${c},${-b} ${c},${-d} ${a},${-d}`;
-    return `<g><polygon points="${pts}" data-guid="${esc(s.guid)}" data-kind="space" data-number="${esc(s.number)}" data-criticality="${esc(s.criticality || "")}"/>` +
-      `<text x="${(a + c) / 2}" y="${-(b + d) / 2}" font-size="0.6" text-anchor="middle">${esc(s.number || s.name)}</text></g>`;
+    return svgEl("g", {},
+      svgEl("polygon", { points: pts, "data-guid": s.guid, "data-kind": "space", "data-number": s.number, "data-criticality": s.criticality || "" }),
+      svgEl("text", { x: (a + c) / 2, y: -(b + d) / 2, "font-size": 0.6, "text-anchor": "middle" }, s.number || s.name));
   });
-  return `<svg xmlns="${NS}" viewBox="${x0} ${y0} ${x1 - x0} ${y1 - y0}" class="fallback-plan">${parts.join("")}</svg>`;
+  return svgEl("svg", { viewBox: `${x0} ${y0} ${x1 - x0} ${y1 - y0}`, class: "fallback-plan" }, parts);
 }
 
 function bboxOf(el) {

@@ -1,5 +1,6 @@
 // Search box: rooms by number or name, elements by name or GlobalId; choosing a hit flies to it.
 import { get, q } from "./api.js";
+import { el } from "./dom.js";
 
 const form = document.getElementById("search");
 const input = document.getElementById("search-q");
@@ -30,7 +31,8 @@ async function run() {
 
 function paint() {
   list.hidden = !hits.length;
-  list.innerHTML = hits.map((h, i) => `<li role="option" data-i="${i}" aria-selected="${i === active}">${h.label.replace(/[&<>]/g, "")} <small>${h.kind || h.type}</small></li>`).join("");
+  list.replaceChildren(...hits.map((h, i) =>
+    el("li", { role: "option", "data-i": i, "aria-selected": i === active }, h.label, " ", el("small", {}, h.kind || h.type))));
   input.setAttribute("aria-expanded", String(!!hits.length));
 }
 

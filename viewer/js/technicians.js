@@ -2,8 +2,8 @@
 // the plan (a dot with initials at the reported point, else at the centre of the reported room)
 // and handed to the 3D view. The "Technicians" layer switches them off.
 import { get, has } from "./api.js";
+import { svg as svgEl } from "./dom.js";
 
-const NS = "http://www.w3.org/2000/svg";
 let list = [];
 let pending = null;
 
@@ -20,7 +20,6 @@ export function refresh() {
 }
 
 const initials = (name) => (name || "?").split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
-const esc = (t) => String(t ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Plan point (SVG units: metres, y flipped) of a technician on this storey, or null. */
 function planPoint(t, svg, storey) {
@@ -36,23 +35,22 @@ function planPoint(t, svg, storey) {
 export function drawPlan(svg, storey, on) {
   svg?.querySelector("#technician-layer")?.remove();
   if (!svg || !on) return 0;
-  const g = document.createElementNS(NS, "g");
-  g.id = "technician-layer";
-  g.setAttribute("class", "technicians");
+  const g = svgEl("g", { id: "technician-layer", class: "technicians" });
   const vb = svg.viewBox.baseVal;
   const r = Math.max(0.35, Math.min(vb?.width || 40, vb?.height || 40) / 60);
   let n = 0;
   for (const t of list) {
     const p = planPoint(t, svg, storey);
     if (!p) continue;
-    const m = document.createElementNS(NS, "g");
-    m.setAttribute("class", `technician ${t.busy_with ? "busy" : ""} ${t.shift || ""}`);
-    m.setAttribute("data-technician", t.id);
-    m.setAttribute("data-space", t.space || "");
-    m.setAttribute("transform", `translate(${p[0]},${p[1]})`);
-    m.innerHTML = `<title>${esc(t.name)} (${esc(t.shift)}${t.busy_with ? `, ticket ${t.busy_with}` : ""})</title>` +
-      `<circle r="${r}"/><text y="${r * 0.35}" font-size="${r}" text-anchor="middle">${esc(initials(t.name))}</text>`;
-    g.appendChild(m);
+    g.appendChild(svgEl("g", {
+      class: `technician ${t.busy_with ? "busy" : ""} ${t.shift || ""}`,
+      "data-technician": t.id,
+      "data-space": t.space || "",
+      transform: `translate(${p[0]},${p[1]})`,
+    },
+    svgEl("title", {}, `${t.name ?? ""} (${t.shift ?? ""}${t.busy_with ? `, ticket ${t.busy_with}` : ""})`),
+    svgEl("circle", { r }),
+    svgEl("text", { y: r * 0.35, "font-size": r, "text-anchor": "middle" }, initials(t.name))));
     n++;
   }
   svg.appendChild(g);

@@ -1,5 +1,6 @@
 // Ticket list with SLA countdowns; refreshed on ticket events and ticking every second.
 import { has, optional } from "./api.js";
+import { el } from "./dom.js";
 
 const ul = document.getElementById("tickets");
 let tickets = [], onPick = () => {};
@@ -31,16 +32,20 @@ function countdown(t) {
   return s < 0 ? `overdue ${txt}` : txt;
 }
 
+const overdue = (t) => !!deadline(t) && new Date(deadline(t)) < Date.now();
+
 function render() {
-  ul.innerHTML = tickets.length ? tickets.map((t) => `<li tabindex="0" data-where="${where(t)}" data-id="${t.id}" class="${(deadline(t) && new Date(deadline(t)) < Date.now()) ? "overdue" : ""}">
-    <span>#${t.id} ${String(t.title || t.summary || "").replace(/[&<>]/g, "")}</span> <small>${t.state || t.status || ""}</small>
-    <span class="sla" aria-label="SLA remaining">${countdown(t)}</span></li>`).join("") : `<li class="muted">No open tickets</li>`;
+  ul.replaceChildren(...(tickets.length ? tickets.map((t) =>
+    el("li", { tabindex: 0, "data-where": where(t), "data-id": t.id, class: overdue(t) ? "overdue" : "" },
+      el("span", {}, `#${t.id} ${t.title || t.summary || ""}`), " ", el("small", {}, t.state || t.status || ""), " ",
+      el("span", { class: "sla", "aria-label": "SLA remaining" }, countdown(t))))
+    : [el("li", { class: "muted" }, "No open tickets")]));
 }
 
 function tick() {
   for (const li of ul.querySelectorAll("li[data-id]")) {
     const t = tickets.find((x) => String(x.id) === li.dataset.id);
-    if (t) { li.querySelector(".sla").textContent = countdown(t); li.classList.toggle("overdue", !!deadline(t) && new Date(deadline(t)) < Date.now()); }
+    if (t) { li.querySelector(".sla").textContent = countdown(t); li.classList.toggle("overdue", overdue(t)); }
   }
 }
 

@@ -67,7 +67,18 @@ class RouteOut(BaseModel):
         description="storey guid -> XY polylines (world metres) for the floor plan"
     )
     polyline3d: list[list[float]]
-    assumptions: list[str] = Field(examples=[["walking speed 1.3 m/s"]])
+    assumptions: list[str] = Field(
+        examples=[
+            [
+                "walking speed 1.3 m/s",
+                "leaves the building for 24 m outdoors (at grade, around the building, between "
+                "entrance doors): no indoor path joins the two places",
+            ]
+        ],
+        description="what the route rests on; a route with an outdoor leg always says why it "
+        "leaves the building (outdoor time counts 3x in the search), and a route through a "
+        "door linked by geometry rather than space boundaries says so",
+    )
 
 
 class CandidateOut(BaseModel):

@@ -9,14 +9,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import UploadFile
 
 from api.settings import Settings
 from twin.errors import IfcLoadError, PayloadTooLarge
+from twin.jobs import IngestJob
+from twin.live import audit
 
-__all__ = ["save_ifc_upload"]
+__all__ = ["audit_upload", "save_ifc_upload", "upload_audit_hook"]
 
 
 async def save_ifc_upload(file: UploadFile, settings: Settings) -> Path:
@@ -50,3 +54,30 @@ async def save_ifc_upload(file: UploadFile, settings: Settings) -> Path:
             os.unlink(tmp)
         raise
     return final
+
+
+def audit_upload(store: Any, actor: str, outcome: str, filename: str, **detail: Any) -> None:
+    """One ``model.upload.<outcome>`` audit entry: who, the client's file name, its sha256 and
+    job id (when known). No store, no audit (the demo without a live store)."""
+    if store is None:
+        return
+    sha = detail.get("sha256")
+    target = f"upload:{sha}" if sha else f"upload:{filename}"
+    record = {"filename": filename, "outcome": outcome, **detail}
+    audit.record_write(store, actor, f"model.upload.{outcome}", target, record)
+
+
+def upload_audit_hook(
+    app_state: Any, actor: str, filename: str, sha256: str
+) -> Callable[[IngestJob], None]:
+    """The job's ``on_end``: audit how the upload ended (done with the model id, or failed with
+    the problem's title and status)."""
+
+    def on_end(job: IngestJob) -> None:
+        error = job.error or {}
+        audit_upload(
+            getattr(app_state, "store", None), actor, job.state, filename, sha256=sha256,
+            job=job.id, model=job.model_id, error=error.get("title"), status=error.get("status"),
+        )  # fmt: skip
+
+    return on_end

@@ -60,6 +60,22 @@ class IngestJob:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _JobEnd:
+    path: Path
+    on_end: Callable[[IngestJob], None] | None
+    discard: bool
+
+
+def _client_text(value: object, path: Path, filename: str) -> object:
+    """``value`` with the server's path of an upload replaced by the client's file name."""
+    if not isinstance(value, str):
+        return value
+    for ours in (str(path.resolve()), str(path), path.name):
+        value = value.replace(ours, filename)
+    return value
+
+
 def _parse_in_child(path: str, cache_dir: str) -> str:
     """Runs in the child: parse and fill the cache. Returns the sha256 of the file."""
     from twin.cache import load_twin
@@ -76,6 +92,8 @@ class JobRunner:
         self._on_done = on_done
         self._workers = workers
         self._jobs: dict[str, IngestJob] = {}
+        self._ends: dict[str, _JobEnd] = {}
+        self._paths: dict[str, Path] = {}
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
@@ -90,13 +108,26 @@ class JobRunner:
             job = self._jobs[job_id]
             self._jobs[job_id] = replace(job, updated=time.time(), **changes)  # type: ignore[arg-type]
 
-    def submit(self, path: Path, filename: str, *, on_done: OnDone | None = None) -> IngestJob:
+    def submit(
+        self,
+        path: Path,
+        filename: str,
+        *,
+        on_done: OnDone | None = None,
+        on_end: Callable[[IngestJob], None] | None = None,
+        discard_on_failure: bool = False,
+    ) -> IngestJob:
         """Queue ``path``; when parsed, ``on_done`` (default: the runner's, which serves the model)
-        receives the twin and returns the id the job reports."""
+        receives the twin and returns the id the job reports. ``on_end`` sees the final record
+        (done or failed) before the job reports it, e.g. to audit the outcome. With
+        ``discard_on_failure`` (uploads: never a caller's own file) a failed job's file is
+        removed unless another job of the same file is still running or done."""
         now = time.time()
         job = IngestJob(uuid.uuid4().hex[:12], filename, "queued", now, now, 0.0)
         with self._lock:
             self._jobs[job.id] = job
+            self._ends[job.id] = _JobEnd(path, on_end, discard_on_failure)
+            self._paths[job.id] = path
         future = self._executor().submit(_parse_in_child, str(path), str(self._cache_dir))
         self._set(job.id, state="parsing", progress=0.1)
         done = on_done or self._on_done
@@ -113,30 +144,53 @@ class JobRunner:
             twin = load_twin(path, cache_dir=self._cache_dir)
             outcome = on_done(twin)
             model_id, result = outcome if isinstance(outcome, tuple) else (outcome, None)
-            self._set(job_id, state="done", progress=1.0, model_id=model_id, result=result)
+            self._end(job_id, state="done", progress=1.0, model_id=model_id, result=result)
             log.info("ingest job %s done: model %s", job_id, model_id)
         except TwinError as exc:
-            error = {"title": exc.title, "status": exc.status, "detail": exc.detail}
-            if isinstance(exc, ModelConflict):  # the model and ids collided: what a client fixes
-                error.update(exc.extra)
-            self._fail(job_id, error)
+            extra = exc.extra if isinstance(exc, ModelConflict) else {}  # what a client fixes
+            self._fail(job_id, path, exc.slug, exc.title, exc.status, exc.detail, **extra)
         except BrokenProcessPool:
             self._pool = None  # the child died (e.g. the geometry kernel aborted): start afresh
-            self._fail(
-                job_id,
-                {
-                    "title": "IFC file cannot be loaded",
-                    "status": 422,
-                    "detail": "the parser process crashed on this file",
-                },
-            )
-        except Exception as exc:  # the job fails, the service goes on
+            self._fail(job_id, path, "ifc-load-error", "IFC file cannot be loaded", 422,
+                       "the parser process crashed on {file}")  # fmt: skip
+        except Exception:  # the job fails, the service goes on
             log.exception("ingest job %s failed", job_id)
-            self._fail(job_id, {"title": "Ingest failed", "status": 500, "detail": str(exc)})
+            self._fail(job_id, path, "internal-error", "Ingest failed", 500,
+                       "ingesting {file} failed; the error is logged")  # fmt: skip
 
-    def _fail(self, job_id: str, error: dict[str, object]) -> None:
-        log.warning("ingest job %s failed: %s", job_id, error.get("detail"))
-        self._set(job_id, state="failed", error=error)
+    def _fail(
+        self, job_id: str, path: Path, slug: str, title: str, status: int, detail: str,
+        **extra: object,
+    ) -> None:  # fmt: skip
+        """Fail with an RFC 9457 problem document that names the client's file, never ours."""
+        name = self._jobs[job_id].filename
+        error: dict[str, object] = {
+            "type": f"/problems/{slug}", "title": title, "status": status,
+            "detail": _client_text(detail.replace("{file}", name), path, name),
+        }  # fmt: skip
+        error.update({k: _client_text(v, path, name) for k, v in extra.items() if k not in error})
+        log.warning("ingest job %s (%s) failed: %s", job_id, path, error["detail"])
+        self._end(job_id, state="failed", error=error)
+
+    def _end(self, job_id: str, **changes: object) -> None:
+        """Finish a job: discard a failed upload, tell ``on_end``, then publish the record."""
+        with self._lock:
+            final = replace(self._jobs[job_id], updated=time.time(), **changes)  # type: ignore[arg-type]
+            end = self._ends.pop(job_id, None)
+            keep = {
+                self._paths[j] for j, rec in self._jobs.items()
+                if j != job_id and rec.state != "failed" and j in self._paths
+            }  # fmt: skip
+        if end is not None and final.state == "failed" and end.discard and end.path not in keep:
+            end.path.unlink(missing_ok=True)
+            log.info("ingest job %s: removed the failed upload %s", job_id, end.path)
+        if end is not None and end.on_end is not None:
+            try:
+                end.on_end(final)
+            except Exception:  # an audit hook must not leave the job running forever
+                log.exception("ingest job %s: on_end failed", job_id)
+        with self._lock:
+            self._jobs[job_id] = final
 
     def get(self, job_id: str) -> IngestJob:
         try:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Query
 
 from api.auth import Principal, PrincipalDep
 from api.errors import PROBLEM_RESPONSES
@@ -49,6 +49,17 @@ def list_keys(store: Store, _who: PrincipalDep) -> list[KeyOut]:
     return [KeyOut.of(k) for k in keys.list_keys(store)]
 
 
-@router.delete("/keys/{key_id}", response_model=KeyOut, summary="Revoke an API key")
-def revoke_key(key_id: str, store: Store, who: PrincipalDep) -> KeyOut:
-    return KeyOut.of(keys.revoke_key(store, key_id, who.name))
+@router.delete(
+    "/keys/{key_id}",
+    response_model=KeyOut,
+    summary="Revoke an API key",
+    description="Revoking the key the request is made with answers 409 unless `force=true`.",
+    responses={409: PROBLEM_RESPONSES[422] | {"description": "That is the caller's own key"}},
+)
+def revoke_key(
+    key_id: str,
+    store: Store,
+    who: PrincipalDep,
+    force: Annotated[bool, Query(description="also revoke the key making this request")] = False,
+) -> KeyOut:
+    return KeyOut.of(keys.revoke_key(store, key_id, who.name, actor_key=who.key_id, force=force))

@@ -8,11 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, File, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import ModelOut
-from api.uploads import save_ifc_upload
+from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
+from twin.errors import TwinError
 from twin.live.discovery import register_model_sensors
 from twin.model import Twin
 
@@ -94,9 +97,23 @@ async def upload_model(
     file: Annotated[UploadFile, File(description="an IFC (STEP) file")],
     settings: SettingsDep,
     jobs: JobsDep,
+    who: PrincipalDep,
 ) -> JSONResponse:
-    final = await save_ifc_upload(file, settings)
-    job = jobs.submit(final, file.filename or final.name, on_done=_serve_with_sensors(request.app))
+    name, state = file.filename or "upload.ifc", request.app.state
+    try:
+        final = await save_ifc_upload(file, settings)
+    except TwinError as exc:  # too large, not STEP: refused, nothing kept
+        store = getattr(state, "store", None)
+        await run_in_threadpool(audit_upload, store, who.name, "refused", name, error=exc.title)
+        raise
+    job = jobs.submit(
+        final, name, on_done=_serve_with_sensors(request.app), discard_on_failure=True,
+        on_end=upload_audit_hook(state, who.name, name, final.stem),
+    )  # fmt: skip
+    store = getattr(state, "store", None)
+    await run_in_threadpool(
+        audit_upload, store, who.name, "accepted", name, sha256=final.stem, job=job.id
+    )
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Query, Request
 
-from api.auth import PrincipalDep
+from api.auth import PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas_routing import (
@@ -140,7 +140,14 @@ def dispatch_ticket(
     return _dispatch_out(res)
 
 
-@router.post("/tickets/{ticket_id}/decline", response_model=DispatchOut, summary="Decline")
+@router.post(
+    "/tickets/{ticket_id}/decline",
+    response_model=DispatchOut,
+    summary="Decline",
+    description="The assigned technician turns the job down (a technician key only for itself) "
+    "and, with `redispatch`, the next best technician gets it. All or nothing: when nobody can "
+    "take it (409) the ticket is left as it was.",
+)
 def decline_ticket(
     ticket_id: int,
     request: Request,
@@ -150,6 +157,7 @@ def decline_ticket(
 ) -> DispatchOut:
     from twin.analysis.dispatch import decline
 
+    act_for(principal, body.technician)  # a technician key declines only its own jobs
     store = _store(request)
     nav = navigation_of(campus, _ticket_twin(campus, store, ticket_id))
     res = decline(

@@ -199,10 +199,15 @@ def decline(
     redispatch: bool = True,
     restrictions: Restrictions | None = None,
 ) -> DispatchResult | Ticket:
-    """The technician turns the job down; re-dispatch to the next best, never to a decliner."""
-    from twin.live import tickets
+    """The technician turns the job down; re-dispatch to the next best, never to a decliner.
 
-    ticket = tickets.decline(store, ticket_id, technician_id, actor, reason)
-    if not redispatch:
-        return ticket
-    return dispatch(store, nav, ticket_id, actor=actor, now=now, restrictions=restrictions)
+    One transaction: when nobody can take the job (NoRoute, 409) the decline is rolled back too,
+    so the ticket stays with the technician rather than silently falling back to ``new``."""
+    from twin.live import tickets
+    from twin.live.txn import transaction
+
+    with transaction(store) as conn:
+        ticket = tickets.decline(conn, ticket_id, technician_id, actor, reason)
+        if not redispatch:
+            return ticket
+        return dispatch(conn, nav, ticket_id, actor=actor, now=now, restrictions=restrictions)

@@ -53,7 +53,7 @@ def list_audit(
     if actor:
         q = q.where(audit.c.actor == actor)
     if action:
-        q = q.where(audit.c.action.startswith(action))
+        q = q.where(audit.c.action.startswith(action, autoescape=True))  # '%', '_' literal
     if target:
         q = q.where(audit.c.target == target)
     if since:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
-from twin.errors import InvalidInput, NotFound
+from twin.errors import Conflict, InvalidInput, NotFound
 from twin.live import audit
 from twin.live.db import now_us
 from twin.live.records import ApiKey, from_us
@@ -94,8 +94,17 @@ def list_keys(target: Any, include_revoked: bool = True) -> list[ApiKey]:
         return [_row(r) for r in conn.execute(q)]
 
 
-def revoke_key(target: Any, key_id: str, actor: str) -> ApiKey:
-    """Revoke (idempotent: the first revocation time is kept)."""
+def revoke_key(
+    target: Any, key_id: str, actor: str, *, actor_key: str | None = None, force: bool = False
+) -> ApiKey:
+    """Revoke (idempotent: the first revocation time is kept). Revoking ``actor_key``, the key
+    the caller is using, is a Conflict unless ``force``: an admin would lock itself out by a slip
+    (and the last admin key would leave nobody able to create keys but the CLI)."""
+    if actor_key is not None and key_id == actor_key and not force:
+        raise Conflict(
+            f"key {key_id!r} is the key you are using; revoke it with force=true if you mean to",
+            key=key_id,
+        )
     with transaction(target) as conn:
         get_key(conn, key_id)
         conn.execute(

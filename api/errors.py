@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.problem_docs import PROBLEM_SCHEMA, install_problem_docs
 from twin.errors import TwinError
 
 __all__ = ["PROBLEM_RESPONSES", "install_problem_handlers", "problem"]
@@ -27,16 +28,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _PROBLEM_SCHEMA = {
     "content": {
         PROBLEM_MEDIA_TYPE: {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "type": {"type": "string"},
-                    "title": {"type": "string"},
-                    "status": {"type": "integer"},
-                    "detail": {"type": "string"},
-                    "instance": {"type": "string"},
-                },
-            },
+            "schema": PROBLEM_SCHEMA,
             "example": {
                 "type": "/problems/element-not-found",
                 "title": "Element not found",
@@ -119,6 +111,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error as a problem document, and declare those answers in OpenAPI."""
+    install_problem_docs(app)
     app.add_exception_handler(TwinError, _twin_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -28,6 +28,7 @@ def test_health_answers_and_readiness_waits_for_a_model(client: TestClient) -> N
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready")
     assert ready.status_code == 503
+    assert ready.headers["content-type"] == "application/problem+json"  # an error, like all others
     assert ready.json()["models"] == 0
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import CampusDep
+from api.errors import problem
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +21,10 @@ def health() -> dict[str, str]:
     summary="Readiness: at least one model is loaded",
     responses={503: {"description": "No model loaded yet"}},
 )
-def ready(campus: CampusDep) -> JSONResponse:
+def ready(request: Request, campus: CampusDep) -> JSONResponse:
+    """200 ``{"status": "ready", "models": n}``; else a 503 problem document (an error answer,
+    like every other) that still says ``models: 0``."""
     n = len(campus)
-    body = {"status": "ready" if n else "not-ready", "models": n}
-    return JSONResponse(body, status_code=200 if n else 503)
+    if not n:
+        return problem(request, 503, "Not ready", "no model is loaded yet", "not-ready", models=0)
+    return JSONResponse({"status": "ready", "models": n})

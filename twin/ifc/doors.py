@@ -232,7 +232,7 @@ def _decide(
         one_side_open = True  # no geometry to probe: the model's single room is all we know
     entrance = one_side_open and external
     problem = None
-    label = f"door {door.name or door.guid!r} ({door.guid})"
+    label = f"door {door.name!r} ({door.guid})" if door.name else f"door {door.guid}"
     if not linked:
         problem = f"{label}: opens into no space on either side; not linked"
         if not probed:

@@ -12,6 +12,7 @@ import ifcopenshell
 import pytest
 
 from tests.ifc_fixtures.plans_made import (
+    write_courtyard,
     write_header_join,
     write_outdoor,
     write_restroom,
@@ -20,7 +21,7 @@ from tests.ifc_fixtures.plans_made import (
 from twin.errors import NoRoute
 from twin.ifc.build import build_twin
 from twin.model import Twin
-from twin.networks.navigation import NavGraph, build_navigation
+from twin.networks.navigation import NavGraph, Restrictions, build_navigation
 from twin.networks.routes import Route, route
 
 
@@ -101,6 +102,29 @@ def test_outdoor_leg_is_the_short_one_where_an_indoor_path_exists(tmp_path: Path
     assert any("no indoor path" in a for a in r.assumptions), r.assumptions
     # the ETA is the true walking time: the outdoor weighting only steers the search
     assert r.eta_s == pytest.approx(r.length_m / 1.3, rel=1e-6)
+
+
+def test_outdoor_leg_where_the_indoor_path_is_much_longer(tmp_path: Path) -> None:
+    """P and Q: 6 m apart by their garden doors, about 30 m the long way round indoors. The
+    route goes outside and says how long the indoor path would take."""
+    path, ids = write_courtyard(tmp_path / "courtyard.ifc")
+    nav = _nav(path)
+    r = route(nav, ids["P"], ids["Q"])
+    passed = [s.guid for s in r.steps]
+    assert ids["P garden door"] in passed and ids["Q garden door"] in passed
+    assert ids["Door V1/K"] not in passed
+    why = [a for a in r.assumptions if "indoor path takes" in a]
+    assert len(why) == 1, r.assumptions
+    indoor_s = float(why[0].split("indoor path takes ")[1].split(" s")[0])
+    outdoor_s = _outdoor_metres(nav, r) / 1.3
+    # chosen because the indoor walk is slower than this route with outdoors counted 3x
+    assert indoor_s > r.eta_s + 2.0 * outdoor_s - 1.0
+    # closing a garden door keeps the walker indoors (the long way, but no outdoor leg needed)
+    inside = route(
+        nav, ids["P"], ids["Q"], restrictions=Restrictions.of(locked_doors=[ids["P garden door"]])
+    )
+    assert not _outdoor_legs(inside) and ids["Door V1/K"] in [s.guid for s in inside.steps]
+    assert inside.eta_s == pytest.approx(indoor_s, abs=1.0)
 
 
 def _outdoor_metres(nav: NavGraph, r: Route) -> float:

@@ -17,6 +17,9 @@ the GlobalIds a test needs, by name.
 - ``write_outdoor``: corridor K (x 0-30) with an external entrance at its west end; store S
   (x 0-4) north of K whose only door is external (in the north facade); room T (x 26-30) with a
   door to K and an external door in the north facade.
+- ``write_courtyard``: rooms P (x 0-4) and Q (x 6-10) side by side north of a courtyard, each
+  with a garden door in the north facade 6 m apart; indoors they are joined only the long way
+  round: P -> passage V1 -> corridor K (y 0-2) -> passage V2 -> Q, about 30 m.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ import numpy as np
 
 from models_ifc.networks_small import plant_file
 
-__all__ = ["write_header_join", "write_outdoor", "write_restroom", "write_virtual_join"]
+__all__ = [
+    "write_courtyard",
+    "write_header_join",
+    "write_outdoor",
+    "write_restroom",
+    "write_virtual_join",
+]
 
 ROOM_H = 2.5
 WALL_H = 3.0
@@ -214,4 +223,32 @@ def write_outdoor(path: Path) -> tuple[Path, dict[str, str]]:
     p.door("Store door", s_north, (1.5, 5.0), (2.5, 5.2), external=True)
     p.door("Door T", mid, (27.0, 2.0), (28.0, 2.2), external=False)
     p.door("T garden door", t_north, (27.5, 5.0), (28.5, 5.2), external=True)
+    return p.save(path)
+
+
+def write_courtyard(path: Path) -> tuple[Path, dict[str, str]]:
+    p = _Plan("Courtyard")
+    p.space("K", 0.0, 0.0, 10.0, 2.0)
+    p.space("V1", 0.0, 2.2, 1.5, 9.8)
+    p.space("V2", 8.5, 2.2, 10.0, 9.8)
+    p.space("P", 0.0, 10.0, 4.0, 14.0)
+    p.space("Q", 6.0, 10.0, 10.0, 14.0)
+    p.wall("K south", -0.2, -0.2, 10.2, 0.0, external=True)
+    p.wall("West", -0.2, 0.0, 0.0, 14.2, external=True)
+    p.wall("East", 10.0, 0.0, 10.2, 14.2, external=True)
+    k_north = p.wall("K north", 0.0, 2.0, 10.0, 2.2)
+    p.wall("V1 east", 1.5, 2.2, 1.7, 9.8, external=True)
+    p.wall("V2 west", 8.3, 2.2, 8.5, 9.8, external=True)
+    p_south = p.wall("P south", 0.0, 9.8, 4.2, 10.0)
+    q_south = p.wall("Q south", 5.8, 9.8, 10.0, 10.0)
+    p.wall("P east", 4.0, 10.0, 4.2, 14.2, external=True)
+    p.wall("Q west", 5.8, 10.0, 6.0, 14.2, external=True)
+    p_north = p.wall("P north", -0.2, 14.0, 4.2, 14.2, external=True)
+    q_north = p.wall("Q north", 5.8, 14.0, 10.2, 14.2, external=True)
+    p.door("Door V1/K", k_north, (0.25, 2.0), (1.25, 2.2), external=False)
+    p.door("Door V2/K", k_north, (8.75, 2.0), (9.75, 2.2), external=False)
+    p.door("Door P/V1", p_south, (0.25, 9.8), (1.25, 10.0), external=False)
+    p.door("Door Q/V2", q_south, (8.75, 9.8), (9.75, 10.0), external=False)
+    p.door("P garden door", p_north, (2.5, 14.0), (3.5, 14.2), external=True)
+    p.door("Q garden door", q_north, (6.5, 14.0), (7.5, 14.2), external=True)
     return p.save(path)

@@ -46,10 +46,11 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.models:
-            from twin.cache import load_twin
+            from twin.campus import serve_files
 
-            for path in settings.models:
-                campus.add(load_twin(Path(path), cache_dir=settings.cache_dir))
+            serve_files(
+                campus, settings.models, cache_dir=settings.cache_dir, federate=settings.federate
+            )
         if settings.warm_up:
             from twin.warmup import warm_up_in_background
 

@@ -6,6 +6,7 @@ stay one line and the library stays free of web concerns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +39,7 @@ class BuildingOut(BaseModel):
                     "guid": GUID_EXAMPLE,
                     "name": "Main hospital",
                     "model_id": "8e074161218962b9",
+                    "models": ["8e074161218962b9", "5451d81cd76a5743"],
                     "site": "0KMpiAlnb52RgQuM1CwVfd",
                     "storeys": ["1xS3BCk291UvhgP2a6eflN"],
                     "georeferenced": True,
@@ -48,14 +50,18 @@ class BuildingOut(BaseModel):
     )
     guid: str
     name: str
-    model_id: str
+    model_id: str = Field(description="the model whose spatial tree and rooms the building uses")
+    models: list[str] = Field(
+        default_factory=list,
+        description="every model (discipline) served as this building, the primary first",
+    )
     site: str | None
     storeys: list[str]
     georeferenced: bool
     wgs84: list[float] | None = Field(None, description="lon, lat of the model origin")
 
     @classmethod
-    def of(cls, twin: Twin, b: Building, model_id: str) -> BuildingOut:
+    def of(cls, twin: Twin, b: Building, model_id: str, models: Sequence[str] = ()) -> BuildingOut:
         from twin.geo import to_wgs84  # pyproj loads on first use, not at import
 
         ll = to_wgs84(twin.georef, 0.0, 0.0)
@@ -63,6 +69,7 @@ class BuildingOut(BaseModel):
             guid=b.guid,
             name=b.name,
             model_id=model_id,
+            models=list(models) or [model_id],
             site=b.site,
             storeys=list(b.storeys),
             georeferenced=twin.georef.mode != "none",
@@ -182,6 +189,7 @@ class ElementOut(BaseModel):
                     "bbox": [10.0, 4.0, 11.5, 10.2, 4.2, 11.7],
                     "host": None,
                     "geometry_source": "solid",
+                    "model_id": "8e074161218962b9",
                     "psets": {},
                 }
             ]
@@ -201,10 +209,13 @@ class ElementOut(BaseModel):
     bbox: list[float] | None
     host: str | None
     geometry_source: str
+    model_id: str | None = Field(
+        None, description="the model (discipline) the element comes from, to filter by"
+    )
     psets: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
-    def of(cls, e: Element, *, with_psets: bool = True) -> ElementOut:
+    def of(cls, e: Element, *, with_psets: bool = True, model_id: str | None = None) -> ElementOut:
         return cls(
             guid=e.guid,
             ifc_class=e.ifc_class,
@@ -220,6 +231,7 @@ class ElementOut(BaseModel):
             bbox=_bbox(e.bbox),
             host=e.host,
             geometry_source=e.geometry_source,
+            model_id=model_id,
             psets={k: dict(v) for k, v in e.psets.items()} if with_psets else {},
         )
 
@@ -266,6 +278,7 @@ class ModelOut(BaseModel):
                     "schema": "IFC4",
                     "sha256": "8e0741...",
                     "buildings": [GUID_EXAMPLE],
+                    "building_models": ["8e074161218962b9", "5451d81cd76a5743"],
                     "georeferencing": "map_conversion",
                     "counts": {"storeys": 5, "spaces": 110},
                     "ingest_seconds": 3.2,
@@ -278,14 +291,20 @@ class ModelOut(BaseModel):
     schema_: str = Field(alias="schema")
     sha256: str
     buildings: list[str]
+    building_models: list[str] = Field(
+        default_factory=list,
+        description="the models served with this one as one building (its disciplines), "
+        "the primary first; just this model when it is served alone",
+    )
     georeferencing: str
     counts: dict[str, int]
     ingest_seconds: float
 
     @classmethod
-    def of(cls, model_id: str, twin: Twin) -> ModelOut:
+    def of(cls, model_id: str, twin: Twin, building_models: Sequence[str] = ()) -> ModelOut:
         return cls(
             model_id=model_id,
+            building_models=list(building_models) or [model_id],
             path=twin.source.path,
             schema=twin.source.schema,
             sha256=twin.source.sha256,

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     models: list[Path] = Field(
         default_factory=list, description="IFC files loaded at start-up (JSON list in TWIN_MODELS)."
     )
+    federate: bool = Field(
+        False,
+        description="Serve all `models` as one building (discipline models whose GlobalIds are "
+        "unrelated); models sharing a building's spatial structure are federated anyway.",
+    )
     cache_dir: Path = Field(Path("var/cache"), description="Parsed-twin cache, keyed by sha256.")
     upload_dir: Path = Field(Path("var/uploads"), description="Where uploaded IFC files are kept.")
     max_upload_mb: int = Field(512, description="Largest accepted IFC upload.")

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from twin.errors import BuildingNotFound, NotFound
 from twin.model import Building, Twin
 
-__all__ = ["Admission", "Campus"]
+if TYPE_CHECKING:
+    from twin.revisions import Relation
+
+__all__ = ["Admission", "Campus", "serve_files"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -126,6 +130,20 @@ class Campus:
         self._log(mid, twin, served, rel.kind)
         return Admission(mid, rel.kind, served, rel.replaces, changes, self._notes[key])
 
+    def relate(
+        self, twin: Twin, *, building: str | None = None, replaces: str | None = None
+    ) -> Relation:
+        """What ``twin`` would be to the served models (see :func:`twin.revisions.relate`),
+        without serving it: raises :class:`~twin.errors.ModelConflict` where :meth:`admit`
+        would."""
+        from twin.revisions import relate
+
+        mid = self.model_id(twin)
+        with self._lock:
+            named = self._resolve_building(building) if building else None
+            others = {m: t for m, t in self._models.items() if m != mid}
+            return relate(twin, others, replaces=replaces, building=named)
+
     def _resolve_building(self, ref: str) -> str:
         """A served building's GlobalId from its GlobalId or its name."""
         for t in self._served.values():
@@ -198,7 +216,8 @@ class Campus:
 
     def _log(self, mid: str, twin: Twin, served: Twin, action: str) -> None:
         log.info(
-            "campus: serving model %s (%s): %d building(s), %d storey(s), %d space(s), %d element(s)",
+            "campus: serving model %s (%s): %d building(s), %d storey(s), %d space(s), "
+            "%d element(s)",
             mid,
             twin.source.path,
             len(twin.buildings),
@@ -248,6 +267,14 @@ class Campus:
                 return self._notes.get(key, ())
         return ()
 
+    def model_of(self, guid: str) -> str | None:
+        """The model (file) a served product, port or system came from; None if not served."""
+        key = self._owner.get(guid)
+        twin = self._served.get(key) if key else None
+        if twin is None:
+            return None
+        return twin.model_of(guid) or self.members(twin)[0]
+
     def twin_of(self, guid: str) -> Twin:
         """The served twin holding a building, storey, space, element or system GlobalId."""
         key = self._owner.get(guid)
@@ -288,3 +315,25 @@ class Campus:
         return ident in self._models or any(
             self.model_id(t) == ident for t in self._served.values()
         )
+
+
+def serve_files(
+    campus: Campus,
+    paths: Sequence[str | Path],
+    *,
+    cache_dir: Path | None = None,
+    federate: bool = False,
+) -> list[Admission]:
+    """Load and serve IFC files in order (start-up and the CLI). With ``federate`` every file
+    joins the first file's building, whatever its GlobalIds; a collision raises
+    :class:`~twin.errors.ModelConflict` before the colliding file is served."""
+    from twin.cache import load_twin
+
+    done: list[Admission] = []
+    building: str | None = None
+    for path in paths:
+        twin = load_twin(Path(path), cache_dir=cache_dir)
+        done.append(campus.admit(twin, building=building if federate else None))
+        if building is None:
+            building = next(iter(done[-1].served.buildings), None)
+    return done

@@ -92,14 +92,21 @@ def _serve(models: Sequence[Path], args: argparse.Namespace, *, demo_seed: bool 
 
     from api.app import create_app
     from api.settings import Settings
+    from twin.campus import Campus, serve_files
 
     overrides: dict[str, Any] = {"models": list(models), "demo_seed": demo_seed}
+    overrides["federate"] = bool(getattr(args, "federate", False))
     if args.store:
         overrides["store_url"] = args.store
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
-    try:
-        app = create_app(Settings(**overrides))
+    try:  # models load before the server starts: a refused model exits 2, not mid-start-up
+        settings = Settings(**overrides)
+        campus = Campus()
+        serve_files(
+            campus, settings.models, cache_dir=settings.cache_dir, federate=settings.federate
+        )
+        app = create_app(settings.model_copy(update={"models": []}), campus=campus)
     except TwinError as exc:
         print(f"twin serve: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -178,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve one or several IFC files (API and viewer)")
     p.add_argument("files", type=Path, nargs="+")
+    p.add_argument(
+        "--federate",
+        action="store_true",
+        help="serve all files as one building (discipline models with unrelated GlobalIds); "
+        "files sharing a building's spatial structure are federated anyway",
+    )
     _add_server_options(p)
     p.set_defaults(func=_cmd_serve)
 

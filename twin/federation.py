@@ -192,7 +192,7 @@ def federate(members: Sequence[tuple[str, Twin]], *, building: str | None = None
         meshes=_union(t.meshes for t in twins),
         quality=_quality(ordered, storeys, spaces, elements, [*tree.notes, *notes]),
         ingest_seconds=sum(t.ingest_seconds for t in twins),
-        members=tuple(mid for mid, _ in members),
+        members=tuple(mid for mid, _ in ordered),
         origin=origin,
     )
     return Federated(fed, (*notes[:1], *tree.notes, *notes[1:]))

@@ -255,8 +255,8 @@ class Twin:
     meshes: Mapping[str, Mesh]  # by product guid (spaces and elements) where geometry exists
     quality: QualityReport
     ingest_seconds: float = 0.0
-    #: model ids of the discipline models a federated twin was assembled from (``()`` for a
-    #: twin of one file); see :mod:`twin.federation`
+    #: model ids of the discipline models a federated twin was assembled from, the primary
+    #: (whose spatial tree and rooms it uses) first; ``()`` for a twin of one file
     members: tuple[str, ...] = ()
     #: product / system / port GlobalId -> model id it came from, in a federated twin only
     origin: Mapping[str, str] | None = None

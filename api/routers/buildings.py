@@ -10,19 +10,26 @@ from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import BuildingOut, LocateOut, SpaceOut, StoreyOut
 from twin import query
+from twin.campus import Campus
+from twin.model import Building, Twin
 
 router = APIRouter(tags=["buildings"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/buildings", summary="Every building served", response_model=list[BuildingOut])
 def list_buildings(campus: CampusDep) -> list[BuildingOut]:
-    return [BuildingOut.of(t, b, campus.model_id(t)) for t, b in campus.buildings()]
+    return [_building(campus, t, b) for t, b in campus.buildings()]
+
+
+def _building(campus: Campus, twin: Twin, b: Building) -> BuildingOut:
+    models = campus.members(twin)
+    return BuildingOut.of(twin, b, models[0], models)
 
 
 @router.get("/buildings/{guid}", summary="One building", response_model=BuildingOut)
 def get_building(guid: str, campus: CampusDep) -> BuildingOut:
     twin, b = campus.building(guid)
-    return BuildingOut.of(twin, b, campus.model_id(twin))
+    return _building(campus, twin, b)
 
 
 @router.get(

@@ -45,7 +45,10 @@ def list_elements(
         system=system,
         text=q,
     )
-    items = [ElementOut.of(e, with_psets=False) for e in found[offset : offset + limit]]
+    items = [
+        ElementOut.of(e, with_psets=False, model_id=campus.model_of(e.guid))
+        for e in found[offset : offset + limit]
+    ]
     return Page(total=len(found), offset=offset, limit=limit, items=items)
 
 
@@ -53,7 +56,7 @@ def list_elements(
     "/elements/{guid}", summary="One element with its property sets", response_model=ElementOut
 )
 def get_element(guid: str, campus: CampusDep) -> ElementOut:
-    return ElementOut.of(campus.twin_of(guid).element(guid))
+    return ElementOut.of(campus.twin_of(guid).element(guid), model_id=campus.model_of(guid))
 
 
 @router.get(

@@ -6,16 +6,14 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, File, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
-from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import ModelOut
-from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
-from twin.errors import TwinError
+from api.uploads import save_ifc_upload
+from twin.live.attached import records_at, register_served_sensors
 from twin.live.discovery import register_model_sensors
 from twin.model import Twin
 
@@ -36,9 +34,15 @@ JOB_EXAMPLE = {
 }
 
 
-@router.get("/models", summary="Models being served", response_model=list[ModelOut])
+@router.get(
+    "/models",
+    summary="Models being served",
+    description="One entry per IFC file. Discipline models served as one building (same "
+    "spatial structure, or federated with `building=`) list each other in `building_models`.",
+    response_model=list[ModelOut],
+)
 def list_models(campus: CampusDep) -> list[ModelOut]:
-    return [ModelOut.of(mid, t) for mid, t in campus.models().items()]
+    return [ModelOut.of(mid, t, campus.building_models(mid)) for mid, t in campus.models().items()]
 
 
 @router.get(
@@ -48,7 +52,21 @@ def list_models(campus: CampusDep) -> list[ModelOut]:
     responses=PROBLEM_RESPONSES,
 )
 def get_model(model_id: str, campus: CampusDep) -> ModelOut:
-    return ModelOut.of(model_id, campus.twin(model_id))
+    return ModelOut.of(model_id, campus.twin(model_id), campus.building_models(model_id))
+
+
+@router.delete(
+    "/models/{model_id}",
+    status_code=204,
+    summary="Stop serving a model",
+    description="Unloads one file. The other discipline models of its building stay served, "
+    "and only the elements this model brought disappear. Live records stay in the store.",
+    responses=PROBLEM_RESPONSES,
+)
+def delete_model(model_id: str, campus: CampusDep) -> Response:
+    campus.twin(model_id)
+    campus.remove(model_id)
+    return Response(status_code=204)
 
 
 @router.get(
@@ -85,7 +103,12 @@ def get_quality(model_id: str, campus: CampusDep) -> dict[str, object]:
     summary="Upload an IFC file; it is ingested in the background",
     description="Answers 202 with a job; poll `GET /jobs/{id}` until `state` is done or failed. "
     "When done, the model is served and its IfcSensors are registered in the live store "
-    "(readings for them are accepted without a restart).",
+    "(readings for them are accepted without a restart). A model sharing a served building's "
+    "spatial structure with disjoint products joins it as a discipline model; one sharing most "
+    "products with a served model (or sent with `replaces`) is a revision that replaces it, and "
+    "the job's `result.changes` lists the products added, removed and changed, with "
+    "`result.orphaned` the live records left pointing at removed ones. A model whose products "
+    "collide otherwise fails its job with a 409 problem (`model`, `colliding`).",
     responses={
         **PROBLEM_RESPONSES,
         202: {"content": {"application/json": {"example": JOB_EXAMPLE}}},
@@ -97,44 +120,58 @@ async def upload_model(
     file: Annotated[UploadFile, File(description="an IFC (STEP) file")],
     settings: SettingsDep,
     jobs: JobsDep,
-    who: PrincipalDep,
+    building: Annotated[
+        str | None,
+        Query(
+            description="GlobalId or name of a served building this model belongs to, for "
+            "discipline models whose GlobalIds are unrelated to the building's",
+            examples=["1xS3BCk291UvhgP2a6eflK"],
+        ),
+    ] = None,
+    replaces: Annotated[
+        str | None,
+        Query(
+            description="id of the served model this one revises (replaced atomically)",
+            examples=["8e074161218962b9"],
+        ),
+    ] = None,
 ) -> JSONResponse:
-    name, state = file.filename or "upload.ifc", request.app.state
-    try:
-        final = await save_ifc_upload(file, settings)
-    except TwinError as exc:  # too large, not STEP: refused, nothing kept
-        store = getattr(state, "store", None)
-        await run_in_threadpool(audit_upload, store, who.name, "refused", name, error=exc.title)
-        raise
-    job = jobs.submit(
-        final, name, on_done=_serve_with_sensors(request.app), discard_on_failure=True,
-        on_end=upload_audit_hook(state, who.name, name, final.stem),
-    )  # fmt: skip
-    store = getattr(state, "store", None)
-    await run_in_threadpool(
-        audit_upload, store, who.name, "accepted", name, sha256=final.stem, job=job.id
-    )
+    final = await save_ifc_upload(file, settings)
+    serve = _serve_with_sensors(request.app, building=building, replaces=replaces)
+    job = jobs.submit(final, file.filename or final.name, on_done=serve)
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
 
 
-def _serve_with_sensors(app: FastAPI) -> Callable[[Twin], str]:
-    """The job's completion: register the model's IfcSensors in the live store, serve the model,
-    and build its indexes in the background.
+def _serve_with_sensors(
+    app: FastAPI, *, building: str | None = None, replaces: str | None = None
+) -> Callable[[Twin], tuple[str, dict[str, object]]]:
+    """The job's completion: check the model against the served ones, register its IfcSensors
+    in the live store, serve it, and build its building's indexes in the background.
 
-    Sensors first: when the job reports ``done`` a reading for any of them is accepted; if the
-    store refuses, the job fails and the model is not served half-wired (upload it again)."""
+    A collision is refused before anything changes. Sensors before serving: when the job
+    reports ``done`` a reading for any of them is accepted; if the store refuses, the job fails
+    and the model is not served half-wired (upload it again). In a federated building the
+    sensors are registered again with the rooms the federation found for them."""
 
-    def done(twin: Twin) -> str:
+    def done(twin: Twin) -> tuple[str, dict[str, object]]:
+        campus = app.state.campus
+        campus.relate(twin, building=building, replaces=replaces)
         store = getattr(app.state, "store", None)
         if store is not None:
             n = register_model_sensors(store, twin)
             log.info("upload %s: %d sensors registered", twin.source.path, n)
-        model_id = str(app.state.campus.add(twin))
+        admission = campus.admit(twin, building=building, replaces=replaces)
+        result = admission.as_dict()
+        if store is not None and admission.served is not twin:
+            register_served_sensors(store, admission.served, admission.model_id)
+        if store is not None and admission.changes is not None:
+            removed = [str(p["guid"]) for p in admission.changes["removed"]]  # type: ignore[union-attr, index]
+            result["orphaned"] = records_at(store, removed)
         if app.state.settings.warm_up:
             from twin.warmup import warm_up_in_background
 
-            warm_up_in_background(app.state.campus, twin)
-        return model_id
+            warm_up_in_background(campus, admission.served)
+        return admission.model_id, result
 
     return done
 

@@ -60,6 +60,7 @@ def _props(p: Space | Element, twin: Twin) -> dict[str, Any]:
             "criticality": p.criticality,
             "storey": p.storey,
             "storey_name": storey.name if storey else None,
+            "model": twin.model_of(p.guid),
         }
     return {
         "guid": p.guid,
@@ -69,6 +70,7 @@ def _props(p: Space | Element, twin: Twin) -> dict[str, Any]:
         "criticality": None,
         "storey": p.storey,
         "storey_name": storey.name if storey else None,
+        "model": twin.model_of(p.guid),  # discipline model in a federated building, else None
     }
 
 

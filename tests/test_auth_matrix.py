@@ -129,6 +129,8 @@ def _call(
         kwargs["files"] = {"file": ("probe.ifc", b"not an IFC file")}
     elif "application/json" in content:
         body = _minimal(content["application/json"]["schema"], doc)
+        if isinstance(body, dict) and "technician" in body:  # the technician key acts for itself
+            body["technician"] = "tech-1"
         kwargs["json"] = [] if body is None and url == "/readings" else body
     if url.startswith("/events"):  # the SSE stream never ends: read the status and let go
         with client.stream(method, url, params={"after": 0}, **kwargs) as r:

@@ -6,9 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.analysis.faults import Localization
+from api.strict import StrictIn
+from twin.analysis.faults import Localization, NetworkCandidate
 from twin.networks.distribution import Impact, Isolation, IsolationPoint, Networks, Suspect, Trace
-from twin.networks.isolate import ImpactedSpace
+from twin.networks.isolate import ImpactedSpace, Suggestion
 
 __all__ = [
     "CommonCauseIn",
@@ -16,6 +17,7 @@ __all__ = [
     "ImpactOut",
     "IsolationOut",
     "LocalizationOut",
+    "NetworkOut",
     "SuspectOut",
     "SystemOut",
     "SystemsOut",
@@ -141,6 +143,16 @@ class PointOut(BaseModel):
         return cls(guid=p.guid, kind=p.kind, name=p.name, storey=p.storey, space=p.space, xyz=p.xyz)
 
 
+class SuggestionOut(BaseModel):
+    kind: str = Field(description="shut_down_source | drain_down", examples=["shut_down_source"])
+    guids: list[str]
+    text: str
+
+    @classmethod
+    def of(cls, s: Suggestion) -> SuggestionOut:
+        return cls(kind=s.kind, guids=list(s.guids), text=s.text)
+
+
 class IsolationOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -162,7 +174,37 @@ class IsolationOut(BaseModel):
                     ],
                     "sources": [],
                     "assumptions": [],
-                }
+                    "media": ["gas"],
+                    "targets": [GUID],
+                    "open_paths": [],
+                    "closure_points": [],
+                    "suggestions": [],
+                    "partial": [],
+                },
+                {
+                    "target": GUID,
+                    "system": None,
+                    "possible": False,
+                    "reason": "no set of isolating devices cuts it off: 1 path(s) to a source "
+                    "have no valve or other closable device (via R (3Bbl...) and 29 more "
+                    "(system Heizung_RL) to Boiler (01ZL...))",
+                    "valves": [],
+                    "sources": ["01ZLkLzum6a4lxl_1XXMh0"],
+                    "assumptions": [],
+                    "media": ["heating"],
+                    "targets": [GUID],
+                    "open_paths": [[GUID, "3BblI5V$mZcKUvi_hM9Dmm", "01ZLkLzum6a4lxl_1XXMh0"]],
+                    "closure_points": [],
+                    "suggestions": [
+                        {
+                            "kind": "shut_down_source",
+                            "guids": ["01ZLkLzum6a4lxl_1XXMh0"],
+                            "text": "suggestion: shut down the source (boiler, pump or tank) "
+                            "feeding it: Boiler (01ZLkLzum6a4lxl_1XXMh0)",
+                        }
+                    ],
+                    "partial": [],
+                },
             ]
         }
     )
@@ -170,9 +212,27 @@ class IsolationOut(BaseModel):
     system: str | None
     possible: bool
     reason: str
-    valves: list[PointOut]
+    valves: list[PointOut] = Field(
+        description="the fewest closable devices (valves, dampers, switches, breakers) whose "
+        "closing cuts the target off from every source, supply and return alike; empty "
+        "where `possible` is false"
+    )
     sources: list[str]
     assumptions: list[str]
+    media: list[str] = Field(description="media isolated (a pump: its water and its power)")
+    targets: list[str] = Field(description="every element cut off together (a room's outlets)")
+    open_paths: list[list[str]] = Field(
+        description="paths from the target to a source with no closable device (target first)"
+    )
+    closure_points: list[PointOut] = Field(
+        description="per open path, its element nearest the target: where it would be closed"
+    )
+    suggestions: list[SuggestionOut] = Field(
+        description="alternatives to valves (shut down the source, drain down), marked as such"
+    )
+    partial: list[PointOut] = Field(
+        description="where `possible` is false: devices that close every path but `open_paths`"
+    )
 
     @classmethod
     def of(cls, i: Isolation) -> IsolationOut:
@@ -184,10 +244,16 @@ class IsolationOut(BaseModel):
             valves=[PointOut.of(p) for p in i.points],
             sources=list(i.sources),
             assumptions=list(i.assumptions),
+            media=list(i.media),
+            targets=list(i.targets),
+            open_paths=[list(p) for p in i.open_paths],
+            closure_points=[PointOut.of(p) for p in i.closure_points],
+            suggestions=[SuggestionOut.of(x) for x in i.suggestions],
+            partial=[PointOut.of(p) for p in i.partial],
         )
 
 
-class ImpactIn(BaseModel):
+class ImpactIn(StrictIn):
     closed: list[str] = Field(min_length=1, examples=[["0vAlVe000000000000000A"]])
 
 
@@ -243,7 +309,7 @@ class ImpactOut(BaseModel):
         )
 
 
-class CommonCauseIn(BaseModel):
+class CommonCauseIn(StrictIn):
     guids: list[str] = Field(default_factory=list, examples=[[GUID, "3cUkl32yn9qRSPvBJVyWw5"]])
     alarms: list[int | str] = Field(
         default_factory=list,
@@ -285,6 +351,37 @@ class SuspectOut(BaseModel):
         )
 
 
+class SystemRefOut(BaseModel):
+    guid: str
+    name: str
+
+
+class NetworkOut(BaseModel):
+    """One candidate network around the target, with its own isolation."""
+
+    medium: str = Field(examples=["gas"])
+    rank: int = Field(description="0 medical gas, 1 power, 2 air, 3 water, 4 heating, ...")
+    systems: list[SystemRefOut]
+    element: str
+    targets: list[str]
+    isolation: IsolationOut
+    closing_affects: list[SpaceImpactOut] = Field(
+        description="rooms that lose supply when this isolation is carried out"
+    )
+
+    @classmethod
+    def of(cls, c: NetworkCandidate) -> NetworkOut:
+        return cls(
+            medium=c.medium,
+            rank=c.rank,
+            systems=[SystemRefOut(guid=g, name=n) for g, n in c.systems],
+            element=c.element,
+            targets=list(c.targets),
+            isolation=IsolationOut.of(c.isolation),
+            closing_affects=[SpaceImpactOut.of(s) for s in c.closing_affects],
+        )
+
+
 class LocalizationOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -304,7 +401,9 @@ class LocalizationOut(BaseModel):
                     "isolation": [],
                     "affected_spaces": [],
                     "plan_svg": "/storeys/1kTvXnbbzCWw8lcMd1dR4o/plan.svg?highlight=" + GUID,
-                    "assumptions": [],
+                    "assumptions": ["network chosen by: ticket skill (skill 'medical_gas' -> gas)"],
+                    "chosen_by": "ticket skill (skill 'medical_gas' -> gas)",
+                    "networks": [],
                 }
             ]
         }
@@ -324,6 +423,15 @@ class LocalizationOut(BaseModel):
     affected_spaces: list[SpaceImpactOut]
     plan_svg: str | None
     assumptions: list[str]
+    chosen_by: str = Field(
+        description="the rule that chose the network: a ticket's skill, an alarm's sensor "
+        "quantity, the element's own systems, or none (every network of a room, ranked)"
+    )
+    networks: list[NetworkOut] = Field(
+        description="every candidate network, ranked (medical gas, power, air, water, "
+        "heating, cooling, fuel gas), each with its own isolation; the top-level `element`, "
+        "`isolation` and `suspects` are empty for a room whose networks no hint told apart"
+    )
 
     @classmethod
     def of(cls, loc: Localization) -> LocalizationOut:
@@ -351,4 +459,6 @@ class LocalizationOut(BaseModel):
             affected_spaces=[SpaceImpactOut.of(s) for s in loc.affected_spaces],
             plan_svg=plan,
             assumptions=list(loc.assumptions),
+            chosen_by=loc.chosen_by,
+            networks=[NetworkOut.of(c) for c in loc.networks],
         )

@@ -6,6 +6,8 @@ without the ingest; the IFC-based tests in the other test_networks_* modules che
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import pytest
 
@@ -87,23 +89,33 @@ def make_twin(
     )  # fmt: skip
 
 
+_S, _K, _N = "SOURCE", "SINK", "NOTDEFINED"
+RING_CLASSES = {
+    "B": "IfcBoiler", "P1": "IfcPipeSegment", "VM": "IfcValve", "T": "IfcPipeFitting",
+    "P2": "IfcPipeSegment", "V1": "IfcValve", "H1": "IfcSpaceHeater",
+    "P3": "IfcPipeSegment", "V2": "IfcValve", "H2": "IfcSpaceHeater",
+    "R": "IfcPipeSegment",
+}  # fmt: skip
+RING_SUPPLY = [
+    ("B", "P1", _S, _K), ("P1", "VM", _S, _K), ("VM", "T", _N, _N),
+    ("T", "P2", _S, _K), ("P2", "V1", _S, _K), ("V1", "H1", _N, _N),
+    ("T", "P3", _S, _K), ("P3", "V2", _S, _K), ("V2", "H2", _S, _K),
+    ("H1", "R", _N, _N), ("H2", "R", _N, _N),
+]  # fmt: skip
+ROOMS = {"H1": "ICU", "H2": "OFFICE"}
+
+
 @pytest.fixture
 def ring() -> Twin:
     """Boiler -> main valve -> tee -> two branches (valve + heater) -> returns back: a loop."""
-    classes = {
-        "B": "IfcBoiler", "P1": "IfcPipeSegment", "VM": "IfcValve", "T": "IfcPipeFitting",
-        "P2": "IfcPipeSegment", "V1": "IfcValve", "H1": "IfcSpaceHeater",
-        "P3": "IfcPipeSegment", "V2": "IfcValve", "H2": "IfcSpaceHeater",
-        "R": "IfcPipeSegment",
-    }  # fmt: skip
-    s, k, n = "SOURCE", "SINK", "NOTDEFINED"
-    edges = [
-        ("B", "P1", s, k), ("P1", "VM", s, k), ("VM", "T", n, n),
-        ("T", "P2", s, k), ("P2", "V1", s, k), ("V1", "H1", n, n),
-        ("T", "P3", s, k), ("P3", "V2", s, k), ("V2", "H2", s, k),
-        ("H1", "R", n, n), ("H2", "R", n, n), ("R", "B", n, k),
-    ]  # fmt: skip
-    return make_twin(edges, classes, {"H1": "ICU", "H2": "OFFICE"})
+    return make_twin([*RING_SUPPLY, ("R", "B", _N, _K)], RING_CLASSES, ROOMS)
+
+
+@pytest.fixture
+def closed_ring() -> Twin:
+    """The ring with a return valve VR between the shared return pipe and the boiler."""
+    edges = [*RING_SUPPLY, ("R", "VR", _S, _K), ("VR", "B", _S, _K)]
+    return make_twin(edges, {**RING_CLASSES, "VR": "IfcValve"}, ROOMS)
 
 
 def test_graph_holds_every_declared_connection(ring: Twin) -> None:
@@ -127,18 +139,42 @@ def test_heaters_trace_to_boiler_and_loops_terminate(ring: Twin) -> None:
     assert trace(nets, "B", direction="downstream", max_depth=1).guids == ["B", "P1"]
 
 
-def _valves_on_every_path(nets, src: str, dst: str, valves: list[str]) -> bool:  # type: ignore[no-untyped-def]
-    g = nets.graph.copy()
-    g.remove_nodes_from(valves)
-    return not nx.has_path(g, src, dst)
+def _undirected(nets, removed=()) -> nx.Graph:  # type: ignore[no-untyped-def]
+    """The truth's graph: every declared connection both ways, ``removed`` taken out."""
+    g = nx.Graph(nets.graph.to_undirected())
+    g.remove_nodes_from(removed)
+    return g
 
 
-def test_isolate_branch_valve(ring: Twin) -> None:
+def _fewest_valves(nets, src: str, dst: str) -> int:  # type: ignore[no-untyped-def]
+    """Brute force: the size of the smallest set of valves whose removal disconnects dst."""
+    valves = sorted(n for n in nets.graph if nets.kinds[n] == "valve")
+    for k in range(len(valves) + 1):
+        for combo in itertools.combinations(valves, k):
+            if not nx.has_path(_undirected(nets, combo), src, dst):
+                return k
+    return -1
+
+
+def test_isolate_closes_supply_and_return(closed_ring: Twin) -> None:
+    """Fewest valves cutting H2 off both ways: the main and the return valve (2), not V2."""
+    nets = build_networks(closed_ring)
+    iso = isolate(nets, "H2", twin=closed_ring)
+    assert iso.possible and all(p.kind == "valve" for p in iso.points)
+    assert not nx.has_path(_undirected(nets, iso.guids), "B", "H2")
+    assert len(iso.guids) == _fewest_valves(nets, "B", "H2") == 2
+    assert set(iso.guids) == {"VM", "VR"}
+
+
+def test_ring_without_return_valve_cannot_be_isolated(ring: Twin) -> None:
     nets = build_networks(ring)
     iso = isolate(nets, "H2", twin=ring)
-    assert iso.possible and len(iso.points) >= 1
-    assert all(p.kind == "valve" for p in iso.points)
-    assert _valves_on_every_path(nets, "B", "H2", iso.guids)
+    assert nx.has_path(_undirected(nets, ["VM", "V1", "V2"]), "B", "H2")  # the truth
+    assert not iso.possible and "R" in iso.reason
+    assert iso.open_paths and all("R" in p and p[-1] == "B" for p in iso.open_paths)
+    assert [p.guid for p in iso.closure_points] == ["R"]
+    assert {s.kind for s in iso.suggestions} == {"shut_down_source", "drain_down"}
+    assert all(s.text.startswith("suggestion:") for s in iso.suggestions)
 
 
 def test_isolate_impossible_without_valves() -> None:
@@ -150,13 +186,25 @@ def test_isolate_impossible_without_valves() -> None:
     assert not iso.possible and iso.reason
 
 
-def test_impact_critical_first_and_common_cause(ring: Twin) -> None:
-    nets = build_networks(ring)
-    imp = impact(nets, ring, ["VM"])
+def _cut_off(nets, closed: list[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    g = _undirected(nets, closed)
+    return set(g) - nx.node_connected_component(g, "B")
+
+
+@pytest.mark.parametrize("closed", [["VM"], ["V2"], ["VM", "VR"], ["V2", "VR"], ["VR"]])
+def test_impact_is_what_no_source_reaches(closed_ring: Twin, closed: list[str]) -> None:
+    nets = build_networks(closed_ring)
+    imp = impact(nets, closed_ring, closed)
+    assert set(imp.elements) == _cut_off(nets, closed)
+
+
+def test_impact_critical_first_and_common_cause(closed_ring: Twin, ring: Twin) -> None:
+    nets = build_networks(closed_ring)
+    imp = impact(nets, closed_ring, ["VM", "VR"])
     assert {"H1", "H2"} <= set(imp.terminals)
     assert [s.guid for s in imp.spaces] == ["ICU", "OFFICE"]
-    only = impact(nets, ring, ["V2"])
-    assert "H2" in only.terminals and "H1" not in only.terminals
+    assert not impact(nets, closed_ring, ["VM"]).terminals  # still fed through the return
+    nets = build_networks(ring)
     sus = common_cause(nets, ["H1", "H2"])
     assert sus and sus[0].guid in {"T", "R"} and len(sus[0].feeds) == 2
 
@@ -185,3 +233,4 @@ def test_isolate_on_a_single_feeding_path() -> None:
     twin2 = make_twin([("B2", "V2", s, k), ("V2", "B1", s, k), ("B1", "H", s, k)], classes)
     iso2 = isolate(build_networks(twin2), "H")
     assert not iso2.possible and "no valve" in iso2.reason
+    assert iso2.open_paths == (("H", "B1"),)

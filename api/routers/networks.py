@@ -18,7 +18,14 @@ from api.schemas_networks import (
     SystemsOut,
     TraceOut,
 )
-from twin.analysis.faults import RecordKind, common_cause_for, localize, record_target
+from twin.analysis.faults import (
+    MediumHint,
+    RecordKind,
+    common_cause_for,
+    localize,
+    record_hint,
+    sensor_hint,
+)
 from twin.campus import Campus
 from twin.errors import InvalidInput, NotFound, StoreUnavailable
 from twin.model import Twin
@@ -45,9 +52,9 @@ def _model(campus: Campus, guid: str) -> tuple[str, Twin]:
     return campus.model_id(twin), twin
 
 
-def _record_target(request: Request, what: RecordKind, ident: str) -> str:
-    """The element (else the space) an alarm or ticket is about."""
-    return record_target(getattr(request.app.state, "store", None), what, ident)
+def _record_hint(request: Request, what: RecordKind, ident: str) -> tuple[str, MediumHint | None]:
+    """The element (else the space) an alarm or ticket is about, and its medium hint."""
+    return record_hint(getattr(request.app.state, "store", None), what, ident)
 
 
 @router.get(
@@ -135,10 +142,19 @@ def post_common_cause(body: CommonCauseIn, request: Request, campus: CampusDep) 
     return [SuspectOut.of(s) for s in found]
 
 
+MediumQ = Annotated[
+    Literal["gas", "electricity", "air", "water", "heating", "cooling", "other"] | None,
+    Query(description="the medium of the fault, where no record says it", examples=["gas"]),
+]
+
+
 @router.get(
     "/localize",
     summary="Where a fault is and what around it matters",
-    description="Exactly one of `element`, `sensor`, `alarm`, `ticket` (or `space`).",
+    description="Exactly one of `element`, `sensor`, `alarm`, `ticket` (or `space`). The "
+    "network comes from what the record says (a ticket's skill, an alarm's sensor quantity), "
+    "else `medium`, else the element's own systems; a room with no hint answers every network "
+    "in it, ranked, each with its isolation (`networks`); `chosen_by` names the rule.",
     response_model=LocalizationOut,
 )
 def get_localize(
@@ -149,6 +165,7 @@ def get_localize(
     alarm: str | None = None,
     ticket: str | None = None,
     space: str | None = None,
+    medium: MediumQ = None,
 ) -> LocalizationOut:
     given = {
         k: v
@@ -160,18 +177,22 @@ def get_localize(
     if len(given) != 1:
         raise InvalidInput("give exactly one of element, sensor, alarm, ticket, space")
     ((what, value),) = given.items()
+    hint = None
     if what in ("alarm", "ticket"):
-        value = _record_target(request, what, value)  # type: ignore[arg-type]
+        value, hint = _record_hint(request, what, value)  # type: ignore[arg-type]
     elif what == "sensor" and not _known(campus, value):
         store = getattr(request.app.state, "store", None)
         if store is None:
             raise StoreUnavailable("the live store is not open: sensors cannot be resolved")
         spec = store.sensor(value)
+        hint = sensor_hint(store, value, "sensor quantity")
         value = spec.element or spec.space
         if not value:
             raise InvalidInput(f"sensor {sensor!r} names no element or space")
+    if hint is None and medium is not None:
+        hint = MediumHint(frozenset({medium}), "requested medium", f"medium {medium!r}")
     twin, nets = _nets(campus, value)
-    return LocalizationOut.of(localize(twin, nets, value))
+    return LocalizationOut.of(localize(twin, nets, value, hint=hint))
 
 
 def _known(campus: Campus, guid: str) -> bool:

@@ -21,7 +21,15 @@ from typing import Any
 
 from models_ifc.networks_small import plant_file
 
-__all__ = ["MIXED_EDGES", "PARALLEL_JOINS", "write_mixed", "write_parallel"]
+__all__ = [
+    "LOOP_RETURN",
+    "LOOP_SUPPLY",
+    "MIXED_EDGES",
+    "PARALLEL_JOINS",
+    "write_loop",
+    "write_mixed",
+    "write_parallel",
+]
 
 R = 0.015  # pipe radius (DN25): P1's and Q's surfaces are 5 cm apart with axes 8 cm apart
 
@@ -206,5 +214,60 @@ def write_mixed(path: Path) -> Path:
         members[system].update({a: els[a], b: els[b]})
     for system, (ptype, otype) in _SYSTEMS.items():
         _system(f, system, ptype, otype, list(members[system].values()))
+    f.write(str(path))
+    return path
+
+
+#: The closed heating loop of ``write_loop``: (a, b, system) in flow order, supply then return.
+LOOP_SUPPLY = (
+    ("Boiler", "Pump", "Heating supply"),
+    ("Pump", "SP1", "Heating supply"),
+    ("SP1", "Supply valve", "Heating supply"),
+    ("Supply valve", "SP2", "Heating supply"),
+    ("SP2", "Radiator", "Heating supply"),
+)
+LOOP_RETURN = (
+    ("Radiator", "RP1", "Heating return"),
+    ("RP1", "Return valve", "Heating return"),
+    ("Return valve", "RP2", "Heating return"),
+    ("RP2", "Boiler", "Heating return"),
+)
+
+
+def write_loop(path: Path, *, return_valve: str | None = "ISOLATING") -> Path:
+    """A boiler, a pump and one radiator in a closed loop, every port SOURCE -> SINK in flow
+    order, supply and return as two HEATING systems (as real exports split them).
+
+    ``return_valve`` is the return valve's IfcValveTypeEnum: ``"ISOLATING"`` (closable),
+    ``"CHECK"`` (one-way, radiator -> boiler), or None for a plain pipe instead of a valve.
+    """
+    import ifcopenshell.api.system
+
+    f, _body, storey = plant_file("IFC4", "Loop")
+    classes = {
+        "Boiler": ("IfcBoiler", "WATER"),
+        "Pump": ("IfcPump", "CIRCULATOR"),
+        "Supply valve": ("IfcValve", "ISOLATING"),
+        "Radiator": ("IfcSpaceHeater", "RADIATOR"),
+        "Return valve": ("IfcValve", return_valve or "ISOLATING"),
+    }
+    if return_valve is None:
+        classes["Return valve"] = ("IfcPipeSegment", "RIGIDSEGMENT")
+    edges = LOOP_SUPPLY + LOOP_RETURN
+    names = dict.fromkeys(n for a, b, _s in edges for n in (a, b))
+    els = {}
+    for n in names:
+        cls, ptype = classes.get(n, ("IfcPipeSegment", "RIGIDSEGMENT"))
+        els[n] = _product(f, storey, n, cls, PredefinedType=ptype)
+    members: dict[str, dict[str, Any]] = {"Heating supply": {}, "Heating return": {}}
+    for a, b, system in edges:
+        pa = ifcopenshell.api.system.add_port(f, element=els[a])
+        pb = ifcopenshell.api.system.add_port(f, element=els[b])
+        pa.FlowDirection, pb.FlowDirection = "SOURCE", "SINK"
+        ifcopenshell.api.system.connect_port(f, port1=pa, port2=pb, direction="SOURCE")
+        pa.FlowDirection, pb.FlowDirection = "SOURCE", "SINK"
+        members[system].update({a: els[a], b: els[b]})
+    for system, elements in members.items():
+        _system(f, system, "HEATING", None, list(elements.values()))
     f.write(str(path))
     return path

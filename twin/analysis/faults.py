@@ -12,9 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from twin.analysis.candidates import (
+    MediumHint,
+    NetworkCandidate,
+    candidates,
+    hint_from_quantity,
+    hint_from_skill,
+)
 from twin.errors import InvalidInput, NetworkUnknown, NotFound, StoreUnavailable
 from twin.model import BBox, Twin
-from twin.networks.isolate import ImpactedSpace, IsolationPoint, impact, isolate
+from twin.networks.isolate import ImpactedSpace, IsolationPoint, impact
 from twin.networks.network_build import Networks
 from twin.networks.trace import Suspect, common_cause_groups, require_known, trace
 
@@ -23,11 +30,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Localization",
+    "MediumHint",
+    "NetworkCandidate",
     "RankedSuspect",
     "RecordKind",
     "common_cause_for",
     "localize",
+    "record_hint",
     "record_target",
+    "sensor_hint",
 ]
 
 RecordKind = Literal["alarm", "ticket"]
@@ -63,6 +74,8 @@ class Localization:
     isolation: tuple[IsolationPoint, ...]
     affected_spaces: tuple[ImpactedSpace, ...]
     assumptions: tuple[str, ...]
+    networks: tuple[NetworkCandidate, ...] = ()  # every candidate network, ranked
+    chosen_by: str = ""  # the rule that chose the network(s)
 
 
 def _wgs84(
@@ -92,14 +105,8 @@ def _suspects(nets: Networks, twin: Twin, node: str) -> list[RankedSuspect]:
     return ranked[:_SUSPECTS]
 
 
-def _network_part(
-    nets: Networks, twin: Twin, node: str, notes: list[str]
-) -> tuple[list[RankedSuspect], tuple[IsolationPoint, ...], tuple[ImpactedSpace, ...]]:
-    suspects = _suspects(nets, twin, node)
-    iso = isolate(nets, node, twin=twin)
-    if not iso.possible:
-        notes.append(f"isolation: {iso.reason}")
-    notes.extend(iso.assumptions)
+def _affected(nets: Networks, twin: Twin, node: str, notes: list[str]) -> tuple[ImpactedSpace, ...]:
+    """Rooms that lose supply if ``node`` fails: the element's own room first."""
     imp = impact(nets, twin, [node])
     notes.extend(a for a in imp.assumptions if a not in notes)
     own = twin.elements.get(node)
@@ -108,37 +115,86 @@ def _network_part(
         s = twin.spaces.get(own.space)
         if s is not None and all(x.guid != s.guid for x in spaces):
             spaces.insert(0, ImpactedSpace(s.guid, s.label, s.criticality, s.storey, (node,)))
-    return suspects, iso.points, tuple(spaces)
+    return tuple(spaces)
 
 
-def _space_target(nets: Networks, twin: Twin, guid: str) -> str | None:
-    """A room's network element: its terminal with the most upstream elements, if any."""
-    members = [e.guid for e in twin.elements.values() if e.space == guid and e.guid in nets.graph]
-    members.sort(key=lambda g: (nets.kinds.get(g) != "terminal", g))
-    return members[0] if members else None
+def _space_nodes(nets: Networks, twin: Twin, guid: str) -> list[str]:
+    """A room's elements in the networks (sensors by the element they sit on)."""
+    found = []
+    for e in twin.elements.values():
+        if e.space != guid:
+            continue
+        n = e.guid if e.guid in nets.graph else nets.hosts.get(e.guid)
+        if n is not None and n in nets.graph:
+            found.append(n)
+    return sorted(set(found))
+
+
+def _resolve(
+    twin: Twin, nets: Networks, target: str, is_space: bool, notes: list[str]
+) -> tuple[str | None, list[str]]:
+    """The target's network element (None for a room) and the nodes whose networks count."""
+    if is_space:
+        return None, (_space_nodes(nets, twin, target) if nets.known else [])
+    node = target if target in nets.graph else nets.hosts.get(target)
+    if node is None or node not in nets.graph:
+        return None, []
+    if node != target:
+        notes.append(f"sensor resolved to the element it is attached to ({node})")
+    return node, [node]
+
+
+def _network_answer(
+    twin: Twin,
+    nets: Networks,
+    node: str | None,
+    nets_found: list[NetworkCandidate],
+    notes: list[str],
+) -> tuple[str | None, list[RankedSuspect], tuple[IsolationPoint, ...], tuple[ImpactedSpace, ...]]:
+    """The top-level answer: one network's (or, for an element on several, all of them);
+    nothing for a room whose networks no hint told apart."""
+    for c in nets_found:
+        if not c.isolation.possible:
+            notes.append(f"isolation ({c.medium}): {c.isolation.reason}")
+        notes.extend(a for a in c.isolation.assumptions if a not in notes)
+    if node is None and len(nets_found) != 1:
+        return None, [], (), ()
+    element = node or nets_found[0].element
+    points: dict[str, IsolationPoint] = {}
+    for c in nets_found:
+        points.update((p.guid, p) for p in c.isolation.points)
+    suspects = _suspects(nets, twin, element)
+    return element, suspects, tuple(points.values()), _affected(nets, twin, element, notes)
 
 
 def localize(
-    twin: Twin, nets: Networks, target_guid: str, *, index: object | None = None
+    twin: Twin,
+    nets: Networks,
+    target_guid: str,
+    *,
+    index: object | None = None,
+    hint: MediumHint | None = None,
 ) -> Localization:
-    """Where ``target_guid`` (element, sensor or space) is and what around it matters."""
+    """Where ``target_guid`` (element, sensor or space) is and what around it matters.
+
+    ``hint`` (from a ticket's skill, an alarm's sensor quantity, or asked for) picks the
+    network by its medium; without one an element answers for the networks it is part of and
+    a room for every network in it, ranked (``networks``), never one guessed.
+    """
     notes: list[str] = []
     product = twin.product(target_guid)
     is_space = target_guid in twin.spaces
-    node: str | None
-    if is_space:
-        node = _space_target(nets, twin, target_guid) if nets.known else None
-    else:
-        node = target_guid if target_guid in nets.graph else nets.hosts.get(target_guid)
-        if node is not None and node not in nets.graph:
-            node = None
-        if node is not None and node != target_guid:
-            notes.append(f"sensor resolved to the element it is attached to ({node})")
+    node, nodes = _resolve(twin, nets, target_guid, is_space, notes)
+    found: list[NetworkCandidate] = []
+    rule = ""
+    element: str | None = None
     suspects: list[RankedSuspect] = []
     points: tuple[IsolationPoint, ...] = ()
     spaces: tuple[ImpactedSpace, ...] = ()
-    if node is not None:
-        suspects, points, spaces = _network_part(nets, twin, node, notes)
+    if nodes:
+        found, more, rule = candidates(twin, nets, nodes, hint)
+        notes.extend(more)
+        element, suspects, points, spaces = _network_answer(twin, nets, node, found, notes)
     elif not nets.known:
         notes.append(NetworkUnknown(UNKNOWN_TEXT).detail)
     else:
@@ -160,7 +216,7 @@ def localize(
         notes.append("the room is inferred from geometry, not declared in the model")
     return Localization(
         target=target_guid,
-        element=node,
+        element=element,
         kind="space" if is_space else getattr(product, "kind", ""),
         name=product.name,
         building=building,
@@ -173,10 +229,33 @@ def localize(
         isolation=points,
         affected_spaces=spaces,
         assumptions=tuple(dict.fromkeys(notes)),
+        networks=tuple(found),
+        chosen_by=rule,
     )
 
 
 UNKNOWN_TEXT = "the model declares no distribution ports; the network is unknown"
+
+
+def _record(store: Any, what: RecordKind, ident: str | int) -> Any:
+    if store is None:
+        raise StoreUnavailable(f"the live store is not open: {what}s cannot be resolved")
+    text = str(ident).strip()
+    if not text.isdigit():
+        raise NotFound(f"no {what} {ident!r} (ids are integers)", **{what: text})
+    if what == "alarm":
+        return store.alarm(int(text))
+    from twin.live.tickets import get_ticket
+
+    return get_ticket(store, int(text))
+
+
+def _target_of(record: Any, what: RecordKind, ident: str | int) -> str:
+    target = getattr(record, "element", None) or getattr(record, "space", None)
+    if not target:
+        text = str(ident).strip()
+        raise InvalidInput(f"{what} {text} names no element or space", **{what: text})
+    return str(target)
 
 
 def record_target(store: Any, what: RecordKind, ident: str | int) -> str:
@@ -185,21 +264,27 @@ def record_target(store: Any, what: RecordKind, ident: str | int) -> str:
     Why here and not in the API: an operator asks "what do these tickets have in common" with
     ticket numbers, and the analyses only know GlobalIds; one resolver serves every caller.
     """
-    if store is None:
-        raise StoreUnavailable(f"the live store is not open: {what}s cannot be resolved")
-    text = str(ident).strip()
-    if not text.isdigit():
-        raise NotFound(f"no {what} {ident!r} (ids are integers)", **{what: text})
-    if what == "alarm":
-        record: Any = store.alarm(int(text))
-    else:
-        from twin.live.tickets import get_ticket
+    return _target_of(_record(store, what, ident), what, ident)
 
-        record = get_ticket(store, int(text))
-    target = getattr(record, "element", None) or getattr(record, "space", None)
-    if not target:
-        raise InvalidInput(f"{what} {text} names no element or space", **{what: text})
-    return str(target)
+
+def sensor_hint(store: Any, sensor: str, rule: str = "alarm sensor quantity") -> MediumHint | None:
+    """The medium a sensor's quantity measures (oxygen pressure -> gas), if the store knows it."""
+    try:
+        spec = store.sensor(sensor)
+    except NotFound:
+        return None
+    return hint_from_quantity(getattr(spec, "quantity", None), rule)
+
+
+def record_hint(store: Any, what: RecordKind, ident: str | int) -> tuple[str, MediumHint | None]:
+    """An alarm's or ticket's target and what the record says about the medium of the fault:
+    a ticket's skill (medical_gas -> gas), an alarm's sensor quantity (oxygen_pressure -> gas).
+    ``None`` where the record says nothing (skill "general", a quantity of no network)."""
+    record = _record(store, what, ident)
+    target = _target_of(record, what, ident)
+    if what == "ticket":
+        return target, hint_from_skill(getattr(record, "skill", None))
+    return target, sensor_hint(store, record.sensor)
 
 
 def _input_group(twin: Twin, nets: Networks, g: Any, guid: str) -> tuple[str, ...]:

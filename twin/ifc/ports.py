@@ -7,7 +7,6 @@ IfcRelConnectsPorts. Analyses that need a network refuse to invent one where the
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import ifcopenshell
@@ -16,63 +15,17 @@ from twin.ifc.fast import attr, isa
 from twin.ifc.placement import Placements
 from twin.ifc.relations import Relations
 from twin.ifc.spatial import text
+from twin.media import medium_of_system
 from twin.model import Port, PortConnection, System
 
 __all__ = ["flow_of_system", "read_connections", "read_ports", "read_systems"]
-
-_FLOW_BY_TYPE: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "DOMESTICCOLDWATER",
-            "DOMESTICHOTWATER",
-            "WATERSUPPLY",
-            "CHILLEDWATER",
-            "CONDENSERWATER",
-            "DRAINAGE",
-            "RAINWATER",
-            "SEWAGE",
-            "STORMWATER",
-            "WASTEWATER",
-            "FIREPROTECTION",
-            "COLDWATER",
-            "HOTWATER",
-        ),
-        "water",
-    ),
-    **dict.fromkeys(("HEATING",), "heating"),
-    **dict.fromkeys(
-        ("AIRCONDITIONING", "VENTILATION", "EXHAUST", "VENT", "COMPRESSEDAIR"),
-        "air",
-    ),
-    **dict.fromkeys(("GAS", "FUEL", "VACUUM", "CHEMICAL"), "gas"),
-    **dict.fromkeys(
-        ("ELECTRICAL", "LIGHTING", "POWERGENERATION", "EARTHING", "LIGHTNINGPROTECTION"),
-        "electricity",
-    ),
-}
-
-_FLOW_KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("gas", re.compile(r"oxygen|medical ?gas|nitrous|\bgas\b|vacuum|\bO2\b", re.I)),
-    ("heating", re.compile(r"heating|heizung|radiator", re.I)),
-    ("water", re.compile(r"water|plumbing|sanitary|drain", re.I)),
-    ("air", re.compile(r"\bair\b|duct|ventilat|exhaust|hvac|supply air|return air", re.I)),
-    ("electricity", re.compile(r"electr|power|lighting|circuit", re.I)),
-)
 
 _NOT_SYSTEMS = ("IfcZone", "IfcStructuralAnalysisModel")
 
 
 def flow_of_system(ifc_class: str, predefined: str, object_type: str, name: str) -> str:
-    """What flows in a system: from its predefined type, else keywords, else ``other``."""
-    pre = predefined.upper()
-    if pre in _FLOW_BY_TYPE:
-        return _FLOW_BY_TYPE[pre]
-    for flow, pattern in _FLOW_KEYWORDS:
-        if pattern.search(object_type) or pattern.search(name):
-            return flow
-    if ifc_class == "IfcDistributionCircuit":
-        return "electricity"
-    return "other"
+    """What flows in a system: the medium table's answer (``twin.media.medium_of_system``)."""
+    return medium_of_system(ifc_class, predefined, object_type, name)
 
 
 def read_systems(

@@ -22,9 +22,17 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from twin.media import media_of_class
 from twin.model import Element, Twin
+from twin.networks.blocks import MediumNet, build_media
 from twin.networks.geometry_joins import infer_joins
-from twin.networks.sources import FLOWS, edge_flows, primary_source_flows, source_flows
+from twin.networks.sources import (
+    FLOWS,
+    edge_flows,
+    element_flows,
+    primary_source_flows,
+    source_flows,
+)
 
 __all__ = [
     "GEOMETRY_TOLERANCE_M",
@@ -62,6 +70,15 @@ class Networks:
     declared_connections: int
     assumptions: tuple[str, ...] = ()
     fed: frozenset[str] = field(default_factory=frozenset)
+    media: Mapping[str, MediumNet] = field(default_factory=dict)
+    node_media: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def media_of(self, node: str) -> tuple[str, ...]:
+        """Media ``node`` carries: its own systems' (or class's) where it sits in several."""
+        found = self.node_media.get(node)
+        if found is not None:
+            return found
+        return tuple(m for m, net in self.media.items() if node in net.adj)
 
     def view(self, system: str | None = None) -> nx.DiGraph:
         """The graph to analyse: one system's (by guid or flow name) or the combined one."""
@@ -278,6 +295,7 @@ def _build(twin: Twin, tolerance: float) -> Networks:
             f"touching fittings, equipment or other segment ends within {tolerance} m)"
         )
     hosts = {e.guid: e.host for e in twin.elements.values() if e.host}
+    media = build_media(twin, g)
     log.info("networks of %s: %d nodes, %d edges", twin.source.path, len(g), g.number_of_edges())
     return Networks(
         graph=g,
@@ -293,4 +311,26 @@ def _build(twin: Twin, tolerance: float) -> Networks:
         declared_connections=used,
         assumptions=tuple(assumptions),
         fed=_reachable(g, sources),
+        media=media,
+        node_media=_node_media(twin, media),
     )
+
+
+def _node_media(twin: Twin, media: Mapping[str, MediumNet]) -> dict[str, tuple[str, ...]]:
+    """For nodes in several media graphs: the media their own systems (else class) name.
+
+    A pump sits on its water circuit and on the power cable feeding it: both are its media. An
+    element whose edges carry "any medium" (no system, generic class) keeps every one.
+    """
+    where: dict[str, list[str]] = defaultdict(list)
+    for m, net in media.items():
+        for n in net.adj:
+            where[n].append(m)
+    out: dict[str, tuple[str, ...]] = {}
+    for n, ms in where.items():
+        if len(ms) < 2:
+            continue
+        e = twin.elements.get(n)
+        own = element_flows(twin, n) or (media_of_class(e.ifc_class) if e else frozenset())
+        out[n] = tuple(m for m in ms if m in own) or tuple(ms)
+    return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from twin.media import MEDIA, media_of_class
 from twin.model import Element, Twin
 
 __all__ = [
@@ -26,13 +27,13 @@ __all__ = [
 ]
 
 #: Every flow type a system can carry (see ``twin.ifc.ports.flow_of_system``); "other" is unknown.
-FLOWS: frozenset[str] = frozenset({"water", "heating", "air", "gas", "electricity", "other"})
+FLOWS: frozenset[str] = frozenset(MEDIA)
 _HYDRONIC = frozenset({"water", "heating"})
 _FLUID = frozenset({"water", "heating", "gas"})
 
 _SOURCE_CLASSES: Mapping[str, frozenset[str]] = {
     "IfcBoiler": _HYDRONIC,
-    "IfcChiller": _HYDRONIC,
+    "IfcChiller": frozenset({"cooling"}),
     "IfcHeatExchanger": _HYDRONIC,
     "IfcDistrictHeating": _HYDRONIC,
     "IfcTank": _FLUID,
@@ -53,7 +54,8 @@ _SOURCE_TYPES: Mapping[str, frozenset[str]] = {
 }
 #: Name words and the flows they announce (IFC2X3 models only have generic classes).
 _SOURCE_WORDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
-    (re.compile(r"boiler|chiller|heat ?exchanger|plant|kessel", re.I), _HYDRONIC),
+    (re.compile(r"boiler|heat ?exchanger|plant|kessel", re.I), _HYDRONIC),
+    (re.compile(r"chiller|cooling tower", re.I), frozenset({"cooling"})),
     (re.compile(r"air ?handl|\bAHU\b|supply unit|\bRLT\b", re.I), frozenset({"air"})),
     (
         re.compile(r"board|panel|transformer|generator|\bUPS\b|switchgear", re.I),
@@ -64,33 +66,10 @@ _SOURCE_WORDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"source|riser", re.I), FLOWS),
 )
 _MOVER_CLASSES: Mapping[str, frozenset[str]] = {
-    "IfcPump": _HYDRONIC,
+    "IfcPump": _HYDRONIC | {"cooling"},
     "IfcFan": frozenset({"air"}),
     "IfcCompressor": frozenset({"gas", "air"}),
 }
-#: What an element's class carries, for edges whose ends share no system.
-_MEDIUM_PREFIXES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("IfcDuct", frozenset({"air"})),
-    ("IfcAirTerminal", frozenset({"air"})),
-    ("IfcDamper", frozenset({"air"})),
-    ("IfcFan", frozenset({"air"})),
-    ("IfcUnitaryEquipment", frozenset({"air"})),
-    ("IfcCable", frozenset({"electricity"})),
-    ("IfcElectric", frozenset({"electricity"})),
-    ("IfcLamp", frozenset({"electricity"})),
-    ("IfcLightFixture", frozenset({"electricity"})),
-    ("IfcSwitchingDevice", frozenset({"electricity"})),
-    ("IfcProtectiveDevice", frozenset({"electricity"})),
-    ("IfcJunctionBox", frozenset({"electricity"})),
-    ("IfcTransformer", frozenset({"electricity"})),
-    ("IfcPipe", _FLUID),
-    ("IfcValve", _FLUID),
-    ("IfcPump", _HYDRONIC),
-    ("IfcBoiler", _HYDRONIC),
-    ("IfcSpaceHeater", _HYDRONIC),
-    ("IfcSanitaryTerminal", frozenset({"water"})),
-    ("IfcTank", _FLUID),
-)
 
 
 def _text(e: Element) -> str:
@@ -126,7 +105,7 @@ def mover_flows(element: Element) -> frozenset[str]:
         return frozenset({"air"})
     if re.search(r"compressor|vacuum", text, re.I):
         return frozenset({"gas", "air"})
-    return _HYDRONIC
+    return _HYDRONIC | {"cooling"}
 
 
 def element_flows(twin: Twin, guid: str) -> frozenset[str]:
@@ -155,10 +134,7 @@ def source_flows(twin: Twin, element: Element, *, movers: bool = False) -> froze
 def _medium(e: Element | None) -> frozenset[str]:
     if e is None:
         return frozenset()
-    for prefix, flows in _MEDIUM_PREFIXES:
-        if e.ifc_class.startswith(prefix):
-            return flows
-    return frozenset()
+    return media_of_class(e.ifc_class)
 
 
 def _meet(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:

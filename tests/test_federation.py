@@ -354,3 +354,64 @@ def test_partial_collision_is_refused_by_the_library_and_the_cli(
     )
     assert code == 2
     assert mid in capsys.readouterr().err
+
+
+# -- placement by georeferencing -------------------------------------------------------------
+def _georeferenced(name: str, e: float, n: float, rotated: bool) -> Any:
+    """A one-storey IFC4 plan (millimetres) with an IfcMapConversion to EPSG:25832."""
+    import ifcopenshell.api.georeference as georeference
+
+    from tests.ifc_fixtures.plans_made import _Plan
+
+    plan = _Plan(name)
+    f = plan.f
+    georeference.add_georeferencing(f)
+    georeference.edit_georeferencing(
+        f,
+        projected_crs={
+            "Name": "EPSG:25832",
+            "MapUnit": f.createIfcSIUnit(None, "LENGTHUNIT", None, "METRE"),
+        },
+        coordinate_operation={
+            "Eastings": e,
+            "Northings": n,
+            "OrthogonalHeight": 100.0,
+            "XAxisAbscissa": 0.0 if rotated else 1.0,
+            "XAxisOrdinate": 1.0 if rotated else 0.0,
+            "Scale": 0.001,  # project millimetres to map metres
+        },
+    )
+    return plan
+
+
+def test_discipline_model_is_placed_by_its_map_conversion(
+    tmp_path: Path, twin_cache_dir: Path
+) -> None:
+    from twin.cache import load_twin
+
+    arch = _georeferenced("Arch", 500000.0, 5000000.0, rotated=False)
+    room = arch.space("Room", 0.0, 0.0, 10.0, 10.0)
+    hvac = _georeferenced("Hvac", 500004.0, 5000003.0, rotated=True)
+    for cls in ("IfcProject", "IfcSite", "IfcBuilding", "IfcBuildingStorey"):
+        hvac.f.by_type(cls)[0].GlobalId = arch.f.by_type(cls)[0].GlobalId
+    grille = hvac._entity("IfcAirTerminal", "Grille")
+    hvac._box(grille, (1.0, 1.0, 0.5), (1.4, 1.4, 0.7))
+    a, _ = arch.save(tmp_path / "arch.ifc")
+    h, _ = hvac.save(tmp_path / "hvac.ifc")
+    campus = Campus()
+    campus.add(load_twin(a, cache_dir=twin_cache_dir))
+    campus.add(load_twin(h, cache_dir=twin_cache_dir))
+    served = next(iter(campus))
+    # by hand: the grille's centre (1.2, 1.2) in the HVAC frame is, on the map, 4 m east and
+    # 3 m north of the architecture's origin plus the centre turned 90 degrees: (4 - 1.2, 3 + 1.2)
+    b = served.elements[grille.GlobalId].bbox
+    assert b is not None
+    assert (b[0] + b[3]) / 2 == pytest.approx(2.8, abs=1e-3)
+    assert (b[1] + b[4]) / 2 == pytest.approx(4.2, abs=1e-3)
+    assert served.elements[grille.GlobalId].space == room.GlobalId
+    assert any("moved by its map conversion" in n for n in campus.assumptions(served))
+    # the HVAC file's own twin is untouched
+    own = campus.twin(Campus.model_id(load_twin(h, cache_dir=twin_cache_dir)))
+    assert own.elements[grille.GlobalId].bbox == pytest.approx(
+        (1.0, 1.0, 0.5, 1.4, 1.4, 0.7), abs=1e-3
+    )

@@ -41,6 +41,7 @@ from twin.model import (
     Storey,
     Twin,
 )
+from twin.reframe import frame_shift, moved
 from twin.spatial.containment import SpaceFinder, space_query
 
 __all__ = ["NEAR_ROOM", "STOREY_TOLERANCE", "Federated", "federate", "federation_id"]
@@ -154,6 +155,9 @@ def federate(members: Sequence[tuple[str, Twin]], *, building: str | None = None
     elements: dict[str, Element] = {}
     notes: list[str] = [f"federated building: rooms and spatial tree of model {pmid}"]
     for mid, t in ordered:
+        if mid != pmid:
+            t, placed = _placed(primary, t)
+            notes.append(f"model {mid}: {placed}")
         bmap = tree.building_map(mid, t)
         smap = tree.storey_map(mid, t, bmap)
         for g, sp in t.spaces.items():
@@ -169,7 +173,6 @@ def federate(members: Sequence[tuple[str, Twin]], *, building: str | None = None
         for table in (t.systems, t.ports):
             for g in table:
                 origin.setdefault(g, mid)
-        notes += [f"model {mid}: {n}" for n in _placement_notes(primary, t) if mid != pmid]
     located = _locate_in_rooms(elements, spaces, primary)
     notes.append(
         f"{located} product(s) without a room relation located in the federated rooms by "
@@ -242,34 +245,29 @@ def _locate_in_rooms(
     return n
 
 
-def _placement_notes(primary: Twin, other: Twin) -> list[str]:
-    """How another model is placed: in shared coordinates, and whether the georeferencing agrees.
+def _placed(primary: Twin, other: Twin) -> tuple[Twin, str]:
+    """``other`` in the primary's frame, and how it got there.
 
-    Models are taken in the primary's frame as they are (shared coordinates). Where both are
-    georeferenced and their origins disagree, the distance is said, so a misplaced discipline
-    model is visible instead of silently shifted."""
+    Two map conversions to one CRS place a model exactly (:mod:`twin.reframe`); otherwise the
+    model is taken as it is (shared coordinates), and where both sites give latitude/longitude
+    their distance is said, so a misplaced discipline model is visible, not silently moved."""
     a, b = primary.georef, other.georef
+    if a.mode == "map_conversion" and b.mode == "map_conversion" and a.crs == b.crs:
+        shift = frame_shift(b, a)
+        if shift is None:
+            return other, "same map conversion as the primary model: shared coordinates"
+        return moved(other, shift), shift.describe()
     if a.mode == "map_conversion" and b.mode == "map_conversion":
-        same = a.crs == b.crs and math.isclose(a.eastings, b.eastings, abs_tol=0.01)
-        same = same and math.isclose(a.northings, b.northings, abs_tol=0.01)
-        same = same and math.isclose(a.x_axis_abscissa, b.x_axis_abscissa, abs_tol=1e-6)
-        same = same and math.isclose(a.x_axis_ordinate, b.x_axis_ordinate, abs_tol=1e-6)
-        if same:
-            return ["same map conversion as the primary model: placed in shared coordinates"]
-        return [
-            "map conversion differs from the primary model's "
-            f"({b.crs} E {b.eastings:.2f} N {b.northings:.2f} vs {a.crs} E {a.eastings:.2f} "
-            f"N {a.northings:.2f}): placed in shared coordinates, not moved"
-        ]
+        return other, f"map conversions to different CRSs ({b.crs} vs {a.crs}): not moved"
     if a.latitude is not None and b.latitude is not None and a.longitude and b.longitude:
         dy = math.radians(b.latitude - a.latitude) * 6_371_000.0
         dx = math.radians(b.longitude - a.longitude) * 6_371_000.0
         dx *= math.cos(math.radians(a.latitude))
-        return [
+        return other, (
             f"site origins {math.hypot(dx, dy):.2f} m apart by latitude/longitude: placed in "
             "shared coordinates"
-        ]
-    return ["placed in shared coordinates (no common georeferencing to place it by)"]
+        )
+    return other, "placed in shared coordinates (no common georeferencing to place it by)"
 
 
 def _union(tables: Iterable[Mapping[str, V]]) -> dict[str, V]:

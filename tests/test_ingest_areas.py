@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from tests.ifc_fixtures.rooms_made import Room, write_rooms
 from twin.ifc.areas import declared_area_factor, net_area_basis
+from twin.ifc.build import build_twin
 from twin.ifc.geometry import footprint_union, section_area
-from twin.model import Mesh
+from twin.model import Mesh, Twin
 
 
 def _prism(outline: list[tuple[float, float]], heights: list[float]) -> Mesh:
@@ -57,10 +61,33 @@ def test_section_handles_non_convex_plan() -> None:
 
 def test_weighted_area_follows_woflv_on_a_sloped_room() -> None:
     wedge = _wedge(10.0, 4.0, 0.5, 3.0)
-    basis = net_area_basis(wedge, float(footprint_union(wedge).area), {})
+    basis = net_area_basis(wedge, float(footprint_union(wedge).area), {}, declared=24.0)
     # full where h >= 2 (x >= 6: 16 m2), half where 1 <= h < 2 (2 <= x < 6: 16 m2 / 2), none below
-    assert basis.height_weighted and basis.factor is None
+    assert basis.height_weighted and basis.factor is None and basis.basis == "height_weighted"
     assert basis.area == pytest.approx(16.0 + 8.0, abs=0.01)
+    assert basis.plan_area == pytest.approx(40.0, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("declared", "psets", "weighted"),
+    [
+        (40.0, {}, False),  # the plan footprint, as a real institute declares its attics
+        (44.0, {}, False),  # above plan: no rule makes it larger, compare on plan
+        (36.0, {}, False),  # below plan but nearer plan (40) than weighted (24)
+        (25.0, {}, True),  # below plan and near the weighted area: the model uses the rule
+        (None, {}, False),
+        (40.0, {"AC_Pset": {"Abzugsfläche unter Dach": 16.0}}, True),  # the model names it
+        (40.0, {"Pset_X": {"Berechnung": "Wohnfläche nach WoFlV"}}, True),
+        (40.0, {"AC_Pset": {"Abzugsfläche unter Dach": 0.0}}, False),  # named, but nothing deducted
+    ],
+)
+def test_height_weighting_only_where_the_model_uses_it(
+    declared: float | None, psets: dict[str, dict[str, object]], weighted: bool
+) -> None:
+    wedge = _wedge(10.0, 4.0, 0.5, 3.0)
+    basis = net_area_basis(wedge, 40.0, psets, declared=declared)
+    assert basis.height_weighted is weighted, basis.reason
+    assert basis.area == pytest.approx(24.0 if weighted else 40.0, abs=0.01)
 
 
 def test_flat_room_keeps_footprint_even_below_two_metres() -> None:
@@ -115,3 +142,71 @@ def test_declared_area_matches_computed_area(name: str, shared_twin) -> None:  #
         mesh = twin.meshes[guid]
         z0 = float(mesh.vertices[:, 2].min())
         assert float(space.footprint.area) == pytest.approx(section_area(mesh, z0 + 0.02), rel=0.01)
+
+
+# -- hand-made IFC models: the rule end to end, truths from the rooms' own dimensions ------------
+
+
+def _twin_of(tmp_path: Path, rooms: list[Room]) -> tuple[Twin, dict[str, str]]:
+    guids = write_rooms(tmp_path / "rooms.ifc", rooms)
+    return build_twin(tmp_path / "rooms.ifc"), guids
+
+
+def _area_warnings(twin: Twin, guid: str) -> list[str]:
+    return [w for w in twin.quality.warnings if guid in w]
+
+
+def test_attic_declaring_its_plan_area_is_compared_on_plan(tmp_path: Path) -> None:
+    """Issue 19 section 4: an attic whose NetFloorArea is its plan footprint (10 m x 4 m under a
+    roof rising from 0.5 m to 3.0 m) is held against 40 m2, not the WoFlV 24 m2 (-40 %)."""
+    attic = Room("Attic", 0, 0, 10.0, 4.0, 0.5, 3.0, declared=40.0)
+    twin, guids = _twin_of(tmp_path, [attic])
+    guid = guids["Attic"]
+    declared, computed = twin.quality.area_checks[guid]
+    assert declared == pytest.approx(40.0)
+    assert computed == pytest.approx(10.0 * 4.0, rel=1e-3)
+    assert twin.quality.area_bases[guid] == "plan"
+    assert _area_warnings(twin, guid) == []
+    assert not any("height-weighted" in w for w in twin.quality.warnings)
+
+
+def test_attic_declaring_the_woflv_area_keeps_the_weighted_basis(tmp_path: Path) -> None:
+    # WoFlV by hand: full where h >= 2 m (x >= 6: 16 m2), half where 1-2 m (2 <= x < 6: 8 m2)
+    attic = Room("Attic", 0, 0, 10.0, 4.0, 0.5, 3.0, declared=24.0)
+    twin, guids = _twin_of(tmp_path, [attic])
+    assert twin.quality.area_bases[guids["Attic"]] == "height_weighted"
+    assert twin.quality.area_checks[guids["Attic"]][1] == pytest.approx(24.0, rel=1e-3)
+    assert _area_warnings(twin, guids["Attic"]) == []
+
+
+@pytest.mark.parametrize(
+    ("room", "computed", "basis_words"),
+    [
+        (Room("Office", 0, 0, 5.0, 4.0, 2.5, 2.5, declared=22.0), 20.0, "plan basis"),
+        (
+            Room(  # names the rule, declares 10 % over its WoFlV area of 24 m2
+                "Attic",
+                0,
+                0,
+                10.0,
+                4.0,
+                0.5,
+                3.0,
+                declared=26.4,
+                psets={"AC_Pset": {"Abzugsfläche unter Dach": 16.0}},
+            ),
+            24.0,
+            "height-weighted basis",
+        ),
+    ],
+)
+def test_area_off_by_ten_percent_is_a_warning_naming_space_values_and_basis(
+    tmp_path: Path, room: Room, computed: float, basis_words: str
+) -> None:
+    other = Room("Store", 20, 0, 3.0, 3.0, 2.5, 2.5, declared=9.0 * 1.01)  # 1 % off: no warning
+    twin, guids = _twin_of(tmp_path, [room, other])
+    (warning,) = _area_warnings(twin, guids[room.name])
+    assert room.name in warning
+    assert f"{room.declared:.2f}" in warning and f"{computed:.2f}" in warning
+    assert basis_words in warning and "+10.0 %" in warning
+    assert _area_warnings(twin, guids["Store"]) == []

@@ -222,6 +222,10 @@ class QualityReport:
     area_checks: Mapping[str, tuple[float, float]]  # space guid -> (declared, computed) m2
     georeferencing: str  # "map_conversion" | "site_latlon" | "none"
     warnings: tuple[str, ...] = ()
+    #: space guid -> "plan" | "height_weighted": the basis of its area check (twin.ifc.areas)
+    area_bases: Mapping[str, str] = field(default_factory=dict)
+    #: IFC class -> count of products the twin does not classify into a kind (e.g. IfcMember)
+    other_classes: Mapping[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -232,6 +236,8 @@ class QualityReport:
             "elements_located_by_geometry": list(self.elements_located_by_geometry),
             "distribution_without_ports": list(self.distribution_without_ports),
             "area_checks": {k: list(v) for k, v in self.area_checks.items()},
+            "area_bases": dict(self.area_bases),
+            "other_classes": dict(self.other_classes),
             "georeferencing": self.georeferencing,
             "warnings": list(self.warnings),
         }

@@ -198,7 +198,10 @@ def _area_basis(
         if space.declared_area is None or space.footprint is None:
             continue
         out[sp.GlobalId] = net_area_basis(
-            raw_meshes.get(sp.id()), float(space.footprint.area), space.psets
+            raw_meshes.get(sp.id()),
+            float(space.footprint.area),
+            space.psets,
+            declared=space.declared_area,
         )
     return out
 

@@ -14,6 +14,7 @@ from typing import Any
 import ifcopenshell
 import ifcopenshell.util.unit
 
+from twin.geo_defaults import default_location
 from twin.model import Georef
 
 __all__ = ["read_georef"]
@@ -86,13 +87,26 @@ def _map_conversion(model: ifcopenshell.file, length_to_m: float) -> Georef | No
 
 
 def read_georef(model: ifcopenshell.file, length_to_m: float) -> Georef:
-    """Georef from IfcMapConversion, else IfcSite RefLatitude/RefLongitude, else ``none``."""
+    """Georef from IfcMapConversion, else IfcSite RefLatitude/RefLongitude, else ``none``.
+
+    A site at an authoring tool's default location (:mod:`twin.geo_defaults`, 0/0 included) is
+    not a location: the answer is ``none``, and ``assumptions`` says which default it was.
+    """
     georef = _map_conversion(model, length_to_m)
     if georef is not None:
         return georef
+    notes: list[str] = []
     for site in model.by_type("IfcSite"):
         lat, lon = _dms(site.RefLatitude), _dms(site.RefLongitude)
-        if lat is None or lon is None or (lat == 0 and lon == 0):
+        if lat is None or lon is None:
+            continue
+        default = default_location(lat, lon)
+        if default is not None:
+            notes.append(
+                f"IfcSite {site.Name or site.GlobalId!r} RefLatitude/RefLongitude "
+                f"{lat:.6f}, {lon:.6f}: default location, not georeferenced "
+                f"({default.place}, the default of {default.tool})"
+            )
             continue
         elev = float(site.RefElevation) * length_to_m if site.RefElevation is not None else None
         return Georef(
@@ -106,4 +120,4 @@ def read_georef(model: ifcopenshell.file, length_to_m: float) -> Georef:
                 "the model's +Y axis points to true north (local tangent plane)",
             ),
         )
-    return Georef(mode="none")
+    return Georef(mode="none", assumptions=tuple(notes))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from twin.ifc.areas import AreaBasis
-from twin.kinds import CORE_KINDS, plural
+from twin.ifc.areas import AREA_TOLERANCE, AreaBasis
+from twin.kinds import CORE_KINDS, KINDS, plural
 from twin.model import Element, Georef, Port, QualityReport, Space, Storey
 
 __all__ = ["PORTED_KINDS", "build_quality"]
@@ -28,15 +28,23 @@ def build_quality(
 ) -> QualityReport:
     """Counts and data-quality findings of one model.
 
+    ``counts`` holds only plural kind names (scripts index them blindly); products of classes
+    the twin does not classify are counted by IFC class in ``other_classes``.
     ``area_checks`` pairs each declared NetFloorArea with the computed area it should equal:
-    ``area_basis[guid].area`` where given (height-weighted and/or declared-factor area, see
-    :mod:`twin.ifc.areas`), else the footprint area. The rules applied are named in ``warnings``.
+    ``area_basis[guid].area`` where given (plan or height-weighted basis, times a declared factor,
+    see :mod:`twin.ifc.areas`), else the footprint area; ``area_bases`` names the basis. Every
+    space off by more than :data:`~twin.ifc.areas.AREA_TOLERANCE` is a warning naming the space,
+    both values and the basis, and a site at a tool's default location is a warning too.
     """
     counts: Counter[str] = Counter({plural(k): 0 for k in CORE_KINDS})
     counts[plural("storey")] = len(storeys)
     counts[plural("space")] = len(spaces)
+    other: Counter[str] = Counter()
     for el in elements.values():
-        counts[plural(el.kind)] += 1
+        if el.kind in KINDS:
+            counts[plural(el.kind)] += 1
+        else:
+            other[el.kind] += 1
     with_ports = {p.element for p in ports.values() if p.element}
     basis = area_basis or {}
     area_checks = {
@@ -47,7 +55,9 @@ def build_quality(
         for s in spaces.values()
         if s.declared_area is not None and s.footprint is not None
     }
-    notes = list(warnings) + _area_notes(basis)
+    bases = {g: basis[g].basis if g in basis else "plan" for g in area_checks}
+    notes = [*warnings, *_georef_notes(georef), *_area_notes(basis)]
+    notes += _area_mismatches(spaces, area_checks, basis)
     return QualityReport(
         counts=dict(counts),
         spaces_without_geometry=tuple(g for g, s in spaces.items() if s.geometry_source != "solid"),
@@ -64,7 +74,41 @@ def build_quality(
         area_checks=area_checks,
         georeferencing=georef.mode,
         warnings=tuple(notes),
+        area_bases=bases,
+        other_classes=dict(sorted(other.items())),
     )
+
+
+def _georef_notes(georef: Georef) -> list[str]:
+    """Why a model with site coordinates is not georeferenced (a tool's default location)."""
+    if georef.mode != "none":
+        return []
+    return [f"georeferencing: {a}" for a in georef.assumptions]
+
+
+def _area_mismatches(
+    spaces: Mapping[str, Space],
+    checks: Mapping[str, tuple[float, float]],
+    basis: Mapping[str, AreaBasis],
+) -> list[str]:
+    """One warning per space whose declared area is off the computed one by more than 2 %."""
+    out = []
+    for guid, (declared, computed) in checks.items():
+        if computed <= 0 or abs(declared - computed) <= AREA_TOLERANCE * computed:
+            continue
+        b = basis.get(guid)
+        how = "plan basis (footprint)"
+        if b is not None and b.height_weighted:
+            how = "height-weighted basis (WoFlV 0.5*(A(1 m)+A(2 m)))"
+        if b is not None and b.factor is not None:
+            how += f" x declared factor {b.factor:g}"
+        space = spaces[guid]
+        out.append(
+            f"area: space {space.label!r} ({guid}) declares NetFloorArea {declared:.2f} m2, "
+            f"computed {computed:.2f} m2 on the {how}: "
+            f"{100.0 * (declared - computed) / computed:+.1f} %"
+        )
+    return out
 
 
 def _area_notes(basis: Mapping[str, AreaBasis]) -> list[str]:
@@ -74,7 +118,8 @@ def _area_notes(basis: Mapping[str, AreaBasis]) -> list[str]:
     if weighted:
         notes.append(
             f"area_checks: {weighted} space(s) with varying clear height compared with the "
-            "WoFlV height-weighted area 0.5*(A(1 m)+A(2 m)), not the footprint"
+            "WoFlV height-weighted area 0.5*(A(1 m)+A(2 m)), not the footprint, because the "
+            "model names that rule or declares an area below the plan area and near it"
         )
     if factored:
         notes.append(

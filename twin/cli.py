@@ -8,9 +8,11 @@ kept here in one place and tested.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -21,7 +23,7 @@ from typing import Any
 from twin import __version__
 from twin.errors import TwinError
 
-__all__ = ["ingest_summary", "main"]
+__all__ = ["exposure_refusal", "ingest_summary", "is_loopback", "main"]
 
 log = logging.getLogger("twin.cli")
 
@@ -40,7 +42,8 @@ def ingest_summary(twin: Any, seconds: float) -> dict[str, Any]:
             {"guid": b.guid, "name": b.name, "storeys": len(b.storeys)}
             for b in twin.buildings.values()
         ],
-        "counts": dict(twin.quality.counts),
+        "counts": dict(twin.quality.counts),  # plural kind names only
+        "other_classes": dict(twin.quality.other_classes),  # IFC class -> unclassified count
         "quality": twin.quality.as_dict(),
         "georeferencing": twin.georef.mode,
         "seconds": round(seconds, 3),
@@ -72,6 +75,9 @@ def _print_summary(s: dict[str, Any]) -> None:
         out.write(f"  building {b['name']!r} {b['guid']}: {b['storeys']} storeys\n")
     counts = {k: v for k, v in s["counts"].items() if v}
     out.write("  counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+    if s["other_classes"]:
+        other = ", ".join(f"{k} {v}" for k, v in s["other_classes"].items())
+        out.write(f"  other classes: {other}\n")
     q = s["quality"]
     out.write(f"  georeferencing: {q['georeferencing']}\n")
     for key in (
@@ -122,7 +128,53 @@ def _check_files(paths: Sequence[Path]) -> str | None:
     return None
 
 
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only listens on this machine (127.0.0.0/8, ::1, or a name that
+    resolves to loopback addresses only). ``0.0.0.0``, ``::``, ``""`` and LAN addresses are not."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    if not host:
+        return False
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):  # unresolvable: uvicorn could not bind it either
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+
+
+def exposure_refusal(host: str, *, auth: bool, insecure: bool) -> str | None:
+    """Why serving on ``host`` is refused, or None. Auth off is fine on loopback (the demo);
+    on any other interface everyone who reaches the port could write live state, tickets and
+    keys, so it takes ``TWIN_AUTH=true`` or an explicit ``--insecure``."""
+    if auth or insecure or is_loopback(host):
+        return None
+    return (
+        f"refusing to listen on {host or 'all interfaces'!r} with authentication off: it is not "
+        "a loopback address, so anyone who can reach the port could change live state, tickets "
+        "and keys. Set TWIN_AUTH=true (keys from `twin keys create`), listen on 127.0.0.1, or "
+        "pass --insecure to serve without keys anyway"
+    )
+
+
+def _refuse_exposure(args: argparse.Namespace) -> bool:
+    """Print the refusal and return True when the host/auth pair is refused; runs before any
+    model is generated, loaded or any port bound."""
+    from api.settings import Settings
+
+    reason = exposure_refusal(args.host, auth=Settings().auth, insecure=args.insecure)
+    if reason is not None:
+        print(f"twin {args.command}: {reason}", file=sys.stderr)
+        return True
+    if args.insecure and not is_loopback(args.host):
+        log.warning("serving on %s with authentication off (--insecure)", args.host)
+    return False
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    if _refuse_exposure(args):
+        return EXIT_BAD_INPUT
     problem = _check_files(args.files)
     if problem:
         print(f"twin serve: {problem}", file=sys.stderr)
@@ -147,6 +199,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    if _refuse_exposure(args):
+        return EXIT_BAD_INPUT
     path = args.model or DEMO_DIR / f"hospital_{args.size}.ifc"
     if not path.exists():
         _generate(args.size, path)
@@ -165,6 +219,11 @@ def _cmd_keys(args: argparse.Namespace) -> int:
 
 def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback --host with authentication off (TWIN_AUTH unset)",
+    )
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--store", help="live-state store URL (default TWIN_STORE_URL or SQLite)")
     p.add_argument("--cache-dir", type=Path, default=None)

@@ -195,6 +195,20 @@ def test_localize_from_an_architecture_room_finds_the_hvac_network(
             assert named & (systems | members), json.dumps(body)[:600]
 
 
+def test_delete_unloads_one_discipline_over_the_api(shared_ifc: Path, api: Any) -> None:
+    arch, hvac = shared_ifc / ARCH, shared_ifc / HVAC
+    terminals = _guids(hvac, "IfcAirTerminal")
+    walls = _guids(arch, "IfcWall")
+    with api([arch, hvac]) as client:
+        assert client.delete(f"/models/{_mid(hvac)}").status_code == 204
+        assert [b["models"] for b in client.get("/buildings").json()] == [[_mid(arch)]]
+        for guid in terminals:
+            assert client.get(f"/elements/{guid}").status_code == 404
+        for guid in walls:
+            assert client.get(f"/elements/{guid}").status_code == 200
+        assert client.delete(f"/models/{_mid(hvac)}").status_code == 404
+
+
 def test_unloading_one_discipline_removes_only_its_elements(
     shared_ifc: Path, shared_twin: Any
 ) -> None:

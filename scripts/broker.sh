@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Mosquitto with the project's broker settings (config/mosquitto/twin.conf) on 127.0.0.1.
 #
-#   scripts/broker.sh [--port 1883] [--data DIR] [--daemon]
+#   scripts/broker.sh [--port 1883] [--data DIR] [--daemon] [--conf FILE]
 #
 # Writes DIR/mosquitto.conf: the shipped file with only the listener port and the persistence
 # directory replaced (DIR defaults to var/mosquitto/ in the repository, or $TWIN_BROKER_DATA), then
@@ -12,11 +12,13 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 port=1883
 data=${TWIN_BROKER_DATA:-$repo/var/mosquitto}
 daemon=0
+src=$repo/config/mosquitto/twin.conf  # --conf: another file (benches compare with defaults)
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --daemon) daemon=1; shift ;;
+    --conf) src=$2; shift 2 ;;
     *) echo "broker.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -26,7 +28,7 @@ data=$(cd "$data" && pwd)
 conf="$data/mosquitto.conf"
 sed -e "s|^listener .*|listener $port 127.0.0.1|" \
     -e "s|^persistence_location .*|persistence_location $data/|" \
-    "$repo/config/mosquitto/twin.conf" > "$conf"
+    "$src" > "$conf"
 [ "$(id -u)" = 0 ] && echo "user root" >> "$conf"
 if [ "$daemon" = 0 ]; then
   exec mosquitto -c "$conf"

@@ -53,19 +53,19 @@ class Broker:
     """A private Mosquitto with the shipped settings that can be stopped (SIGTERM: it saves its
     state), killed (SIGKILL: it saves nothing) and started again on the same port and state."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, conf: Path | None = None) -> None:
         self.port = free_port()
         self.data = workdir / "broker"
+        self.conf = conf  # None: the shipped config/mosquitto/twin.conf
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
+        args = ["bash", str(BROKER_SH), "--port", str(self.port), "--data", str(self.data)]
+        if self.conf is not None:
+            args += ["--conf", str(self.conf)]
         with open(self.data / "stderr.log", "ab") as err:
-            self.proc = subprocess.Popen(
-                ["bash", str(BROKER_SH), "--port", str(self.port), "--data", str(self.data)],
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-            )
+            self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
         if not wait(lambda: listening(self.port), 10):
             raise RuntimeError(f"private mosquitto did not start; see {self.data}/stderr.log")
 

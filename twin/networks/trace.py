@@ -86,9 +86,7 @@ def node_of(nets: Networks, guid: str, g: nx.DiGraph | None = None) -> str:
     )
 
 
-def _edge_notes(g: nx.DiGraph, edges: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-    assumed = sum(1 for u, v in edges if g.edges[u, v].get("assumed"))
-    inferred = sum(1 for u, v in edges if g.edges[u, v].get("inferred"))
+def _edge_notes(assumed: int, inferred: int) -> tuple[str, ...]:
     notes = []
     if assumed:
         notes.append(f"{assumed} edge(s) on this trace have an assumed flow direction")
@@ -109,25 +107,33 @@ def trace(
     """Elements upstream or downstream of ``guid``, nearest first; stops at ``stop_kinds``."""
     g = nets.view(system)
     start = node_of(nets, guid, g)
-    nbrs = g._pred if direction == "upstream" else g._succ
+    up = direction == "upstream"
+    nbrs = g._pred if up else g._succ
+    kinds = nets.kinds
     depth = {start: 0}
-    steps = [TraceStep(start, nets.kinds.get(start, ""), 0, None)]
+    steps = [TraceStep(start, kinds.get(start, ""), 0, None)]
     edges: list[tuple[str, str]] = []
+    assumed = inferred = 0
     queue = deque([start])
     while queue:
         n = queue.popleft()
-        if max_depth is not None and depth[n] >= max_depth:
+        d = depth[n]
+        if max_depth is not None and d >= max_depth:
             continue
-        if n != start and nets.kinds.get(n) in stop_kinds:
+        if n != start and kinds.get(n) in stop_kinds:
             continue
-        for m in nbrs[n]:
-            edges.append((m, n) if direction == "upstream" else (n, m))
+        for m, attrs in nbrs[n].items():  # the edge's attributes, without a view lookup
+            edges.append((m, n) if up else (n, m))
+            assumed += bool(attrs.get("assumed"))
+            inferred += bool(attrs.get("inferred"))
             if m in depth:
                 continue
-            depth[m] = depth[n] + 1
-            steps.append(TraceStep(m, nets.kinds.get(m, ""), depth[m], n))
+            depth[m] = d + 1
+            steps.append(TraceStep(m, kinds.get(m, ""), d + 1, n))
             queue.append(m)
-    return Trace(start, direction, system, tuple(steps), tuple(edges), _edge_notes(g, edges))
+    return Trace(
+        start, direction, system, tuple(steps), tuple(edges), _edge_notes(assumed, inferred)
+    )
 
 
 def _upstream_depths(g: nx.DiGraph, start: str | Collection[str]) -> dict[str, int]:

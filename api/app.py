@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.auth import AuthGate, current_principal
 from api.errors import install_problem_handlers
+from api.limits import install_request_gate
 from api.routers import router_modules
 from api.settings import Settings
 from twin import __version__
@@ -88,6 +89,9 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     install_problem_handlers(app)
+    install_request_gate(
+        app, max_body_mb=settings.max_body_mb, max_upload_mb=settings.max_upload_mb
+    )
     for name in router_modules():
         module = import_module(f"api.routers.{name}")
         if hasattr(module, "setup"):

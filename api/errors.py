@@ -8,14 +8,16 @@ with a 500 problem: it never takes the service down.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from api.problem_docs import PROBLEM_SCHEMA, install_problem_docs
 from twin.errors import TwinError
@@ -56,7 +58,19 @@ def problem(
         "instance": request.url.path,
     }
     body.update({k: v for k, v in extra.items() if k not in body})
-    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    return ProblemResponse(
+        jsonable_encoder(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+class ProblemResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: a problem document may quote what the client
+    sent, and a lone surrogate in it must not turn the answer into an encoding error."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode()
 
 
 async def _twin_error(request: Request, exc: Exception) -> JSONResponse:
@@ -96,7 +110,32 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
     for key, value in (exc.headers or {}).items():
         response.headers[key] = value
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request)
     return response
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method any route of this path answers (Starlette's own ``Allow`` names only the
+    first route that matched the path, so ``/sensors`` said GET though it takes POST too)."""
+    from api.limits import routes_of
+
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in routes_of(request.app):
+        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and allowed and regex.match(path):
+            methods |= set(allowed)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+async def _disconnected(request: Request, exc: Exception) -> Response:
+    """The client went away mid-body, or :class:`api.limits.BodyLimit` cut the body off and
+    has already answered 413: nobody reads this answer, and nothing failed here."""
+    log.info("%s %s: request body not received in full", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -116,4 +155,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TwinError, _twin_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _disconnected)
     app.add_exception_handler(Exception, _unexpected)

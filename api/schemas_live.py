@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.strict import StrictIn
 from twin.live.records import Alarm, AlarmRule, DeadLetter, SensorSpec
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
 GUID_EX = "2O2Fr$t4X7Zf8NOew3FLOH"
 
 
-class SensorIn(BaseModel):
+class SensorIn(StrictIn):
     """A sensor bound to an element GlobalId and/or a space GlobalId of a loaded model."""
 
     model_config = ConfigDict(
@@ -132,7 +133,7 @@ class DeadLettersOut(BaseModel):
     items: list[DeadLetterOut]
 
 
-class AlarmRuleIn(BaseModel):
+class AlarmRuleIn(StrictIn):
     """``above``/``below`` need ``threshold`` (clears past threshold ∓ hysteresis), ``rate``
     needs ``rate_per_min`` (units per minute, either direction), ``stale`` needs
     ``stale_minutes``. Name exactly one of ``sensor`` or ``quantity``."""

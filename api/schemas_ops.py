@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.strict import Coord, StrictIn
 from twin.live.records import ApiKey, AuditEntry, Technician, Ticket, Transition
 from twin.live.sla import SlaPolicy, sla_status
 
@@ -32,8 +33,8 @@ Shift = Literal["on_shift", "off_shift", "on_break"]
 Role = Literal["viewer", "technician", "operator", "planner", "admin"]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(StrictIn):
+    """Request bodies of the operations API (see :class:`api.strict.StrictIn`)."""
 
 
 class TicketIn(_In):
@@ -131,7 +132,7 @@ class PositionIn(_In):
         },
     )
     space: str | None = None
-    point: tuple[float, float, float] | None = None
+    point: tuple[Coord, Coord, Coord] | None = None
     storey: str | None = None
 
 

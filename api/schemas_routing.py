@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.strict import Coord, StrictIn
+
 __all__ = [
     "CandidateOut",
     "DeclineIn",
@@ -21,16 +23,16 @@ __all__ = [
 _GUID = "2cMGiE2RLQgxSa$Rr9ImQU"
 
 
-class RestrictionsIn(BaseModel):
+class RestrictionsIn(StrictIn):
     closed_spaces: list[str] = Field(default_factory=list, examples=[["1wHsIa689LPeVWhg5YvE$4"]])
     locked_doors: list[str] = Field(default_factory=list, examples=[[_GUID]])
     out_of_service: list[str] = Field(default_factory=list, examples=[["0aAzdrlR1GOemG_ut9zs7t"]])
     no_go_zones: list[str] = Field(default_factory=list, examples=[[]])
 
 
-class RouteIn(BaseModel):
-    start: str | list[float] = Field(examples=["0X$oOPohbHUAMMMyXEe$xZ", [12.0, 4.5, 0.8]])
-    goal: str | list[float] = Field(examples=["2gYJkC_25NmQXZu_5BizhP"])
+class RouteIn(StrictIn):
+    start: str | list[Coord] = Field(examples=["0X$oOPohbHUAMMMyXEe$xZ", [12.0, 4.5, 0.8]])
+    goal: str | list[Coord] = Field(examples=["2gYJkC_25NmQXZu_5BizhP"])
     profile: str = Field("walking", examples=["walking", "cart", "wheelchair", "emergency"])
     restrictions: RestrictionsIn = Field(default_factory=RestrictionsIn)
     building: str | None = Field(None, description="needed only when both ends are points")
@@ -90,13 +92,13 @@ class CandidateOut(BaseModel):
     reason: str = Field(examples=["", "off shift", "too far: arrives 40 s after the deadline"])
 
 
-class DispatchIn(BaseModel):
+class DispatchIn(StrictIn):
     technician: str | None = Field(None, examples=["tech-7"], description="choose; else best")
     profile: str = Field("walking", examples=["walking"])
     restrictions: RestrictionsIn = Field(default_factory=RestrictionsIn)
 
 
-class DeclineIn(BaseModel):
+class DeclineIn(StrictIn):
     technician: str = Field(examples=["tech-7"])
     reason: str = Field("", examples=["already on another job"])
     redispatch: bool = True
@@ -111,7 +113,7 @@ class DispatchOut(BaseModel):
     route: dict[str, Any] | None = None
 
 
-class PatrolIn(BaseModel):
+class PatrolIn(StrictIn):
     checkpoints: list[str] = Field(examples=[["2gYJkC_25NmQXZu_5BizhP", "2DgwS_zhjMTBoi8vrkOmnB"]])
     start: str = Field(examples=["0X$oOPohbHUAMMMyXEe$xZ"])
     end: str | None = Field(None, examples=[None])

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["DesignRef", "ScenarioIn", "ScenarioOut"]
+from api.strict import Coord, StrictIn
+
+__all__ = ["DesignRef", "ProposedIn", "ScenarioIn", "ScenarioOut", "ZoneIn"]
+
+#: A polygon in model metres: a list of ``[x, y]`` points or a GeoJSON polygon object.
+PolygonIn = list[tuple[Coord, Coord]] | dict[str, Any]
 
 _EXAMPLE: dict[str, Any] = {
     "name": "Close ICU corridor for flooring",
@@ -23,38 +28,70 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
-class DesignRef(BaseModel):
+class DesignRef(StrictIn):
     """An uploaded design IFC (``POST /scenarios/{id}/design`` sets it; keep it when replacing
     the document)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
     filename: str = ""
     job: str | None = None
 
 
-class ScenarioIn(BaseModel):
+class ZoneIn(StrictIn):
+    """An area closed for the works: a polygon on one storey."""
+
+    storey: str = Field(min_length=1, max_length=64, description="GlobalId of the storey.")
+    polygon: PolygonIn = Field(examples=[[[0, 0], [10, 0], [10, 6], [0, 6]]])
+
+
+class ProposedIn(StrictIn):
+    """A proposed solid: a ``box`` ``[xmin, ymin, zmin, xmax, ymax, zmax]``, or a ``polygon``
+    extruded from ``z`` by ``height``."""
+
+    id: str | None = Field(None, max_length=200)
+    kind: str = Field("proposed", max_length=64)
+    name: str = Field("", max_length=200)
+    box: tuple[Coord, Coord, Coord, Coord, Coord, Coord] | None = None
+    polygon: PolygonIn | None = None
+    z: Coord | None = None
+    height: float | None = Field(None, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ProposedIn:
+        extruded = self.polygon is not None and self.z is not None and self.height is not None
+        if (self.box is not None) == extruded:
+            raise ValueError("give a 'box', or a 'polygon' with 'z' and 'height' (not both)")
+        return self
+
+
+class ScenarioIn(StrictIn):
     """A scenario document. Rooms, doors, lifts, stairs and systems by GlobalId; zones are
     polygons in model metres (a list of ``[x, y]`` or a GeoJSON polygon) on a storey; proposed
     elements are boxes ``[xmin, ymin, zmin, xmax, ymax, zmax]`` or polygons with ``z`` and
     ``height``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     name: str = Field(min_length=1, max_length=200)
     building: str | None = None
     closed_spaces: list[str] = []
-    zones: list[dict[str, Any]] = []
+    zones: list[ZoneIn] = []
     closed_doors: list[str] = []
     out_of_service: list[str] = []
     shut_off: list[str] = []
-    proposed: list[dict[str, Any]] = []
+    proposed: list[ProposedIn] = []
     starts: str | None = None
     ends: str | None = None
     description: str = ""
     clearance: float = Field(0.05, ge=0, le=2)
     design: DesignRef | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The document to store and to analyse: the validated body, with a proposed
+        element's unused shape fields left out."""
+        doc = self.model_dump()
+        doc["proposed"] = [p.model_dump(exclude_none=True) for p in self.proposed]
+        return doc
 
 
 class ScenarioOut(BaseModel):

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from twin.errors import ModelConflict, NotFound, TwinError
+from twin.live.records import iso
 from twin.model import Twin
 
 __all__ = ["IngestJob", "JobRunner"]
@@ -51,13 +53,18 @@ class IngestJob:
             "filename": self.filename,
             "state": self.state,
             "progress": self.progress,
-            "created": self.created,
-            "updated": self.updated,
+            "created": _iso(self.created),
+            "updated": _iso(self.updated),
             "seconds": round(self.updated - self.created, 3),
             "model_id": self.model_id,
             "error": self.error,
             "result": self.result,
         }
+
+
+def _iso(epoch_s: float) -> str:
+    """Epoch seconds as the API's one time format (UTC ISO 8601 with ``Z``)."""
+    return iso(datetime.fromtimestamp(epoch_s, UTC))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas_live import AlarmOut, AlarmRuleIn, AlarmRuleOut
+from api.strict import DbId
 from twin.live import audit
 
 __all__ = ["router"]
@@ -53,12 +54,12 @@ def list_alarms(
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
-def get_alarm(alarm_id: int, store: StoreDep) -> AlarmOut:
+def get_alarm(alarm_id: DbId, store: StoreDep) -> AlarmOut:
     return AlarmOut.of(store.alarm(alarm_id))
 
 
 @router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
-def ack_alarm(alarm_id: int, store: StoreDep, who: PrincipalDep) -> AlarmOut:
+def ack_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised -> acknowledged; 409 from any other state."""
     alarm = store.acknowledge(alarm_id, who.name)
     audit.record_write(store, who.name, "alarm.ack", f"alarm:{alarm_id}")
@@ -66,7 +67,7 @@ def ack_alarm(alarm_id: int, store: StoreDep, who: PrincipalDep) -> AlarmOut:
 
 
 @router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
-def clear_alarm(alarm_id: int, store: StoreDep, who: PrincipalDep) -> AlarmOut:
+def clear_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised/acknowledged -> cleared by hand; 409 when already cleared."""
     alarm = store.clear(alarm_id, who.name)
     audit.record_write(store, who.name, "alarm.clear", f"alarm:{alarm_id}")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import BuildingOut, LocateOut, SpaceOut, StoreyOut
+from api.strict import coord_query
 from twin import query
 from twin.campus import Campus
 from twin.model import Building, Twin
@@ -71,9 +72,9 @@ def get_space(guid: str, campus: CampusDep) -> SpaceOut:
 )
 def locate(
     campus: CampusDep,
-    x: Annotated[float, Query(examples=[12.5])],
-    y: Annotated[float, Query(examples=[6.0])],
-    z: Annotated[float, Query(examples=[9.0])],
+    x: Annotated[float, coord_query(12.5)],
+    y: Annotated[float, coord_query(6.0)],
+    z: Annotated[float, coord_query(9.0)],
     building: Annotated[str | None, Query(description="restrict to one building")] = None,
 ) -> LocateOut:
     hit = query.locate(campus, x, y, z, building=building)

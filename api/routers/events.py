@@ -16,6 +16,8 @@ from sse_starlette import EventSourceResponse
 
 from api.live_deps import StoreDep
 from twin.live.events import EventFilter, follow
+from twin.live.records import iso
+from twin.live.validate import INT64_MAX
 
 __all__ = ["router"]
 
@@ -43,10 +45,12 @@ async def stream_events(
     building: str | None = None,
     storey: str | None = None,
     types: Annotated[str | None, Query(examples=["alarm,ticket"])] = None,
-    after: Annotated[int | None, Query(description="Resume after this event id.")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=INT64_MAX, description="Resume after this event id.")
+    ] = None,
 ) -> EventSourceResponse:
     last = request.headers.get("last-event-id")
-    if after is None and last and last.isdigit():
+    if after is None and last and last.isdigit() and int(last) <= INT64_MAX:
         after = int(last)
     flt = EventFilter(
         building=building,
@@ -57,7 +61,7 @@ async def stream_events(
     async def gen() -> AsyncIterator[dict[str, Any]]:
         async for batch in follow(store, after, flt):
             for e in batch:
-                data = {"id": e.id, "t": e.t.isoformat(), "building": e.building,
+                data = {"id": e.id, "t": iso(e.t), "building": e.building,
                         "storey": e.storey, **e.payload}  # fmt: skip
                 yield {"id": str(e.id), "event": e.type, "data": json.dumps(data, default=str)}
 

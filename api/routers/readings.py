@@ -15,7 +15,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -26,7 +25,7 @@ from api.schemas_live import BucketOut, DeadLetterOut, DeadLettersOut, IngestOut
 from twin.errors import InvalidInput, PayloadTooLarge
 from twin.live.records import IngestResult, to_us
 from twin.live.store import LiveStore
-from twin.live.validate import ALLOWED_KEYS
+from twin.live.validate import ALLOWED_KEYS, loads_json
 
 __all__ = ["MAX_ITEMS", "parse_bucket", "parse_readings_body", "router"]
 
@@ -50,28 +49,6 @@ _BODY_DOC = {
 }
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body of {declared} bytes exceeds {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body exceeds {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _loads(data: bytes) -> Any:
-    """orjson (several times faster on large batches); the standard library as a fallback for
-    what orjson refuses but Python senders emit (NaN, Infinity: dead-lettered as non_numeric)."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
-
-
 def parse_readings_body(body: bytes, content_type: str) -> list[Any]:
     """Items of a batch; raises InvalidInput when nothing in it can be a reading."""
     if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
@@ -79,13 +56,13 @@ def parse_readings_body(body: bytes, content_type: str) -> list[Any]:
         for n, line in enumerate(body.splitlines(), 1):
             if line.strip():
                 try:
-                    items.append(_loads(line))
-                except (UnicodeDecodeError, json.JSONDecodeError):
+                    items.append(loads_json(line))
+                except ValueError:
                     items.append(f"line {n}: {line[:500].decode('utf-8', 'replace')}")
     else:
         try:
-            doc = _loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            doc = loads_json(body)
+        except ValueError as exc:
             raise InvalidInput(f"body is not JSON: {exc}") from None
         items = doc if isinstance(doc, list) else [doc]
     if not items:
@@ -112,8 +89,7 @@ async def post_readings(
     store: StoreDep,
     who: PrincipalDep,
 ) -> IngestOut:
-    limit = int(request.app.state.settings.max_body_mb * 1024 * 1024)
-    body = await _read_body(request, limit)
+    body = await request.body()  # at most TWIN_MAX_BODY_MB: api.limits.BodyLimit counts it
     ctype = request.headers.get("content-type", "application/json")
     result = await run_in_threadpool(_parse_and_ingest, store, body, ctype, who.name)
     return IngestOut(**result.as_dict())
@@ -145,14 +121,16 @@ def storey_latest(guid: str, store: StoreDep) -> list[LatestOut]:
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_BUCKET_S = 3660 * 86400  # ten years: a bucket is a bounded span, never a 64-bit overflow
 
 
 def parse_bucket(text: str) -> int:
-    """``30s``, ``5m``, ``1h``, ``1d`` -> microseconds."""
-    m = re.fullmatch(r"(\d+)([smhd])", text.strip())
-    if not m or int(m.group(1)) == 0:
-        raise InvalidInput(f"bucket {text!r}: use e.g. 30s, 5m, 1h, 1d")
-    return int(m.group(1)) * _UNITS[m.group(2)] * 1_000_000
+    """``30s``, ``5m``, ``1h``, ``1d`` -> microseconds; between 1 s and about ten years."""
+    m = re.fullmatch(r"(\d{1,12})([smhd])", text.strip())
+    seconds = int(m.group(1)) * _UNITS[m.group(2)] if m else 0
+    if not 0 < seconds <= MAX_BUCKET_S:
+        raise InvalidInput(f"bucket {text!r}: use e.g. 30s, 5m, 1h, 1d (at most 3660d)")
+    return seconds * 1_000_000
 
 
 @router.get(

@@ -21,6 +21,7 @@ from api.schemas_routing import (
     RouteIn,
     RouteOut,
 )
+from api.strict import COORD_MAX, DbId
 from twin.campus import Campus
 from twin.errors import InvalidInput, StoreUnavailable
 from twin.model import Twin
@@ -37,9 +38,12 @@ def _place(value: str | list[float]) -> Place:
         return value
     if "," in value:
         try:
-            return [float(v) for v in value.split(",")]
+            point = [float(v) for v in value.split(",")]
         except ValueError:
             raise InvalidInput(f"a point is 'x,y,z' in metres; got {value!r}") from None
+        if not all(abs(v) <= COORD_MAX for v in point):  # NaN fails this too
+            raise InvalidInput(f"a point is finite metres within {COORD_MAX:g} of the origin")
+        return point
     return value
 
 
@@ -121,7 +125,7 @@ def _ticket_twin(campus: Campus, store: Any, ticket_id: int) -> Twin:
 
 @router.post("/tickets/{ticket_id}/dispatch", response_model=DispatchOut, summary="Dispatch")
 def dispatch_ticket(
-    ticket_id: int,
+    ticket_id: DbId,
     request: Request,
     campus: CampusDep,
     principal: PrincipalDep,
@@ -149,7 +153,7 @@ def dispatch_ticket(
     "take it (409) the ticket is left as it was.",
 )
 def decline_ticket(
-    ticket_id: int,
+    ticket_id: DbId,
     request: Request,
     campus: CampusDep,
     principal: PrincipalDep,

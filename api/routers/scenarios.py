@@ -14,10 +14,12 @@ from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas_scenarios import ScenarioIn, ScenarioOut
 from api.settings import Settings
+from api.strict import DbId, DbIdItem
 from api.uploads import save_ifc_upload
 from twin.analysis.design import DesignDiff, design_diff
 from twin.analysis.renovation import (
     ImpactReport,
+    Scenario,
     baseline_reach,
     closed_spaces_of,
     compare,
@@ -27,6 +29,7 @@ from twin.analysis.renovation import (
 from twin.campus import Campus
 from twin.errors import Conflict, IfcLoadError, InvalidInput, NotFound
 from twin.live import scenarios as stored
+from twin.live.validate import INT64_MAX
 from twin.model import Twin
 
 router = APIRouter(tags=["scenarios"], responses=PROBLEM_RESPONSES)
@@ -42,16 +45,17 @@ def _out(s: stored.StoredScenario) -> ScenarioOut:
     )
 
 
-def twin_of_scenario(campus: Campus, doc: dict[str, Any]) -> Twin:
+def twin_of_scenario(campus: Campus, sc: Scenario) -> Twin:
     """The building a scenario applies to: its ``building``, else the model of the first GlobalId
-    it names, else the only loaded model."""
-    if doc.get("building"):
-        return campus.building(doc["building"])[0]
-    for key in ("closed_spaces", "closed_doors", "out_of_service", "shut_off"):
-        for guid in doc.get(key) or ():
+    it names, else the only loaded model. Takes the parsed scenario, never the raw document:
+    the document is validated once, by :class:`ScenarioIn` and ``scenario_from_dict``."""
+    if sc.building:
+        return campus.building(sc.building)[0]
+    for guids in (sc.closed_spaces, sc.closed_doors, sc.out_of_service, sc.shut_off):
+        for guid in guids:
             return campus.twin_of(guid)
-    for zone in doc.get("zones") or ():
-        return campus.twin_of(zone["storey"])
+    for zone in sc.zones:
+        return campus.twin_of(zone.storey)
     twins = list(campus)
     if len(twins) == 1:
         return twins[0]
@@ -64,8 +68,8 @@ def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, Im
     from twin.networks.navigation import navigation_of
 
     campus: Campus = request.app.state.campus
-    twin = twin_of_scenario(campus, doc)
     sc = scenario_from_dict(doc)
+    twin = twin_of_scenario(campus, sc)
     design = _design(request, campus, twin, doc)
     nav = navigation_of(campus, twin)
     baseline = campus.derived(twin, "renovation_baseline", lambda _t: baseline_reach(nav))
@@ -129,8 +133,9 @@ def _design(request: Request, campus: Campus, twin: Twin, doc: dict[str, Any]) -
 def create(
     body: ScenarioIn, store: StoreDep, campus: CampusDep, settings: SettingsDep, who: PrincipalDep
 ) -> ScenarioOut:
-    doc = body.model_dump()
-    closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))  # GUIDs must exist
+    doc = body.document()
+    sc = scenario_from_dict(doc)
+    closed_spaces_of(twin_of_scenario(campus, sc), sc)  # GUIDs must exist
     _design_path(settings, doc)
     return _out(stored.create_scenario(store, doc, actor=who.name))
 
@@ -145,7 +150,7 @@ def create(
     responses={202: {"content": {"application/json": {"example": {"id": "5f2c0a9e1b7d"}}}}},
 )
 async def attach_design(
-    scenario_id: int,
+    scenario_id: DbId,
     file: Annotated[UploadFile, File(description="the design as an IFC (STEP) file")],
     store: StoreDep,
     settings: SettingsDep,
@@ -166,27 +171,28 @@ def list_all(store: StoreDep, _who: PrincipalDep, building: str | None = None) -
 
 
 @router.get("/scenarios/{scenario_id}", summary="One scenario", response_model=ScenarioOut)
-def get_one(scenario_id: int, store: StoreDep, _who: PrincipalDep) -> ScenarioOut:
+def get_one(scenario_id: DbId, store: StoreDep, _who: PrincipalDep) -> ScenarioOut:
     return _out(stored.get_scenario(store, scenario_id))
 
 
 @router.put("/scenarios/{scenario_id}", summary="Replace a scenario", response_model=ScenarioOut)
 def replace(
-    scenario_id: int,
+    scenario_id: DbId,
     body: ScenarioIn,
     store: StoreDep,
     campus: CampusDep,
     settings: SettingsDep,
     who: PrincipalDep,
 ) -> ScenarioOut:
-    doc = body.model_dump()
-    closed_spaces_of(twin_of_scenario(campus, doc), scenario_from_dict(doc))
+    doc = body.document()
+    sc = scenario_from_dict(doc)
+    closed_spaces_of(twin_of_scenario(campus, sc), sc)
     _design_path(settings, doc)
     return _out(stored.replace_scenario(store, scenario_id, doc, actor=who.name))
 
 
 @router.delete("/scenarios/{scenario_id}", status_code=204, summary="Delete a scenario")
-def remove(scenario_id: int, store: StoreDep, who: PrincipalDep) -> Response:
+def remove(scenario_id: DbId, store: StoreDep, who: PrincipalDep) -> Response:
     stored.delete_scenario(store, scenario_id, actor=who.name)
     return Response(status_code=204)
 
@@ -196,7 +202,7 @@ def remove(scenario_id: int, store: StoreDep, who: PrincipalDep) -> Response:
     summary="Impact report: unreachable rooms, longer routes, services lost, items in the zone, "
     "clashes",
 )
-def impact(scenario_id: int, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+def impact(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
     doc = dict(stored.get_scenario(store, scenario_id).document)
     _, report = _report(request, store, doc)
     return {"summary": report.summary(), **report.as_dict()}
@@ -204,7 +210,7 @@ def impact(scenario_id: int, request: Request, store: StoreDep, _w: PrincipalDep
 
 @router.post("/scenarios/impact", summary="Impact of an unsaved scenario document")
 def impact_unsaved(body: ScenarioIn, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
-    _, report = _report(request, store, body.model_dump())
+    _, report = _report(request, store, body.document())
     return {"summary": report.summary(), **report.as_dict()}
 
 
@@ -213,7 +219,7 @@ def impact_unsaved(body: ScenarioIn, request: Request, store: StoreDep, _w: Prin
     summary="Impact report as an HTML page with the affected plans",
     response_class=HTMLResponse,
 )
-def report_page(scenario_id: int, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+def report_page(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
     from twin.export.scenario_report import report_html
 
     twin, report = _report(request, store, dict(stored.get_scenario(store, scenario_id).document))
@@ -226,7 +232,7 @@ def report_page(scenario_id: int, request: Request, store: StoreDep, _w: Princip
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}},
 )
-def clashes_bcf(scenario_id: int, request: Request, store: StoreDep, _w: PrincipalDep) -> Response:
+def clashes_bcf(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDep) -> Response:
     from twin.export.scenario_report import clashes_bcf_zip
 
     _, report = _report(request, store, dict(stored.get_scenario(store, scenario_id).document))
@@ -242,7 +248,7 @@ def comparison(
     request: Request,
     store: StoreDep,
     _w: PrincipalDep,
-    ids: Annotated[list[int], Query(examples=[[1, 2]])],
+    ids: Annotated[list[DbIdItem], Query(examples=[[1, 2]])],
 ) -> list[dict[str, Any]]:
     docs = [dict(stored.get_scenario(store, i).document) for i in ids]
     return compare([_report(request, store, d)[1] for d in docs])
@@ -252,6 +258,8 @@ def _scenario_doc(request: Request, value: str) -> dict[str, Any]:
     try:
         sid = int(value)
     except ValueError:
+        sid = 0
+    if not 1 <= sid <= INT64_MAX:
         raise InvalidInput(f"scenario must be a stored scenario id, got {value!r}") from None
     return dict(stored.get_scenario(request.app.state.store, sid).document)
 

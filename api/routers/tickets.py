@@ -13,6 +13,7 @@ from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas_ops import TicketIn, TicketOut, TransitionIn
+from api.strict import DbId
 from twin.errors import Forbidden, NotFound
 from twin.live import tickets
 from twin.live.sla import load_policies
@@ -81,7 +82,7 @@ def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One work order")
-def get_ticket(ticket_id: int, store: Store, _who: PrincipalDep) -> TicketOut:
+def get_ticket(ticket_id: DbId, store: Store, _who: PrincipalDep) -> TicketOut:
     return TicketOut.of(tickets.get_ticket(store, ticket_id), datetime.now(UTC), load_policies())
 
 
@@ -97,7 +98,7 @@ def get_ticket(ticket_id: int, store: Store, _who: PrincipalDep) -> TicketOut:
     responses={409: PROBLEM_RESPONSES[422] | {"description": "Illegal transition"}},
 )
 def transition(
-    ticket_id: int,
+    ticket_id: DbId,
     body: TransitionIn,
     store: Store,
     who: PrincipalDep,
@@ -124,7 +125,7 @@ def transition(
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}},
 )
-def ticket_bcf(ticket_id: int, store: Store, campus: CampusDep, _who: PrincipalDep) -> Response:
+def ticket_bcf(ticket_id: DbId, store: Store, campus: CampusDep, _who: PrincipalDep) -> Response:
     from twin.export.bcf import ticket_bcf_zip
 
     ticket = tickets.get_ticket(store, ticket_id)

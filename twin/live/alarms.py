@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
 from twin.live.events import publish
-from twin.live.records import Alarm, AlarmRule, SensorSpec, from_us
+from twin.live.records import Alarm, AlarmRule, SensorSpec, from_us, iso
 from twin.live.tables import alarm_rules, alarms
 
 __all__ = ["Check", "Evaluator", "checks_for", "load_rules", "row_to_alarm", "row_to_rule"]
@@ -213,7 +214,7 @@ def alarm_json(a: Alarm) -> dict[str, object]:
     out: dict[str, object] = {}
     for name in Alarm.__slots__:  # type: ignore[attr-defined]
         v = getattr(a, name)
-        out[name] = v.isoformat() if hasattr(v, "isoformat") else v
+        out[name] = iso(v) if isinstance(v, datetime) else v
     return out
 
 

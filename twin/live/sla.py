@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from twin.errors import InvalidInput
-from twin.live.records import Ticket
+from twin.live.records import Ticket, iso
 
 __all__ = [
     "DEFAULT_SLA",
@@ -78,8 +78,8 @@ class SlaStatus:
     def as_dict(self) -> dict[str, Any]:
         return {
             "priority": self.priority,
-            "respond_due": self.respond_due.isoformat(),
-            "arrive_due": self.arrive_due.isoformat(),
+            "respond_due": iso(self.respond_due),
+            "arrive_due": iso(self.arrive_due),
             "respond_remaining_s": self.respond_remaining_s,
             "arrive_remaining_s": self.arrive_remaining_s,
             "time_to_respond_s": self.time_to_respond_s,

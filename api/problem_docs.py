@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-__all__ = ["PROBLEM_SCHEMA", "declare_problems", "install_problem_docs"]
+__all__ = ["PROBLEM_SCHEMA", "declare_problems", "install_problem_docs", "problem_response"]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -42,13 +42,16 @@ _EXAMPLES: dict[str, tuple[str, str, str]] = {
     "401": ("Unauthorized", "unauthorized", "an API key is required (header X-API-Key)"),
     "403": ("Forbidden", "forbidden", "role 'viewer' may not do this; needs 'operator'"),
     "404": ("Not found", "not-found", "no element '3vB2YO$MX4xv5uCqZZG05x' is loaded"),
+    "409": ("No route", "no-route", "no route from Door 0.A.C to 2.B.01 ICU bed 1 (walking)"),
     "413": ("Body too large", "body-too-large", "the request body is over the limit"),
     "422": ("Invalid request", "invalid-request", "query.limit: Input should be greater than 0"),
 }
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def _problem_response(status: str, description: str | None = None) -> dict[str, Any]:
+def problem_response(status: int | str, description: str | None = None) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem document (for a router's own ``responses=``)."""
+    status = str(status)
     title, slug, detail = _EXAMPLES.get(status, ("Error", f"http-{status}", ""))
     example = {"type": f"/problems/{slug}", "title": title, "status": int(status), "detail": detail}
     return {
@@ -86,9 +89,9 @@ def declare_problems(document: dict[str, Any]) -> dict[str, Any]:
             for status, response in responses.items():
                 is_error = status[:1] in ("4", "5")
                 if is_error and PROBLEM_MEDIA_TYPE not in response.get("content", {}):
-                    responses[status] = _problem_response(status, response.get("description"))
+                    responses[status] = problem_response(status, response.get("description"))
             for status in _statuses_for(operation):
-                responses.setdefault(status, _problem_response(status))
+                responses.setdefault(status, problem_response(status))
     return document
 
 

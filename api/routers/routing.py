@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, FastAPI, Query, Request
 from api.auth import PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
+from api.problem_docs import problem_response
 from api.schemas_routing import (
     CandidateOut,
     DeclineIn,
@@ -30,7 +31,10 @@ from twin.networks.routes import Place, Route, route
 
 __all__ = ["router", "setup"]
 
-router = APIRouter(tags=["routing"], responses=PROBLEM_RESPONSES)
+_NO_ROUTE = "No route under these restrictions, or the ticket's state does not allow it"
+router = APIRouter(
+    tags=["routing"], responses={**PROBLEM_RESPONSES, 409: problem_response(409, _NO_ROUTE)}
+)
 
 
 def _place(value: str | list[float]) -> Place:

@@ -157,8 +157,13 @@ class MqttConsumer:
     def _run(self) -> None:
         while not self._stop.is_set():
             batch = self._take()
-            if batch:
-                self._commit(batch)
+            while batch and not self._stop.is_set():
+                try:
+                    self._commit(batch)
+                    break
+                except Exception:  # a bug must not end ingest: keep the batch, retry
+                    log.exception("MQTT batch failed unexpectedly; retrying")
+                    self._stop.wait(self.config.store_retry_s)
 
     def _commit(self, batch: list[Message]) -> None:
         """Store ``batch`` (retrying while the database is away), then acknowledge it."""

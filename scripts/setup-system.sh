@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs beyond Python (chromium for browser tests,
-# PostGIS for the PostgreSQL store) and starts the local services if they are installed but down.
+# PostGIS for the PostgreSQL store, Mosquitto for MQTT) and starts the local services if they are installed but down.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)  # the MQTT tests' private brokers
 if command -v pg_config >/dev/null 2>&1 || [ -d /usr/lib/postgresql ]; then
   pgver=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
   if [ -n "$pgver" ] && ! ls /usr/share/postgresql/"$pgver"/extension/postgis.control >/dev/null 2>&1; then

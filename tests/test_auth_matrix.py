@@ -184,7 +184,7 @@ def test_the_table_lists_every_operation_and_nothing_else(matrix: dict[str, Any]
 
     app = matrix["client"].app
     served = {(m, r.path) for r in api_routes(app) for m in r.methods or ()}
-    assert served - set(OPERATION_ROLES) == set(), "operations without a role"
+    assert served - set(OPERATION_ROLES) == set(), "operations without a role in api/roles.py"
     assert set(OPERATION_ROLES) - served == set(), "roles of operations that do not exist"
 
 

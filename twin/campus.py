@@ -172,17 +172,19 @@ class Campus:
         from twin.federation import federate
 
         fed = federate([(m, self._models[m]) for m in members], building=self._named.get(key))
-        served = fed.twin
-        owner = {g: key for g in served.buildings}
-        for table in (served.sites, served.storeys, served.spaces, served.elements):
+        served, old = fed.twin, self._served.get(key)
+        owner = {g: k for g, k in self._owner.items() if k != key}
+        for table in (served.buildings, served.sites, served.storeys, served.spaces):
             owner.update(dict.fromkeys(table, key))
+        owner.update(dict.fromkeys(served.elements, key))
         owner.update(dict.fromkeys(served.systems, key))
-        self._drop(key, keep_named=True)
         self._groups[key] = members
         self._group_of.update(dict.fromkeys(members, key))
-        self._served[key] = served
         self._notes[key] = fed.assumptions
-        self._owner.update(owner)
+        self._served[key] = served
+        self._owner = owner  # one swap: a kept GlobalId never resolves to nothing mid-change
+        if old is not None and old is not served:
+            self._forget(self.model_id(old))
 
     def _drop(self, key: str, *, keep_named: bool = False) -> None:
         """Forget group ``key``'s served twin, its GlobalIds and derived objects."""

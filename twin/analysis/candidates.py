@@ -99,15 +99,22 @@ def _rank_texts(twin: Twin, systems: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def candidates(
-    twin: Twin, nets: Networks, nodes: Sequence[str], hint: MediumHint | None
+    twin: Twin, nets: Networks, nodes: Sequence[str], hint: MediumHint | None, *, room: bool = False
 ) -> tuple[list[NetworkCandidate], list[str], str]:
-    """Candidate networks of ``nodes`` (one element, or a room's elements), ranked.
+    """Candidate networks of ``nodes`` (one element, or a ``room``'s elements), ranked.
 
     Returns the candidates, notes for ``assumptions``, and the rule that chose them.
     """
     groups = _groups(nets, nodes)
     notes: list[str] = []
-    rule = "the element's own systems" if len(nodes) == 1 else "no hint: every network, ranked"
+    rule = "no hint: every network, ranked"
+    if not room:
+        e = twin.elements.get(nodes[0])
+        rule = (
+            "the element's own systems"
+            if e is not None and e.systems
+            else "the element's connections (it is in no system)"
+        )
     if hint is not None:
         kept = {k: v for k, v in groups.items() if k[0] in hint.media}
         wanted = ", ".join(sorted(hint.media))

@@ -192,7 +192,7 @@ def localize(
     points: tuple[IsolationPoint, ...] = ()
     spaces: tuple[ImpactedSpace, ...] = ()
     if nodes:
-        found, more, rule = candidates(twin, nets, nodes, hint)
+        found, more, rule = candidates(twin, nets, nodes, hint, room=is_space)
         notes.extend(more)
         element, suspects, points, spaces = _network_answer(twin, nets, node, found, notes)
     elif not nets.known:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -131,6 +132,20 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refused as data (too long for its column, out of its type's range)
+    that validation let through: the client's value is the problem, so 422, logged as a
+    warning because it means a request schema lacks a bound."""
+    log.warning("%s %s: store refused a value: %s", request.method, request.url.path, exc)
+    return problem(
+        request,
+        422,
+        "Invalid input",
+        "a value of the request does not fit the store (too long or out of range)",
+        "invalid-input",
+    )
+
+
 async def _disconnected(request: Request, exc: Exception) -> Response:
     """The client went away mid-body, or :class:`api.limits.BodyLimit` cut the body off and
     has already answered 413: nobody reads this answer, and nothing failed here."""
@@ -156,4 +171,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(ClientDisconnect, _disconnected)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

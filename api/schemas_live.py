@@ -152,8 +152,8 @@ class AlarmRuleIn(StrictIn):
     )  # fmt: skip
 
     kind: Literal["above", "below", "rate", "stale"]
-    sensor: str | None = None
-    quantity: str | None = None
+    sensor: str | None = Field(None, min_length=1, max_length=64)
+    quantity: str | None = Field(None, min_length=1, max_length=64)
     threshold: float | None = None
     hysteresis: float = Field(0.0, ge=0)
     rate_per_min: float | None = Field(None, gt=0)

@@ -103,6 +103,7 @@ def test_nul_in_any_path_or_query_parameter_is_422(client: TestClient) -> None:
         ),
         ("POST", "/routes", {"start": "a\u0000", "goal": "b"}),
         ("POST", "/common-cause", {"guids": ["\u0000"]}),
+        ("POST", "/alarm-rules", {"kind": "above", "quantity": "q" * 300, "threshold": 1}),
     ],
 )
 def test_unstorable_text_in_a_body_is_422(

@@ -126,4 +126,8 @@ def test_sensor_and_rule_text_and_numbers_are_checked(store: LiveStore) -> None:
         store.add_rule(AlarmRule(id=0, kind="above", sensor="ok", threshold=float("nan")))
     with pytest.raises(InvalidInput):
         store.add_rule(AlarmRule(id=0, kind="above", sensor="ok", threshold=1.0, name="\u0000"))
+    with pytest.raises(InvalidInput):  # longer than the column: PostgreSQL would refuse it
+        store.add_rule(AlarmRule(id=0, kind="above", quantity="q" * 65, threshold=1.0))
+    with pytest.raises(InvalidInput):
+        store.register_sensors([SensorSpec(id="ok", quantity="temperature", unit="u" * 33)])
     assert store.rules() == []

@@ -492,6 +492,7 @@ class LiveStore:
         if rule.sensor is not None:
             self.sensor(rule.sensor)
         values = {k: getattr(rule, k) for k in AlarmRule.__slots__ if k != "id"}  # type: ignore[attr-defined]
+        _check_lengths("rule", alarm_rules, values)
         with self.engine.begin() as conn:
             rid = conn.execute(
                 insert(alarm_rules).values(**values).returning(alarm_rules.c.id)
@@ -762,6 +763,16 @@ def _check_fields(what: str, record: Any) -> None:
                 raise InvalidInput(f"{what} {name} must be a finite number, not {x}")
 
 
+def _check_lengths(what: str, table: Any, values: Mapping[str, Any]) -> None:
+    """Every text value within its column's declared length (PostgreSQL refuses a longer one
+    with an error; SQLite would store it): the limits are read from the table, not repeated."""
+    for name, v in values.items():
+        col = table.c.get(name)
+        limit = getattr(col.type, "length", None) if col is not None else None
+        if isinstance(v, str) and limit is not None and len(v) > limit:
+            raise InvalidInput(f"{what} {name} has at most {limit} characters")
+
+
 def _sensor_row(s: SensorSpec) -> dict[str, Any]:
     if not s.id or not s.quantity:
         raise InvalidInput("a sensor needs an id and a quantity")
@@ -769,7 +780,7 @@ def _sensor_row(s: SensorSpec) -> dict[str, Any]:
         raise InvalidInput(f"a sensor id has at most {validate.ID_MAX} characters")
     _check_fields("sensor", s)
     pos = s.position or (None, None, None)
-    return {
+    row = {
         "id": s.id,
         "quantity": s.quantity,
         "unit": s.unit,
@@ -788,6 +799,8 @@ def _sensor_row(s: SensorSpec) -> dict[str, Any]:
         "source": s.source,
         "created_us": now_us(),
     }
+    _check_lengths("sensor", sensors, row)
+    return row
 
 
 def _check_rule(r: AlarmRule) -> None:

@@ -169,6 +169,19 @@ def test_a_failed_upload_leaves_no_file_and_a_problem_naming_the_clients_file(
     assert (failed[0].actor, failed[0].detail["status"]) == ("design office", 422)
 
 
+def test_a_refused_upload_is_audited_and_kept_nowhere(ctx: dict[str, Any]) -> None:
+    c, h = ctx["client"], ctx["h"]
+    upload = {"file": ("notes.ifc", b"hello, not STEP", "text/plain")}
+    kept = set(ctx["uploads"].glob("*"))
+    r = c.post("/models", files=upload, headers=h["planner"])
+    assert r.status_code == 422 and "notes.ifc" in r.json()["detail"]
+    refused = audit.list_audit(ctx["store"], action="model.upload.refused")
+    assert [(e.actor, e.target, e.detail["filename"]) for e in refused] == [
+        ("design office", "upload:notes.ifc", "notes.ifc")
+    ]
+    assert set(ctx["uploads"].glob("*")) == kept
+
+
 def test_anonymous_reads_still_answer_401_for_what_a_viewer_may_not_do(
     tmp_path: Path, small_hospital: Path, twin_cache_dir: Path
 ) -> None:

@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     store_url: str = Field("sqlite:///var/twin.db", description="Live-state store URL.")
     auth: bool = Field(False, description="Require API keys (TWIN_AUTH=on).")
     anonymous_read: bool = Field(True, description="With auth on, let GETs through without a key.")
-    max_body_mb: float = Field(8.0, description="Largest accepted JSON body (readings batches).")
+    max_body_mb: float = Field(
+        8.0, description="Largest request body on every route but file uploads (api/limits.py)."
+    )
     viewer_dir: Path = Field(
         Path(__file__).resolve().parent.parent / "viewer", description="Static web client."
     )

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from tests.ifc_fixtures.port_truth import contained_in, port_graph, system_members, systems_of_file
 from twin.live.records import AlarmRule, SensorSpec
 from twin.live.tickets import create_ticket
-from twin.media import media_of_quantity, media_of_skill, medium_of_system
+from twin.media import medium_of_system
 
 pytestmark = pytest.mark.slow  # generating and parsing the hospital dominates
 
@@ -102,19 +102,6 @@ def _ticket(client: TestClient, room: str, skill: str, title: str) -> int:
 
 def _valves(body: dict[str, Any]) -> set[str]:
     return {v["guid"] for v in body["isolation"]}
-
-
-def test_the_table_maps_records_to_media() -> None:
-    assert media_of_skill("medical_gas") == {"gas"}
-    assert media_of_skill("plumbing") == {"water"}
-    assert media_of_skill("electrical") == {"electricity"}
-    assert media_of_skill("hvac") == {"air", "heating", "cooling"}
-    assert media_of_skill("general") == frozenset()
-    assert media_of_quantity("oxygen_pressure") == {"gas"}
-    assert media_of_quantity("power") == {"electricity"}
-    assert medium_of_system("IfcDistributionSystem", "USERDEFINED", "MEDICALOXYGEN", "x") == "gas"
-    assert medium_of_system("IfcSystem", "", "", "Heizung_RL") == "heating"  # IFC2X3: names
-    assert medium_of_system("IfcDistributionSystem", "CHILLEDWATER", "", "") == "cooling"
 
 
 def test_readme_o2_ticket_names_the_oxygen_valve_only(client: TestClient, ifc: Any) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 
 __all__ = [
     "CLASS_MEDIA",
+    "ELEMENT_WORDS",
     "MEDIA",
     "MEDICAL_GAS_WORDS",
     "QUANTITY_MEDIA",
@@ -115,6 +116,7 @@ MEDICAL_GAS_WORDS = re.compile(
 )
 
 _FLUID = frozenset({"water", "heating", "cooling", "gas"})
+_AIR = frozenset({"air"})
 _HYDRONIC = frozenset({"water", "heating", "cooling"})
 
 #: IFC class prefixes -> media the element carries, for elements in no system (IFC4 classes
@@ -145,6 +147,21 @@ CLASS_MEDIA: tuple[tuple[str, frozenset[str]], ...] = (
     ("IfcSanitaryTerminal", frozenset({"water"})),
     ("IfcFireSuppressionTerminal", frozenset({"water"})),
     ("IfcTank", _FLUID),
+)
+
+#: Name / type-name words of generic occurrences (IFC2X3 has only IfcFlowSegment, ...) -> media;
+#: first match wins.
+ELEMENT_WORDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (
+        re.compile(r"\bduct|air ?terminal|diffuser|grille|damper|l[üu]ftung", re.I),
+        frozenset({"air"}),
+    ),
+    (
+        re.compile(r"\bcable|kabel|cable ?tray|conduit|busbar|socket|luminaire|\blamp", re.I),
+        frozenset({"electricity"}),
+    ),
+    (re.compile(r"radiator|heizk[öo]rper|heater|convector", re.I), frozenset({"heating"})),
+    (re.compile(r"\bpipe|rohr|valve|ventil|armatur", re.I), _FLUID),
 )
 
 #: How candidate networks of a room are ranked (lower first): medical gas, then power (the
@@ -191,9 +208,17 @@ def media_of_quantity(quantity: str | None) -> frozenset[str]:
     return next((media for pattern, media in QUANTITY_MEDIA if pattern.search(q)), frozenset())
 
 
-def media_of_class(ifc_class: str) -> frozenset[str]:
-    """Media an element of ``ifc_class`` can carry; empty where the class does not say."""
-    return next((m for prefix, m in CLASS_MEDIA if ifc_class.startswith(prefix)), frozenset())
+def media_of_class(ifc_class: str, *texts: str) -> frozenset[str]:
+    """Media an element of ``ifc_class`` can carry; empty where nothing says.
+
+    A generic occurrence (IFC2X3 ``IfcFlowSegment`` typed by an ``IfcDuctSegmentType``) has no
+    telling class: the words of its name and type name decide (``ELEMENT_WORDS``).
+    """
+    found = next((m for prefix, m in CLASS_MEDIA if ifc_class.startswith(prefix)), frozenset())
+    if found:
+        return found
+    joined = " ".join(texts)
+    return next((m for pattern, m in ELEMENT_WORDS if pattern.search(joined)), frozenset())
 
 
 def network_rank(medium: str, texts: Iterable[str] = ()) -> int:

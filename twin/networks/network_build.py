@@ -331,6 +331,8 @@ def _node_media(twin: Twin, media: Mapping[str, MediumNet]) -> dict[str, tuple[s
         if len(ms) < 2:
             continue
         e = twin.elements.get(n)
-        own = element_flows(twin, n) or (media_of_class(e.ifc_class) if e else frozenset())
+        own = element_flows(twin, n) or (
+            media_of_class(e.ifc_class, e.name, e.type_name, e.object_type) if e else frozenset()
+        )
         out[n] = tuple(m for m in ms if m in own) or tuple(ms)
     return out

@@ -134,7 +134,7 @@ def source_flows(twin: Twin, element: Element, *, movers: bool = False) -> froze
 def _medium(e: Element | None) -> frozenset[str]:
     if e is None:
         return frozenset()
-    return media_of_class(e.ifc_class)
+    return media_of_class(e.ifc_class, e.name, e.type_name, e.object_type)
 
 
 def _meet(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:

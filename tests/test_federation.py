@@ -195,6 +195,28 @@ def test_localize_from_an_architecture_room_finds_the_hvac_network(
             assert named & (systems | members), json.dumps(body)[:600]
 
 
+def test_scene_nodes_name_their_discipline_model(shared_ifc: Path, api: Any) -> None:
+    """The 3D scene of a federated building tags each product node with its model, so a
+    viewer can show the disciplines as layers."""
+    import struct
+
+    arch, hvac = shared_ifc / ARCH, shared_ifc / HVAC
+    building = ifcopenshell.open(str(arch)).by_type("IfcBuilding")[0].GlobalId
+    truth = {g: _mid(arch) for g in _guids(arch, "IfcWall")}
+    truth |= {g: _mid(hvac) for g in _guids(hvac, "IfcAirTerminal")}
+    with api([arch, hvac]) as client:
+        glb = client.get(f"/buildings/{building}/scene.glb").content
+    (size,) = struct.unpack_from("<I", glb, 12)
+    nodes = json.loads(glb[20 : 20 + size])["nodes"]
+    tagged = {
+        n["extras"]["guid"]: n["extras"].get("model")
+        for n in nodes
+        if "guid" in n.get("extras", {})
+    }
+    for guid, model in truth.items():
+        assert tagged[guid] == model, guid
+
+
 def test_delete_unloads_one_discipline_over_the_api(shared_ifc: Path, api: Any) -> None:
     arch, hvac = shared_ifc / ARCH, shared_ifc / HVAC
     terminals = _guids(hvac, "IfcAirTerminal")

@@ -182,6 +182,8 @@ def _product_nodes(
         key, rgba = _rgba(p, colors)
         name = (p.long_name or p.name) if isinstance(p, Space) else p.name
         info = {"guid": p.guid, "kind": kind, "storey": p.storey, "name": name}
+        if (model := twin.model_of(p.guid)) is not None:  # discipline, in a federated building
+            info["model"] = model
         node = w.mesh_node(p.guid, twin.meshes[p.guid], w.material(key, rgba), info)
         groups.setdefault(p.storey, []).append(node)
     return groups

@@ -56,19 +56,22 @@ async def save_ifc_upload(file: UploadFile, settings: Settings) -> Path:
     return final
 
 
-def audit_upload(store: Any, actor: str, outcome: str, filename: str, **detail: Any) -> None:
-    """One ``model.upload.<outcome>`` audit entry: who, the client's file name, its sha256 and
-    job id (when known). No store, no audit (the demo without a live store)."""
+def audit_upload(
+    store: Any, actor: str, outcome: str, filename: str, *, kind: str = "model", **detail: Any
+) -> None:
+    """One ``<kind>.upload.<outcome>`` audit entry (kind ``model`` or ``design``): who, the
+    client's file name, its sha256 and job id (when known). No store, no audit (the demo without
+    a live store)."""
     if store is None:
         return
     sha = detail.get("sha256")
     target = f"upload:{sha}" if sha else f"upload:{filename}"
     record = {"filename": filename, "outcome": outcome, **detail}
-    audit.record_write(store, actor, f"model.upload.{outcome}", target, record)
+    audit.record_write(store, actor, f"{kind}.upload.{outcome}", target, record)
 
 
 def upload_audit_hook(
-    app_state: Any, actor: str, filename: str, sha256: str
+    app_state: Any, actor: str, filename: str, sha256: str, *, kind: str = "model"
 ) -> Callable[[IngestJob], None]:
     """The job's ``on_end``: audit how the upload ended (done with the model id, or failed with
     the problem's title and status)."""
@@ -76,8 +79,9 @@ def upload_audit_hook(
     def on_end(job: IngestJob) -> None:
         error = job.error or {}
         audit_upload(
-            getattr(app_state, "store", None), actor, job.state, filename, sha256=sha256,
-            job=job.id, model=job.model_id, error=error.get("title"), status=error.get("status"),
+            getattr(app_state, "store", None), actor, job.state, filename, kind=kind,
+            sha256=sha256, job=job.id, model=job.model_id, error=error.get("title"),
+            status=error.get("status"),
         )  # fmt: skip
 
     return on_end

@@ -169,6 +169,28 @@ def test_a_failed_upload_leaves_no_file_and_a_problem_naming_the_clients_file(
     assert (failed[0].actor, failed[0].detail["status"]) == ("design office", 422)
 
 
+def test_a_failed_design_upload_is_audited_and_removed(ctx: dict[str, Any]) -> None:
+    c, h = ctx["client"], ctx["h"]
+    building = c.get("/buildings", headers=h["planner"]).json()[0]["guid"]
+    r = c.post("/scenarios", json={"name": "refit", "building": building}, headers=h["planner"])
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    upload = {"file": ("refit.ifc", BROKEN_IFC, "application/octet-stream")}
+    url = f"/scenarios/{sid}/design"
+    assert c.post(url, files=upload, headers=h["operator"]).status_code == 403
+    r = c.post(url, files=upload, headers=h["planner"])
+    assert r.status_code == 202, r.text
+    job = c.app.state.jobs.wait(r.json()["id"])  # type: ignore[attr-defined]
+    assert job.state == "failed" and job.error is not None and "refit.ifc" in job.error["detail"]
+    sha = hashlib.sha256(BROKEN_IFC).hexdigest()
+    assert not (ctx["uploads"] / f"{sha}.ifc").exists()
+    entries = audit.list_audit(ctx["store"], action="design.upload.")
+    assert {(e.action, e.actor, e.target) for e in entries} == {
+        ("design.upload.accepted", "design office", f"upload:{sha}"),
+        ("design.upload.failed", "design office", f"upload:{sha}"),
+    }
+
+
 def test_a_refused_upload_is_audited_and_kept_nowhere(ctx: dict[str, Any]) -> None:
     c, h = ctx["client"], ctx["h"]
     upload = {"file": ("notes.ifc", b"hello, not STEP", "text/plain")}

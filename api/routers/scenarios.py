@@ -15,7 +15,7 @@ from api.live_deps import StoreDep
 from api.schemas_scenarios import ScenarioIn, ScenarioOut
 from api.settings import Settings
 from api.strict import DbId, DbIdItem
-from api.uploads import save_ifc_upload
+from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
 from twin.analysis.design import DesignDiff, design_diff
 from twin.analysis.renovation import (
     ImpactReport,
@@ -156,11 +156,18 @@ async def attach_design(
     settings: SettingsDep,
     jobs: JobsDep,
     who: PrincipalDep,
+    request: Request,
 ) -> JSONResponse:
     current = dict(stored.get_scenario(store, scenario_id).document)
     path = await save_ifc_upload(file, settings)
-    job = jobs.submit(path, file.filename or path.name, on_done=Campus.model_id)
-    ref = {"sha256": path.stem, "filename": file.filename or path.name, "job": job.id}
+    name, state = file.filename or path.name, request.app.state
+    job = jobs.submit(
+        path, name, on_done=Campus.model_id, discard_on_failure=True,
+        on_end=upload_audit_hook(state, who.name, name, path.stem, kind="design"),
+    )  # fmt: skip
+    ref = {"sha256": path.stem, "filename": name, "job": job.id}
+    audit_upload(store, who.name, "accepted", name, kind="design", sha256=path.stem, job=job.id,
+                 scenario=scenario_id)  # fmt: skip
     stored.replace_scenario(store, scenario_id, {**current, "design": ref}, actor=who.name)
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
 

@@ -104,3 +104,25 @@ def test_trace_plan_layer(client: TestClient, shared_twin) -> None:  # type: ign
     r = client.get(f"/storeys/{storey}/plan.svg", params={"trace": heater})
     assert r.status_code == 200, r.text
     assert "layer-trace" in r.text
+
+
+@pytest.mark.slow
+def test_b03_isolation_says_it_cannot_and_impact_agrees(client: TestClient, shared_twin) -> None:  # type: ignore[no-untyped-def]
+    """b03's return side has no valve: no heater can be isolated by valves, and closing every
+    valve cuts no heater off (the issue's reading of the model)."""
+    twin = shared_twin(B03)
+    heater, boiler = _heater(client, shared_twin)
+    body = client.get(f"/elements/{heater}/isolation").json()
+    assert body["possible"] is False and body["valves"] == [] and body["media"] == ["heating"]
+    paths = body["open_paths"]
+    assert paths and all(p[0] == heater and p[-1] == boiler for p in paths)
+    kinds = {s["kind"] for s in body["suggestions"]}
+    assert kinds == {"shut_down_source", "drain_down"}
+    assert all(s["text"].startswith("suggestion:") for s in body["suggestions"])
+    valves = [e.guid for e in twin.elements.values() if e.ifc_class == "IfcValve"]
+    imp = client.post("/impact", json={"closed": valves}).json()
+    heaters = {e.guid for e in twin.elements.values() if e.ifc_class == "IfcSpaceHeater"}
+    assert not heaters & set(imp["terminals"])
+    other = client.get(f"/elements/{heater}/isolation", params={"medium": "electricity"})
+    assert other.status_code == 404
+    assert other.headers["content-type"].startswith("application/problem+json")

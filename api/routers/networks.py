@@ -103,16 +103,6 @@ def downstream(
     return _trace(campus, guid, "downstream", max_depth=depth, stop_kinds=kinds, system=system)
 
 
-@router.get(
-    "/elements/{guid}/isolation",
-    summary="The fewest valves to close to cut an element off",
-    response_model=IsolationOut,
-)
-def isolation(guid: str, campus: CampusDep, system: str | None = None) -> IsolationOut:
-    twin, nets = _nets(campus, guid)
-    return IsolationOut.of(isolate(nets, guid, system=system, twin=twin))
-
-
 @router.post(
     "/impact",
     summary="What loses supply when valves close or elements fail",
@@ -146,6 +136,22 @@ MediumQ = Annotated[
     Literal["gas", "electricity", "air", "water", "heating", "cooling", "other"] | None,
     Query(description="the medium of the fault, where no record says it", examples=["gas"]),
 ]
+
+
+@router.get(
+    "/elements/{guid}/isolation",
+    summary="The fewest valves to close to cut an element off, on every side",
+    description="The fewest closable devices (valves, dampers, switches, breakers) whose "
+    "closing disconnects the element from every source of its medium along every path, supply "
+    "and return alike; check valves pass one way. Where none does: `possible` false, the open "
+    "paths, the nearest points on them, and suggestions (shut down the source, drain down).",
+    response_model=IsolationOut,
+)
+def isolation(
+    guid: str, campus: CampusDep, system: str | None = None, medium: MediumQ = None
+) -> IsolationOut:
+    twin, nets = _nets(campus, guid)
+    return IsolationOut.of(isolate(nets, guid, system=system, twin=twin, medium=medium))
 
 
 @router.get(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.strict import Coord, StrictIn
+from twin.live.records import iso
 
 __all__ = ["DesignRef", "ProposedIn", "ScenarioIn", "ScenarioOut", "ZoneIn"]
 
@@ -80,11 +82,23 @@ class ScenarioIn(StrictIn):
     out_of_service: list[str] = []
     shut_off: list[str] = []
     proposed: list[ProposedIn] = []
-    starts: str | None = None
-    ends: str | None = None
+    starts: str | None = Field(None, description="ISO 8601; stored as UTC with Z.")
+    ends: str | None = Field(None, description="ISO 8601; stored as UTC with Z.")
     description: str = ""
     clearance: float = Field(0.05, ge=0, le=2)
     design: DesignRef | None = None
+
+    @field_validator("starts", "ends", mode="after")
+    @classmethod
+    def _utc(cls, value: str | None) -> str | None:
+        """The works' window in the API's one time format (a time without offset is UTC)."""
+        if value is None:
+            return None
+        try:
+            t = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+        return iso(t)
 
     def document(self) -> dict[str, Any]:
         """The document to store and to analyse: the validated body, with a proposed

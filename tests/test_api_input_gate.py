@@ -292,8 +292,15 @@ def test_times_are_utc_with_z_everywhere(client: TestClient) -> None:
     jobs = client.get("/jobs").json()
     assert jobs and all(isinstance(j["created"], str) and j["created"].endswith("Z")
                         for j in jobs)  # fmt: skip
-    r = client.post("/tickets", json={"title": "times", "priority": "urgent"})
+    r = client.post("/scenarios/impact", json={"name": "w", "starts": "next week"})
+    _problem(r, 422)
+    doc = {"name": "window", "starts": "2027-01-10T08:00:00+01:00", "ends": "2027-01-24T18:00:00"}
+    r = client.post("/scenarios", json=doc)
     assert r.status_code == 201, r.text
-    seen = _times(r.json()) + _times(client.get("/tickets").json()) + _times(jobs)
+    window = r.json()["document"]
+    assert (window["starts"], window["ends"]) == ("2027-01-10T07:00:00Z", "2027-01-24T18:00:00Z")
+    client.delete(f"/scenarios/{r.json()['id']}")
+    seen = _times(client.post("/tickets", json={"title": "t2", "priority": "urgent"}).json())
+    seen += _times(client.get("/tickets").json()) + _times(jobs)
     assert len(seen) >= 4
     assert all(t.endswith("Z") for t in seen), [t for t in seen if not t.endswith("Z")]

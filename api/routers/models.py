@@ -8,11 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas import ModelOut
-from api.uploads import save_ifc_upload
+from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
+from twin.errors import TwinError
 from twin.live.attached import records_at, register_served_sensors
 from twin.live.discovery import register_model_sensors
 from twin.model import Twin
@@ -120,6 +123,7 @@ async def upload_model(
     file: Annotated[UploadFile, File(description="an IFC (STEP) file")],
     settings: SettingsDep,
     jobs: JobsDep,
+    who: PrincipalDep,
     building: Annotated[
         str | None,
         Query(
@@ -136,9 +140,22 @@ async def upload_model(
         ),
     ] = None,
 ) -> JSONResponse:
-    final = await save_ifc_upload(file, settings)
+    name, state = file.filename or "upload.ifc", request.app.state
+    try:
+        final = await save_ifc_upload(file, settings)
+    except TwinError as exc:  # too large, not STEP: refused, nothing kept
+        store = getattr(state, "store", None)
+        await run_in_threadpool(audit_upload, store, who.name, "refused", name, error=exc.title)
+        raise
     serve = _serve_with_sensors(request.app, building=building, replaces=replaces)
-    job = jobs.submit(final, file.filename or final.name, on_done=serve)
+    job = jobs.submit(
+        final, name, on_done=serve, discard_on_failure=True,
+        on_end=upload_audit_hook(state, who.name, name, final.stem),
+    )  # fmt: skip
+    store = getattr(state, "store", None)
+    await run_in_threadpool(
+        audit_upload, store, who.name, "accepted", name, sha256=final.stem, job=job.id
+    )
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
 
 

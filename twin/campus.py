@@ -186,13 +186,12 @@ class Campus:
         if old is not None and old is not served:
             self._forget(self.model_id(old))
 
-    def _drop(self, key: str, *, keep_named: bool = False) -> None:
+    def _drop(self, key: str) -> None:
         """Forget group ``key``'s served twin, its GlobalIds and derived objects."""
         old = self._served.pop(key, None)
         self._groups.pop(key, None)
         self._notes.pop(key, None)
-        if not keep_named:
-            self._named.pop(key, None)
+        self._named.pop(key, None)
         self._owner = {g: k for g, k in self._owner.items() if k != key}
         if old is not None:
             self._forget(self.model_id(old))

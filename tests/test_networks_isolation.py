@@ -125,3 +125,7 @@ def test_b03_every_heater_is_cut_off_or_honestly_not(shared_twin, shared_ifc: Pa
             for path in iso.open_paths:
                 assert path[0] == h and path[-1] in boilers
                 assert nx.is_path(g, list(path)) and not set(path) & set(valves)
+            # closed at the nearest points of its open paths, plus `partial`, it is cut off
+            plan = [p.guid for p in (*iso.closure_points, *iso.partial)]
+            assert set(p.guid for p in iso.partial) <= set(valves)
+            assert not any(_connected_without(g, plan, b, h) for b in boilers), h

@@ -76,7 +76,7 @@ class Isolation:
     open_paths: tuple[tuple[str, ...], ...] = ()  # element -> source, no closable device on them
     closure_points: tuple[IsolationPoint, ...] = ()  # nearest point of each open path
     suggestions: tuple[Suggestion, ...] = ()
-    partial: tuple[IsolationPoint, ...] = ()  # not possible: devices closing the other paths
+    partial: tuple[IsolationPoint, ...] = ()  # not possible: devices needed besides closures
 
     @property
     def guids(self) -> list[str]:
@@ -276,8 +276,9 @@ def _open(
     targets: Sequence[str],
     twin: Twin | None,
 ) -> Isolation:
-    """No set of devices isolates: the open paths, the devices closing the other paths, and
-    what else would do (shutting down the source, draining the circuit) as suggestions."""
+    """No set of devices isolates: the open paths, the devices that isolate once each open path
+    is closed at its nearest point (``partial``), and what else would do (shutting down the
+    source, draining the circuit) as suggestions."""
     paths: list[tuple[str, ...]] = []
     avoid: set[str] = set()
     cut: list[str] | None = None
@@ -286,9 +287,9 @@ def _open(
         if not path:
             break
         paths.append(path)
-        if len(path) < 3:  # joined to the source directly: nothing between to set aside
+        if len(path) < 3:  # joined to the source directly: nothing between to close
             break
-        avoid |= set(path[1:-1])
+        avoid.add(path[1])  # as if closed at its nearest point (a fitted valve, a pipe freeze)
         cut = _cut(mn, sources, targets, removed=avoid)
         if cut is not None:
             break

@@ -141,6 +141,14 @@ def test_compare_lists_one_row_per_scenario(
         {"name": "x", "zones": [{"storey": "s", "polygon": [[0, 0], [1, 0]]}]},
         {"name": "x", "proposed": [{"id": "p", "kind": "segment"}]},
         {"name": "x", "proposed": [{"box": [0, 0, 0, 0, 1, 1]}]},
+        # a mapping that is not GeoJSON (shapely's shape() raised AttributeError: a 500)
+        {"name": "x", "zones": [{"storey": "s", "polygon": {}}]},
+        {"name": "x", "zones": [{"storey": "s", "polygon": {"type": 3}}]},
+        {"name": "x", "proposed": [{"polygon": {"coordinates": []}, "z": 0, "height": 1}]},
+        {
+            "name": "x",
+            "zones": [{"storey": "s", "polygon": {"type": "Point", "coordinates": [0, 0]}}],
+        },
     ],
 )
 def test_bad_scenario_documents_are_refused_clearly(doc: dict[str, Any]) -> None:

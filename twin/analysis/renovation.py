@@ -96,6 +96,9 @@ def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
 
 def _polygon(value: Any) -> BaseGeometry:
     """A GeoJSON polygon or a list of ``[x, y]`` points in model metres."""
+    if isinstance(value, Mapping) and value.get("type") not in ("Polygon", "MultiPolygon"):
+        # shapely's shape() trusts the mapping: without a string "type" it raises AttributeError
+        raise InvalidInput("polygon: a GeoJSON object needs type Polygon or MultiPolygon")
     geom = shape(value) if isinstance(value, Mapping) else Polygon(value)
     if geom.is_empty or not geom.is_valid or geom.area <= 0:
         raise InvalidInput("zone polygon is empty or invalid")

@@ -231,7 +231,8 @@ class IsolationOut(BaseModel):
         description="alternatives to valves (shut down the source, drain down), marked as such"
     )
     partial: list[PointOut] = Field(
-        description="where `possible` is false: devices that close every path but `open_paths`"
+        description="where `possible` is false: the devices that isolate the target once each "
+        "open path is closed at its `closure_points`"
     )
 
     @classmethod

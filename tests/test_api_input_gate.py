@@ -304,3 +304,22 @@ def test_times_are_utc_with_z_everywhere(client: TestClient) -> None:
     seen += _times(client.get("/tickets").json()) + _times(jobs)
     assert len(seen) >= 4
     assert all(t.endswith("Z") for t in seen), [t for t in seen if not t.endswith("Z")]
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "application/x-ndjson"])
+def test_readings_with_unstorable_sensor_ids_store_the_rest(
+    client: TestClient, space: str, ctype: str
+) -> None:
+    """Over HTTP one bad item turned the whole batch into a 500 on both stores."""
+    t0 = 1_780_000_000 + (0 if ctype == "application/json" else 100)
+    good = [{"sensor": "co2-gate", "t": t0 + i, "value": 400.0 + i} for i in range(20)]
+    items = [*good[:10], {"sensor": "bad\u0000", "t": t0, "value": 1.0},
+             {"sensor": "\ud800", "t": t0, "value": 1.0}, *good[10:]]  # fmt: skip
+    body = _raw(items) if ctype == "application/json" else b"\n".join(_raw(i) for i in items)
+    r = client.post("/readings", content=body, headers={"content-type": ctype})
+    assert r.status_code == 200, r.text[:300]
+    res = r.json()
+    assert (res["accepted"], res["rejected"]) == (20, 2)
+    assert res["reasons"] == {"invalid_text": 2}
+    letters = client.get("/dead-letters", params={"reason": "invalid_text"}).json()
+    assert letters["total"] >= 2 and all(d["sensor"] is None for d in letters["items"])

@@ -161,7 +161,9 @@ def list_dead_letters(
     reason: Annotated[str | None, Query(examples=["unknown_sensor", "wrong_unit"])] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> DeadLettersOut:
-    """Newest first with the total count; reasons: malformed, unknown_sensor, non_numeric,
-    wrong_unit, bad_timestamp, future_timestamp, too_old."""
+    """Newest first with the total count; reasons: malformed, invalid_text (a NUL or lone
+    surrogate in the sensor id), unknown_sensor, non_numeric, wrong_unit, bad_timestamp,
+    future_timestamp, too_old, store_rejected (refused by the database, split out of its batch),
+    unstorable (an MQTT message that failed repeatedly)."""
     total, items = store.dead_letters(reason=reason, limit=limit)
     return DeadLettersOut(total=total, items=[DeadLetterOut.of(d) for d in items])

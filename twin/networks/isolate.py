@@ -139,15 +139,25 @@ def _merge(parts: Sequence[Isolation]) -> Isolation:
         first,
         points=tuple(seen.values()),
         possible=all(p.possible for p in parts),
-        reason="; ".join(f"{p.media[0]}: {p.reason}" for p in parts if p.reason),
+        reason=_reasons(parts),
         sources=tuple(dict.fromkeys(s for p in parts for s in p.sources)),
         assumptions=tuple(dict.fromkeys(a for p in parts for a in p.assumptions)),
         media=tuple(m for p in parts for m in p.media),
-        open_paths=tuple(x for p in parts for x in p.open_paths),
-        closure_points=tuple(x for p in parts for x in p.closure_points),
-        suggestions=tuple(x for p in parts for x in p.suggestions),
-        partial=tuple(x for p in parts for x in p.partial),
+        open_paths=tuple(dict.fromkeys(x for p in parts for x in p.open_paths)),
+        closure_points=tuple(dict.fromkeys(x for p in parts for x in p.closure_points)),
+        suggestions=tuple(dict.fromkeys(x for p in parts for x in p.suggestions)),
+        partial=tuple(dict.fromkeys(x for p in parts for x in p.partial)),
     )
+
+
+def _reasons(parts: Sequence[Isolation]) -> str:
+    """One line per distinct reason, naming the media it holds for (an edge nothing tells the
+    medium of sits in every medium's graph, so the same answer comes back for each)."""
+    by: dict[str, list[str]] = {}
+    for p in parts:
+        if p.reason:
+            by.setdefault(p.reason, []).extend(p.media)
+    return "; ".join(f"{'/'.join(media)}: {reason}" for reason, media in by.items())
 
 
 def isolate_nodes(

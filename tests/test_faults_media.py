@@ -172,3 +172,28 @@ def test_a_room_alone_answers_every_network_ranked(client: TestClient, ifc: Any)
     assert nets[1]["medium"] == "electricity"
     assert not body["isolation"] and body["element"] is None  # never a single guessed one
     assert "no hint" in body["chosen_by"]
+
+
+def test_common_cause_of_two_oxygen_tickets_stays_on_the_oxygen_network(
+    client: TestClient, ifc: Any
+) -> None:
+    """Two rooms share upstream elements of every network; two medical-gas tickets share only the
+    oxygen network's (the O2 storey valve feeding both is one of them)."""
+    _g, f = ifc
+    twin = next(iter(client.app.state.campus.models().values()))  # type: ignore[attr-defined]
+    first = _room(client, ifc, "icu")
+    storey = twin.spaces[first].storey
+    second = next(
+        s.guid
+        for s in sorted(twin.spaces.values(), key=lambda s: s.guid)
+        if s.criticality == "icu" and s.storey == storey and s.guid != first
+        and any(t["medium"] == "gas" for t in truth(ifc, s.guid).values())
+    )  # fmt: skip
+    oxygen = next(g for g, s in systems_of_file(f).items() if "oxygen" in s.Name.lower())
+    members = system_members(f, oxygen)
+    valves = truth(ifc, first)[oxygen]["valves"] & truth(ifc, second)[oxygen]["valves"]
+    assert len(valves) == 1
+    tickets = [_ticket(client, r, "medical_gas", "no oxygen") for r in (first, second)]
+    body = client.post("/common-cause", json={"tickets": tickets}).json()
+    shared = [s["guid"] for s in body if len(s["feeds"]) == 2]
+    assert shared and set(shared) <= members

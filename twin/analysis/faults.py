@@ -287,14 +287,19 @@ def record_hint(store: Any, what: RecordKind, ident: str | int) -> tuple[str, Me
     return target, sensor_hint(store, record.sensor)
 
 
-def _input_group(twin: Twin, nets: Networks, g: Any, guid: str) -> tuple[str, ...]:
+def _input_group(
+    twin: Twin, nets: Networks, g: Any, guid: str, hint: MediumHint | None = None
+) -> tuple[str, ...]:
     """The network nodes an input stands for: a room its terminals (else every element of it in
-    the network); an element or sensor itself."""
+    the network), those of the record's medium where it names one; an element or sensor itself."""
     if guid not in twin.spaces:
         return (guid,)
-    inside = [e for e in twin.elements.values() if e.space == guid and e.guid in g]
-    terminals = tuple(e.guid for e in inside if e.kind == "terminal")
-    found = terminals or tuple(e.guid for e in inside)
+    inside = [e.guid for e in twin.elements.values() if e.space == guid and e.guid in g]
+    if hint is not None:
+        narrowed = [n for n in inside if set(nets.media_of(n)) & hint.media]
+        inside = narrowed or inside
+    terminals = tuple(n for n in inside if nets.kinds.get(n) == "terminal")
+    found = terminals or tuple(inside)
     if not found:
         raise NetworkUnknown(f"room {guid!r} has no distribution element", guid=guid)
     return found
@@ -313,12 +318,15 @@ def common_cause_for(
     """Nearest shared upstream elements of elements, sensors, rooms, alarms and tickets.
 
     Alarms and tickets resolve through ``store`` to the element (else the room) they name; a
-    room stands for its terminals (whatever feeds any of them feeds the room). The model is the
-    one holding the first input.
+    room stands for its terminals (whatever feeds any of them feeds the room), narrowed to the
+    medium the record names (a ticket's skill, an alarm's sensor quantity; ``twin.media``), so
+    two oxygen tickets in two rooms meet on the oxygen network. The model is the one holding the
+    first input.
     """
-    targets = list(guids)
-    targets += [record_target(store, "alarm", a) for a in alarms]
-    targets += [record_target(store, "ticket", t) for t in tickets]
+    hinted: list[tuple[str, MediumHint | None]] = [(g, None) for g in guids]
+    hinted += [record_hint(store, "alarm", a) for a in alarms]
+    hinted += [record_hint(store, "ticket", t) for t in tickets]
+    targets = [t for t, _h in hinted]
     if not targets:
         raise InvalidInput("give at least one guid, alarm or ticket")
     from twin.networks.distribution import networks_of
@@ -327,5 +335,6 @@ def common_cause_for(
     nets = networks_of(campus, twin)
     require_known(nets)
     view = nets.view(system)
-    groups = {t: _input_group(twin, nets, view, t) for t in dict.fromkeys(targets)}
+    hints = dict(reversed(hinted))  # the first record naming a room decides its medium
+    groups = {t: _input_group(twin, nets, view, t, hints[t]) for t in dict.fromkeys(targets)}
     return common_cause_groups(nets, groups, system=system, limit=limit)

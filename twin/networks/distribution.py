@@ -11,7 +11,16 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from twin.networks.isolate import Impact, ImpactedSpace, Isolation, IsolationPoint, impact, isolate
+from twin.networks.isolate import (
+    Impact,
+    ImpactedSpace,
+    Isolation,
+    IsolationPoint,
+    Suggestion,
+    impact,
+    isolate,
+    isolate_nodes,
+)
 from twin.networks.network_build import Networks, build_networks, is_source
 from twin.networks.trace import (
     Suspect,
@@ -33,6 +42,7 @@ __all__ = [
     "Isolation",
     "IsolationPoint",
     "Networks",
+    "Suggestion",
     "Suspect",
     "Trace",
     "TraceStep",
@@ -43,6 +53,7 @@ __all__ = [
     "impact",
     "is_source",
     "isolate",
+    "isolate_nodes",
     "networks_of",
     "node_of",
     "trace",

@@ -74,3 +74,21 @@ def test_ifc2x3_ports_by_connects_port_to_element(made) -> None:  # type: ignore
     assert declared == {c.guid for c in twin.connections} and len(declared) == 9
     rad = _named(twin, "Radiator")
     assert isolate(nets, rad).guids == [_named(twin, "Branch valve")]
+
+
+def test_served_networks_leave_the_collected_generations(made) -> None:  # type: ignore[no-untyped-def]
+    """``networks_of`` freezes the heap after building: the twin and its graphs are no longer
+    rescanned by the garbage collector (whose full passes were trace downstream's p99)."""
+    import gc
+
+    from twin.campus import Campus
+    from twin.networks.distribution import networks_of
+
+    twin = made("ring")
+    campus = Campus()
+    campus.add(twin)
+    nets = networks_of(campus, twin)
+    frozen = gc.get_freeze_count()
+    assert gc.is_tracked(nets.graph._succ) and frozen > 0
+    assert not any(o is nets.graph._succ for o in gc.get_objects())  # not in any generation
+    assert networks_of(campus, twin) is nets and gc.get_freeze_count() >= frozen

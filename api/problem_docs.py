@@ -42,7 +42,7 @@ _EXAMPLES: dict[str, tuple[str, str, str]] = {
     "401": ("Unauthorized", "unauthorized", "an API key is required (header X-API-Key)"),
     "403": ("Forbidden", "forbidden", "role 'viewer' may not do this; needs 'operator'"),
     "404": ("Not found", "not-found", "no element '3vB2YO$MX4xv5uCqZZG05x' is loaded"),
-    "409": ("No route", "no-route", "no route from Door 0.A.C to 2.B.01 ICU bed 1 (walking)"),
+    "409": ("Conflict", "conflict", "the request conflicts with the model or the stored state"),
     "413": ("Body too large", "body-too-large", "the request body is over the limit"),
     "422": ("Invalid request", "invalid-request", "query.limit: Input should be greater than 0"),
 }

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ from api.app import create_app
 from api.settings import Settings
 from tests.ops_support import open_test_store
 from twin.live import keys
+from twin.model import Twin
 
 pytestmark = [pytest.mark.slow]
 log = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ class Target:
     schema: Any
     headers: dict[str, str]
     auth: bool
+    known: dict[str, list[str]]
     statuses: Counter[int] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -83,6 +86,7 @@ class Target:
 def fuzz_target(
     request: pytest.FixtureRequest,
     small_hospital: Path,
+    small_twin: Twin,
     twin_cache_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Target]:
@@ -112,7 +116,7 @@ def fuzz_target(
         schema.app = app  # what from_asgi does: requests go to the app in-process
         schema.location = "/openapi.json"
         try:
-            yield Target(schema.exclude(path=EXCLUDED_PATHS), headers, auth)
+            yield Target(schema.exclude(path=EXCLUDED_PATHS), headers, auth, known_ids(small_twin))
         finally:
             shutdown_lifespans()  # closes the app's store before its schema or file goes
 
@@ -172,11 +176,34 @@ CHECKS = [
 ]
 
 
-def _strategy(operation: Any) -> st.SearchStrategy[Any]:
-    """The operation's documented examples, then valid and invalid generated requests."""
+def known_ids(twin: Twin) -> dict[str, list[str]]:
+    """Ids the served model has, by path parameter name: every building and storey, a few rooms,
+    the first element of each kind and a few sensors (ids by sort order, so runs repeat)."""
+    first_of_kind: dict[str, str] = {}
+    for guid in sorted(twin.elements):
+        first_of_kind.setdefault(twin.elements[guid].kind, guid)
+    sensors = sorted(g for g, e in twin.elements.items() if e.kind == "sensor")[:4]
+    guids = [*sorted(twin.buildings), *sorted(twin.storeys), *sorted(twin.spaces)[:6]]
+    return {"guid": guids + sorted(first_of_kind.values()), "sensor_id": sensors}
+
+
+def _strategy(operation: Any, known: dict[str, list[str]]) -> st.SearchStrategy[Any]:
+    """The operation's documented examples, valid and invalid generated requests, and, where
+    every path parameter has known ids, the same on real ids: a random GlobalId is a 404 before
+    the handler's own logic runs."""
     examples = list(operation.get_strategies_from_examples())
     generated = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
-    return st.one_of(*examples, *generated)
+    names = re.findall(r"{(\w+)}", operation.path)
+    on_known = []
+    if names and all(n in known for n in names):
+        ids = st.fixed_dictionaries({n: st.sampled_from(known[n]) for n in names})
+        on_known = [
+            ids.flatmap(
+                lambda p, m=mode: operation.as_strategy(generation_mode=m, path_parameters=p)
+            )
+            for mode in GenerationMode
+        ]
+    return st.one_of(*examples, *generated, *on_known)
 
 
 def fuzz_operation(target: Target, operation: Any) -> str | None:
@@ -194,7 +221,7 @@ def fuzz_operation(target: Target, operation: Any) -> str | None:
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
     )
-    @given(case=_strategy(operation))
+    @given(case=_strategy(operation, target.known))
     def run(case: Any) -> None:
         case.call_and_validate(headers=target.headers, checks=[counted, *CHECKS])
 

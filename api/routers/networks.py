@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
+from api.problem_docs import problem_response
 from api.schemas_networks import (
     CommonCauseIn,
     ImpactIn,
@@ -37,7 +38,10 @@ from twin.networks.distribution import (
     trace,
 )
 
-router = APIRouter(tags=["networks"], responses=PROBLEM_RESPONSES)
+_NO_NETWORK = "The element has no distribution connections in this model (nothing to trace)"
+router = APIRouter(
+    tags=["networks"], responses={**PROBLEM_RESPONSES, 409: problem_response(409, _NO_NETWORK)}
+)
 
 
 def _nets(campus: Campus, guid: str) -> tuple[Twin, Networks]:

@@ -52,6 +52,7 @@ pytestmark = [pytest.mark.slow]
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+JSON = "application/json"
 EXAMPLES_PER_OPERATION = 25
 EXCLUDED_PATHS = ["/events", "/models"]  # see the module docstring
 # POST /readings also takes newline-delimited JSON, a text body: send generated strings as is.
@@ -116,7 +117,8 @@ def fuzz_target(
         schema.app = app  # what from_asgi does: requests go to the app in-process
         schema.location = "/openapi.json"
         try:
-            yield Target(schema.exclude(path=EXCLUDED_PATHS), headers, auth, known_ids(small_twin))
+            known = known_ids(small_twin) | seed_records(schema, headers, small_twin)
+            yield Target(schema.exclude(path=EXCLUDED_PATHS), headers, auth, known)
         finally:
             shutdown_lifespans()  # closes the app's store before its schema or file goes
 
@@ -184,7 +186,38 @@ def known_ids(twin: Twin) -> dict[str, list[str]]:
         first_of_kind.setdefault(twin.elements[guid].kind, guid)
     sensors = sorted(g for g, e in twin.elements.items() if e.kind == "sensor")[:4]
     guids = [*sorted(twin.buildings), *sorted(twin.storeys), *sorted(twin.spaces)[:6]]
-    return {"guid": guids + sorted(first_of_kind.values()), "sensor_id": sensors}
+    return {"guid": guids + sorted(first_of_kind.values()), "sensor_id": [*sensors, "fuzz-temp"]}
+
+
+def seed_records(schema: Any, headers: dict[str, str], twin: Twin) -> dict[str, list[Any]]:
+    """One ticket, technician, scenario and alarm, made through the API before fuzzing, so the
+    operations on ``/tickets/{ticket_id}`` and the like meet a real record. (Model ids are left
+    out on purpose: ``DELETE /models/{model_id}`` would stop serving the hospital mid-run.)"""
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        operation = schema[path][method]
+        case = operation.Case() if body is None else operation.Case(body=body, media_type=JSON)
+        response = case.call(headers=headers)
+        assert response.status_code in (200, 201), f"{method} {path}: {response.text}"
+        return response.json()
+
+    room = sorted(twin.spaces)[0]
+    ticket = call("POST", "/tickets", {"title": "fuzz seed", "space": room})
+    technician = call("POST", "/technicians", {"id": "tech-fuzz", "name": "Fuzz Seed",
+                                               "skills": ["general"]})  # fmt: skip
+    scenario = call("POST", "/scenarios", {"name": "fuzz seed", "closed_spaces": [room]})
+    call("POST", "/sensors", {"id": "fuzz-temp", "quantity": "temperature", "space": room,
+                              "upper": 30.0})  # fmt: skip
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    call("POST", "/readings", [{"sensor": "fuzz-temp", "t": now, "value": 99.0}])
+    alarms = [a["id"] for a in call("GET", "/alarms") if a["sensor"] == "fuzz-temp"]
+    assert alarms, "the seed reading raised no alarm"
+    return {
+        "ticket_id": [ticket["id"]],
+        "technician_id": [technician["id"]],
+        "scenario_id": [scenario["id"]],
+        "alarm_id": alarms[:1],
+    }
 
 
 def _strategy(operation: Any, known: dict[str, list[str]]) -> st.SearchStrategy[Any]:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
-from api.schemas_live import AlarmOut, AlarmRuleIn, AlarmRuleOut
+from api.schemas.alarms import AlarmOut, AlarmRuleIn, AlarmRuleOut
 from api.strict import DbId
 from twin.live import audit
 
@@ -24,7 +24,7 @@ router = APIRouter(tags=["alarms"])
 
 @router.get("/alarm-rules", response_model=list[AlarmRuleOut])
 def list_rules(store: StoreDep) -> list[AlarmRuleOut]:
-    return [AlarmRuleOut.of(r) for r in store.rules()]
+    return [AlarmRuleOut.model_validate(r) for r in store.rules()]
 
 
 @router.post(
@@ -34,7 +34,7 @@ def add_rule(body: AlarmRuleIn, store: StoreDep, who: PrincipalDep) -> AlarmRule
     """A rule for one sensor or every sensor of a quantity (besides each sensor's own limits)."""
     rule = store.add_rule(body.record())
     audit.record_write(store, who.name, "alarm_rule.create", f"alarm_rule:{rule.id}")
-    return AlarmRuleOut.of(rule)
+    return AlarmRuleOut.model_validate(rule)
 
 
 @router.get("/alarms", response_model=list[AlarmOut])
@@ -50,12 +50,12 @@ def list_alarms(
 ) -> list[AlarmOut]:
     """Newest first; ``state=active`` means raised or acknowledged."""
     found = store.alarms(state=state, building=building, storey=storey, sensor=sensor, limit=limit)
-    return [AlarmOut.of(a) for a in found]
+    return [AlarmOut.model_validate(a) for a in found]
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
 def get_alarm(alarm_id: DbId, store: StoreDep) -> AlarmOut:
-    return AlarmOut.of(store.alarm(alarm_id))
+    return AlarmOut.model_validate(store.alarm(alarm_id))
 
 
 @router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
@@ -63,7 +63,7 @@ def ack_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised -> acknowledged; 409 from any other state."""
     alarm = store.acknowledge(alarm_id, who.name)
     audit.record_write(store, who.name, "alarm.ack", f"alarm:{alarm_id}")
-    return AlarmOut.of(alarm)
+    return AlarmOut.model_validate(alarm)
 
 
 @router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
@@ -71,4 +71,4 @@ def clear_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised/acknowledged -> cleared by hand; 409 when already cleared."""
     alarm = store.clear(alarm_id, who.name)
     audit.record_write(store, who.name, "alarm.clear", f"alarm:{alarm_id}")
-    return AlarmOut.of(alarm)
+    return AlarmOut.model_validate(alarm)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
-from api.schemas_ops import AuditOut
+from api.schemas.audit import AuditOut
 from twin.live import audit
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -30,4 +30,4 @@ def list_audit(
     found = audit.list_audit(
         store, actor=actor, action=action, target=target, since=since, until=until, limit=limit
     )
-    return [AuditOut.of(e) for e in found]
+    return [AuditOut.model_validate(e) for e in found]

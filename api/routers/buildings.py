@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
-from api.schemas import BuildingOut, LocateOut, SpaceOut, StoreyOut
+from api.schemas.buildings import BuildingOut, LocateOut, SpaceOut, StoreyOut
 from api.strict import coord_query
 from twin import query
 from twin.campus import Campus
@@ -78,11 +78,4 @@ def locate(
     building: Annotated[str | None, Query(description="restrict to one building")] = None,
 ) -> LocateOut:
     hit = query.locate(campus, x, y, z, building=building)
-    return LocateOut(
-        point=list(hit.point),
-        building=hit.building,
-        storey=hit.storey,
-        space=hit.space,
-        space_number=hit.space_number,
-        wgs84=list(hit.wgs84) if hit.wgs84 else None,
-    )
+    return LocateOut.model_validate(hit)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
-from api.schemas import ElementOut, Page, SearchHitOut, SpaceOut
-from twin import query
+from api.schemas.buildings import SpaceOut
+from api.schemas.elements import ElementOut, Page, SearchHitOut
+from twin.service import query
 
 router = APIRouter(tags=["elements"], responses=PROBLEM_RESPONSES)
 
@@ -71,10 +72,7 @@ def search(
     q: Annotated[str, Query(min_length=1, examples=["2.A.07"])],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[SearchHitOut]:
-    return [
-        SearchHitOut.model_validate(h, from_attributes=True)
-        for h in query.search(campus, q, limit=limit)
-    ]
+    return [SearchHitOut.model_validate(h) for h in query.search(campus, q, limit=limit)]
 
 
 __all__ = ["ElementOut", "SpaceOut", "router"]

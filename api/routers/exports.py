@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 
 from api.deps import CampusDep
-from api.schemas_exports import (
+from api.schemas.exports import (
     GEOJSON_RESPONSES,
     GLB_RESPONSES,
     GPKG_RESPONSES,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Query
 from api.auth import Principal, PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
-from api.schemas_ops import KeyCreatedOut, KeyCreateIn, KeyOut
+from api.schemas.keys import KeyCreatedOut, KeyCreateIn, KeyOut
 from api.settings import Settings
 from twin.live import keys
 
@@ -41,12 +41,12 @@ def setup(app: FastAPI, settings: Settings) -> None:
 @router.post("/keys", status_code=201, response_model=KeyCreatedOut, summary="Create an API key")
 def create_key(body: KeyCreateIn, store: Store, who: PrincipalDep) -> KeyCreatedOut:
     secret, record = keys.create_key(store, body.role, body.name, body.technician, actor=who.name)
-    return KeyCreatedOut(key=secret, **KeyOut.of(record).model_dump())
+    return KeyCreatedOut(key=secret, **KeyOut.model_validate(record).model_dump())
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="API keys (never their secrets)")
 def list_keys(store: Store, _who: PrincipalDep) -> list[KeyOut]:
-    return [KeyOut.of(k) for k in keys.list_keys(store)]
+    return [KeyOut.model_validate(k) for k in keys.list_keys(store)]
 
 
 @router.delete(
@@ -62,4 +62,6 @@ def revoke_key(
     who: PrincipalDep,
     force: Annotated[bool, Query(description="also revoke the key making this request")] = False,
 ) -> KeyOut:
-    return KeyOut.of(keys.revoke_key(store, key_id, who.name, actor_key=who.key_id, force=force))
+    return KeyOut.model_validate(
+        keys.revoke_key(store, key_id, who.name, actor_key=who.key_id, force=force)
+    )

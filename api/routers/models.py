@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
-from api.schemas import ModelOut
+from api.schemas.models import JOB_EXAMPLE, ModelOut
 from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
 from twin.errors import TwinError
 from twin.live.attached import records_at, register_served_sensors
@@ -23,18 +23,6 @@ from twin.model import Twin
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["models"])
-
-JOB_EXAMPLE = {
-    "id": "5f2c0a9e1b7d",
-    "filename": "wing_b.ifc",
-    "state": "parsing",
-    "progress": 0.1,
-    "created": "2026-11-23T10:00:00Z",
-    "updated": "2026-11-23T10:00:01.200000Z",
-    "seconds": 1.2,
-    "model_id": None,
-    "error": None,
-}
 
 
 @router.get(

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
-from api.schemas_live import BucketOut, DeadLetterOut, DeadLettersOut, IngestOut, LatestOut
+from api.schemas.readings import BucketOut, DeadLetterOut, DeadLettersOut, IngestOut, LatestOut
 from twin.errors import InvalidInput, PayloadTooLarge
 from twin.live.records import IngestResult, to_us
 from twin.live.store import LiveStore
@@ -92,7 +92,7 @@ async def post_readings(
     body = await request.body()  # at most TWIN_MAX_BODY_MB: api.limits.BodyLimit counts it
     ctype = request.headers.get("content-type", "application/json")
     result = await run_in_threadpool(_parse_and_ingest, store, body, ctype, who.name)
-    return IngestOut(**result.as_dict())
+    return IngestOut.model_validate(result)
 
 
 def _parse_and_ingest(store: LiveStore, body: bytes, content_type: str, actor: str) -> IngestResult:
@@ -166,4 +166,4 @@ def list_dead_letters(
     future_timestamp, too_old, store_rejected (refused by the database, split out of its batch),
     unstorable (an MQTT message that failed repeatedly)."""
     total, items = store.dead_letters(reason=reason, limit=limit)
-    return DeadLettersOut(total=total, items=[DeadLetterOut.of(d) for d in items])
+    return DeadLettersOut(total=total, items=[DeadLetterOut.model_validate(d) for d in items])

@@ -25,8 +25,7 @@ from api.auth import PrincipalDep
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
-from api.schemas_live import SensorIn, SensorOut
-from twin.campus import Campus
+from api.schemas.sensors import SensorIn, SensorOut
 from twin.errors import InvalidInput, NotFound
 from twin.live import audit
 from twin.live.discovery import DEFAULT_UNITS, register_model_sensors
@@ -140,7 +139,7 @@ def list_sensors(
     quantity: Annotated[str | None, Query(examples=["temperature"])] = None,
 ) -> list[SensorOut]:
     found = store.sensors(space=space, storey=storey, building=building, quantity=quantity)
-    return [SensorOut.of(s) for s in found]
+    return [SensorOut.model_validate(s) for s in found]
 
 
 @router.post(
@@ -158,11 +157,11 @@ def register_sensor(
 ) -> SensorOut:
     spec = store.register_sensor(bind(campus, body))
     audit.record_write(store, who.name, "sensor.register", f"sensor:{spec.id}")
-    return SensorOut.of(spec)
+    return SensorOut.model_validate(spec)
 
 
 @router.get(
     "/sensors/{sensor_id}", response_model=SensorOut, responses=PROBLEM_RESPONSES, summary="One"
 )
 def get_sensor(sensor_id: str, store: StoreDep) -> SensorOut:
-    return SensorOut.of(store.sensor(sensor_id))
+    return SensorOut.model_validate(store.sensor(sensor_id))

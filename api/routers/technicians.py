@@ -10,7 +10,7 @@ from api.auth import Principal, PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
-from api.schemas_ops import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
+from api.schemas.technicians import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
 from twin.errors import NotFound
 from twin.live import technicians
 
@@ -31,7 +31,7 @@ def list_technicians(
     building: str | None = None,
 ) -> list[TechnicianOut]:
     found = technicians.list_technicians(store, skill=skill, available=available, building=building)
-    return [TechnicianOut.of(t) for t in found]
+    return [TechnicianOut.model_validate(t) for t in found]
 
 
 @router.post(
@@ -45,12 +45,12 @@ def register(
     t = technicians.register_technician(
         store, body.id, name=body.name, skills=body.skills, actor=who.name, shift=body.shift
     )
-    return TechnicianOut.of(t)
+    return TechnicianOut.model_validate(t)
 
 
 @router.get("/technicians/{technician_id}", response_model=TechnicianOut)
 def get_technician(technician_id: str, store: Store, _who: PrincipalDep) -> TechnicianOut:
-    return TechnicianOut.of(technicians.get_technician(store, technician_id))
+    return TechnicianOut.model_validate(technicians.get_technician(store, technician_id))
 
 
 def _twin(campus: Any, body: PositionIn) -> Any:
@@ -82,7 +82,7 @@ def put_position(
         store, technician_id, who.name, space=body.space, point=body.point, storey=body.storey,
         twin=_twin(campus, body),
     )  # fmt: skip
-    return TechnicianOut.of(t)
+    return TechnicianOut.model_validate(t)
 
 
 @router.put("/technicians/{technician_id}/shift", response_model=TechnicianOut)
@@ -93,4 +93,6 @@ def put_shift(
     who: PrincipalDep,
 ) -> TechnicianOut:
     _own(who, technician_id)
-    return TechnicianOut.of(technicians.set_shift(store, technician_id, body.shift, who.name))
+    return TechnicianOut.model_validate(
+        technicians.set_shift(store, technician_id, body.shift, who.name)
+    )

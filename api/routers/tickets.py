@@ -12,7 +12,7 @@ from api.auth import PrincipalDep
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
-from api.schemas_ops import TicketIn, TicketOut, TransitionIn
+from api.schemas.tickets import TicketIn, TicketOut, TransitionIn
 from api.strict import DbId
 from twin.errors import Forbidden, NotFound
 from twin.live import tickets

@@ -8,8 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.strict import StrictIn
 from twin.analysis.faults import Localization, NetworkCandidate
-from twin.networks.distribution import Impact, Isolation, IsolationPoint, Networks, Suspect, Trace
-from twin.networks.isolate import ImpactedSpace, Suggestion
+from twin.distribution import Isolation, Networks
 
 __all__ = [
     "CommonCauseIn",
@@ -88,6 +87,8 @@ class SystemsOut(BaseModel):
 
 
 class TraceStepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     guid: str
     kind: str
     depth: int
@@ -96,6 +97,7 @@ class TraceStepOut(BaseModel):
 
 class TraceOut(BaseModel):
     model_config = ConfigDict(
+        from_attributes=True,
         json_schema_extra={
             "examples": [
                 {
@@ -107,7 +109,7 @@ class TraceOut(BaseModel):
                     "assumptions": [],
                 }
             ]
-        }
+        },
     )
     origin: str
     direction: str
@@ -116,21 +118,10 @@ class TraceOut(BaseModel):
     edges: list[tuple[str, str]]
     assumptions: list[str]
 
-    @classmethod
-    def of(cls, t: Trace) -> TraceOut:
-        return cls(
-            origin=t.origin,
-            direction=t.direction,
-            system=t.system,
-            steps=[
-                TraceStepOut(guid=s.guid, kind=s.kind, depth=s.depth, via=s.via) for s in t.steps
-            ],
-            edges=list(t.edges),
-            assumptions=list(t.assumptions),
-        )
-
 
 class PointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     guid: str
     kind: str
     name: str
@@ -138,19 +129,13 @@ class PointOut(BaseModel):
     space: str | None
     xyz: tuple[float, float, float] | None
 
-    @classmethod
-    def of(cls, p: IsolationPoint) -> PointOut:
-        return cls(guid=p.guid, kind=p.kind, name=p.name, storey=p.storey, space=p.space, xyz=p.xyz)
-
 
 class SuggestionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     kind: str = Field(description="shut_down_source | drain_down", examples=["shut_down_source"])
     guids: list[str]
     text: str
-
-    @classmethod
-    def of(cls, s: Suggestion) -> SuggestionOut:
-        return cls(kind=s.kind, guids=list(s.guids), text=s.text)
 
 
 class IsolationOut(BaseModel):
@@ -242,15 +227,15 @@ class IsolationOut(BaseModel):
             system=i.system,
             possible=i.possible,
             reason=i.reason,
-            valves=[PointOut.of(p) for p in i.points],
+            valves=[PointOut.model_validate(p) for p in i.points],
             sources=list(i.sources),
             assumptions=list(i.assumptions),
             media=list(i.media),
             targets=list(i.targets),
             open_paths=[list(p) for p in i.open_paths],
-            closure_points=[PointOut.of(p) for p in i.closure_points],
-            suggestions=[SuggestionOut.of(x) for x in i.suggestions],
-            partial=[PointOut.of(p) for p in i.partial],
+            closure_points=[PointOut.model_validate(p) for p in i.closure_points],
+            suggestions=[SuggestionOut.model_validate(x) for x in i.suggestions],
+            partial=[PointOut.model_validate(p) for p in i.partial],
         )
 
 
@@ -259,22 +244,18 @@ class ImpactIn(StrictIn):
 
 
 class SpaceImpactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     guid: str
     label: str
     criticality: str
     storey: str | None
     via: list[str]
 
-    @classmethod
-    def of(cls, s: ImpactedSpace) -> SpaceImpactOut:
-        """The API form of a room that loses supply."""
-        return cls(
-            guid=s.guid, label=s.label, criticality=s.criticality, storey=s.storey, via=list(s.via)
-        )
-
 
 class ImpactOut(BaseModel):
     model_config = ConfigDict(
+        from_attributes=True,
         json_schema_extra={
             "examples": [
                 {
@@ -287,7 +268,7 @@ class ImpactOut(BaseModel):
                     "assumptions": [],
                 }
             ]
-        }
+        },
     )
     closed: list[str]
     elements: list[str]
@@ -296,18 +277,6 @@ class ImpactOut(BaseModel):
     spaces: list[SpaceImpactOut]
     by_system: dict[str, list[str]]
     assumptions: list[str]
-
-    @classmethod
-    def of(cls, i: Impact) -> ImpactOut:
-        return cls(
-            closed=list(i.closed),
-            elements=list(i.elements),
-            terminals=list(i.terminals),
-            equipment=list(i.equipment),
-            spaces=[SpaceImpactOut.of(s) for s in i.spaces],
-            by_system={k: list(v) for k, v in i.by_system.items()},
-            assumptions=list(i.assumptions),
-        )
 
 
 class CommonCauseIn(StrictIn):
@@ -329,27 +298,18 @@ class CommonCauseIn(StrictIn):
 
 class SuspectOut(BaseModel):
     model_config = ConfigDict(
+        from_attributes=True,
         json_schema_extra={
             "examples": [
                 {"guid": GUID, "kind": "pump", "feeds": [GUID], "distance": 3, "total_distance": 5}
             ]
-        }
+        },
     )
     guid: str
     kind: str
     feeds: list[str]
     distance: int
     total_distance: int
-
-    @classmethod
-    def of(cls, s: Suspect) -> SuspectOut:
-        return cls(
-            guid=s.guid,
-            kind=s.kind,
-            feeds=list(s.feeds),
-            distance=s.distance,
-            total_distance=s.total_distance,
-        )
 
 
 class SystemRefOut(BaseModel):
@@ -379,7 +339,7 @@ class NetworkOut(BaseModel):
             element=c.element,
             targets=list(c.targets),
             isolation=IsolationOut.of(c.isolation),
-            closing_affects=[SpaceImpactOut.of(s) for s in c.closing_affects],
+            closing_affects=[SpaceImpactOut.model_validate(s) for s in c.closing_affects],
         )
 
 
@@ -456,8 +416,8 @@ class LocalizationOut(BaseModel):
                 {"guid": s.guid, "kind": s.kind, "name": s.name, "depth": s.depth, "score": s.score}
                 for s in loc.suspects
             ],
-            isolation=[PointOut.of(p) for p in loc.isolation],
-            affected_spaces=[SpaceImpactOut.of(s) for s in loc.affected_spaces],
+            isolation=[PointOut.model_validate(p) for p in loc.isolation],
+            affected_spaces=[SpaceImpactOut.model_validate(s) for s in loc.affected_spaces],
             plan_svg=plan,
             assumptions=list(loc.assumptions),
             chosen_by=loc.chosen_by,

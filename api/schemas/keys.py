@@ -1,0 +1,36 @@
+"""API keys: the creation body, the key as listed (never its secret) and the one-time answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.strict import StrictIn
+
+__all__ = ["KeyCreateIn", "KeyCreatedOut", "KeyOut", "Role"]
+
+Role = Literal["viewer", "technician", "operator", "planner", "admin"]
+
+
+class KeyCreateIn(StrictIn):
+    role: Role = Field(examples=["operator"])
+    name: str = Field(min_length=1, max_length=200, examples=["ops desk tablet"])
+    technician: str | None = Field(None, description="technician id a technician key acts for")
+
+
+class KeyOut(BaseModel):
+    # Read from :class:`twin.live.records.ApiKey` (``KeyOut.model_validate(key)``).
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    role: str
+    name: str
+    technician: str | None
+    created: datetime | None
+    revoked: datetime | None
+
+
+class KeyCreatedOut(KeyOut):
+    key: str = Field(description="the secret, shown this once", examples=["twin_3fa1c2d4e5b6_..."])

@@ -24,8 +24,8 @@ from api.limits import install_request_gate
 from api.routers import router_modules
 from api.settings import Settings
 from twin import __version__
-from twin.campus import Campus
-from twin.jobs import JobRunner
+from twin.service.campus import Campus
+from twin.service.jobs import JobRunner
 
 __all__ = ["create_app"]
 
@@ -47,13 +47,13 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.models:
-            from twin.campus import serve_files
+            from twin.service.campus import serve_files
 
             serve_files(
                 campus, settings.models, cache_dir=settings.cache_dir, federate=settings.federate
             )
         if settings.warm_up:
-            from twin.warmup import warm_up_in_background
+            from twin.service.warmup import warm_up_in_background
 
             for twin in campus:
                 warm_up_in_background(campus, twin)

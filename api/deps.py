@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.settings import Settings
-from twin.campus import Campus
-from twin.jobs import JobRunner
+from twin.service.campus import Campus
+from twin.service.jobs import JobRunner
 
 __all__ = ["CampusDep", "JobsDep", "SettingsDep"]
 

@@ -17,8 +17,8 @@ from fastapi import UploadFile
 
 from api.settings import Settings
 from twin.errors import IfcLoadError, PayloadTooLarge
-from twin.jobs import IngestJob
 from twin.live import audit
+from twin.service.jobs import IngestJob
 
 __all__ = ["audit_upload", "save_ifc_upload", "upload_audit_hook"]
 

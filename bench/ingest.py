@@ -60,7 +60,7 @@ def _floor(path: Path, library: str | None) -> float:
 
 def _load(path: Path, cache: Path) -> dict[str, float]:
     import twin.ifc.build as build
-    from twin.cache import load_twin
+    from twin.service.cache import load_twin
 
     engine = [0.0]
     inner = build.collect_meshes

@@ -116,14 +116,14 @@ class _ScanBox:
 
 
 def main() -> None:
-    from twin.cache import load_twin
     from twin.export.gltf import scene_glb
     from twin.export.plan_svg import render_plan
+    from twin.service.cache import load_twin
     from twin.spatial.index import build_index
 
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     path = Path(args[0]) if args else REPO / "var" / "hospital_large.ifc"
-    if path.suffix == ".pkl":  # a parsed-twin cache entry (twin/cache.py): skips the ingest
+    if path.suffix == ".pkl":  # a parsed-twin cache entry (twin/service/cache.py): skips the ingest
         import pickle
 
         with path.open("rb") as fh:
@@ -219,7 +219,7 @@ def _http(
 
     from api.app import create_app
     from api.settings import Settings
-    from twin.campus import Campus
+    from twin.service.campus import Campus
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(  # no background warm-up: it would hold the GIL while we time

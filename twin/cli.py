@@ -50,12 +50,17 @@ def ingest_summary(twin: Any, seconds: float) -> dict[str, Any]:
     }
 
 
+def _cache_dir(args: argparse.Namespace) -> Path:
+    """``--cache-dir``, else ``$TWIN_CACHE_DIR``, else ``var/cache`` (the library reads no env)."""
+    return Path(args.cache_dir or os.environ.get("TWIN_CACHE_DIR") or "var/cache")
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from twin.cache import load_twin
+    from twin.service.cache import load_twin
 
     t0 = time.perf_counter()
     try:
-        twin = load_twin(args.file, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+        twin = load_twin(args.file, cache_dir=_cache_dir(args), use_cache=not args.no_cache)
     except TwinError as exc:
         print(f"twin ingest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -98,7 +103,7 @@ def _serve(models: Sequence[Path], args: argparse.Namespace, *, demo_seed: bool 
 
     from api.app import create_app
     from api.settings import Settings
-    from twin.campus import Campus, serve_files
+    from twin.service.campus import Campus, serve_files
 
     overrides: dict[str, Any] = {"models": list(models), "demo_seed": demo_seed}
     overrides["federate"] = bool(getattr(args, "federate", False))

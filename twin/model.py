@@ -7,7 +7,7 @@ keyed by IFC GlobalId, lengths are metres and coordinates are the model's world 
 :class:`Georef` says how to reach the map CRS and WGS84.
 
 The types hold shapely geometries and numpy arrays so that a twin pickles cheaply into the cache
-(`twin.cache`) and loads back without touching ifcopenshell.
+(`twin.service.cache`) and loads back without touching ifcopenshell.
 """
 
 from __future__ import annotations

@@ -21,18 +21,15 @@ import numpy as np
 import trimesh
 from manifold3d import Manifold
 from manifold3d import Mesh as MMesh
-from shapely.geometry import Polygon
 
 from twin.errors import InvalidInput
-from twin.model import BBox, Mesh, Twin
+from twin.model import Mesh, Twin
+from twin.scenario import Proposed
 
 __all__ = [
     "BoxTable",
     "Clash",
-    "Proposed",
-    "box_element",
     "box_table",
-    "extruded_element",
     "find_clashes",
 ]
 
@@ -41,23 +38,6 @@ log = logging.getLogger(__name__)
 #: Kinds that are not physical obstacles for a proposal (rooms are volumes of air).
 NOT_OBSTACLES: frozenset[str] = frozenset({"space", "IfcOpeningElement", "IfcAnnotation"})
 _EPS_VOLUME = 1e-6  # m3: touching faces are not a hard clash
-
-
-@dataclass(frozen=True, slots=True)
-class Proposed:
-    """A proposed new element in world metres (Z up)."""
-
-    id: str
-    kind: str
-    mesh: Mesh
-    name: str = ""
-    storey: str | None = None
-
-    @property
-    def bbox(self) -> BBox:
-        lo = self.mesh.vertices.min(axis=0)
-        hi = self.mesh.vertices.max(axis=0)
-        return (float(lo[0]), float(lo[1]), float(lo[2]), float(hi[0]), float(hi[1]), float(hi[2]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,39 +52,6 @@ class Clash:
     point: tuple[float, float, float]  # where to look: centre of the overlap or of the gap
     storey: str | None
     assumptions: tuple[str, ...] = field(default_factory=tuple)
-
-
-def box_element(
-    id: str, kind: str, bbox: BBox, *, name: str = "", storey: str | None = None
-) -> Proposed:
-    """A proposed axis-aligned box (a duct run, a partition, a plant skid)."""
-    lo, hi = np.array(bbox[:3], float), np.array(bbox[3:], float)
-    if np.any(hi - lo <= 0):
-        raise InvalidInput(f"proposed element {id!r}: box {bbox} has no volume")
-    box = trimesh.creation.box(bounds=np.stack([lo, hi]))
-    return Proposed(id, kind, _as_mesh(box), name=name, storey=storey)
-
-
-def extruded_element(
-    id: str,
-    kind: str,
-    polygon: Polygon,
-    z0: float,
-    height: float,
-    *,
-    name: str = "",
-    storey: str | None = None,
-) -> Proposed:
-    """A proposed prism: a plan polygon extruded upwards from ``z0`` by ``height``."""
-    if polygon.is_empty or not polygon.is_valid or polygon.area <= 0 or height <= 0:
-        raise InvalidInput(f"proposed element {id!r}: needs a valid polygon and a positive height")
-    prism = trimesh.creation.extrude_polygon(polygon, height)
-    prism.apply_translation((0.0, 0.0, z0))
-    return Proposed(id, kind, _as_mesh(prism), name=name, storey=storey)
-
-
-def _as_mesh(t: trimesh.Trimesh) -> Mesh:
-    return Mesh(np.asarray(t.vertices, np.float32), np.asarray(t.faces, np.int32))
 
 
 def find_clashes(

@@ -6,7 +6,7 @@ gone) or a file holding only the new work. One rule serves both: a product whose
 building does not know is new; a known one whose box moved or changed size by more than a
 tolerance is modified; and, only where the design claims the same building (shares its GlobalId),
 a product of that building missing from the design is removed. New and modified products become
-:class:`~twin.analysis.clash.Proposed` elements with their design meshes; the modified and removed
+:class:`~twin.scenario.Proposed` elements with their design meshes; the modified and removed
 ones are left out of the existing side of the clash check, since the works replace them.
 """
 
@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.analysis.clash import NOT_OBSTACLES, Proposed
+from twin.analysis.clash import NOT_OBSTACLES
 from twin.model import Twin
+from twin.scenario import Proposed
 
 __all__ = ["DesignDiff", "design_diff"]
 

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from twin.analysis.renovation import ImpactReport
 from twin.export.plan_svg import PlanContext, path_data
 from twin.model import Storey
+from twin.scenario import ImpactReport
 
 __all__ = [
     "SCENE_CLASH",

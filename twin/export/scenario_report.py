@@ -10,11 +10,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from twin.analysis.renovation import ImpactReport
 from twin.export.bcf import viewpoint_at
 from twin.export.plan_svg import render_plan
 from twin.export.scenario_plan import ScenarioLayer
 from twin.model import Twin
+from twin.scenario import ImpactReport
 
 __all__ = ["clashes_bcf_zip", "report_html"]
 

@@ -328,7 +328,7 @@ def serve_files(
     """Load and serve IFC files in order (start-up and the CLI). With ``federate`` every file
     joins the first file's building, whatever its GlobalIds; a collision raises
     :class:`~twin.errors.ModelConflict` before the colliding file is served."""
-    from twin.cache import load_twin
+    from twin.service.cache import load_twin
 
     done: list[Admission] = []
     building: str | None = None

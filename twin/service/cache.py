@@ -22,7 +22,7 @@ import twin
 from twin.errors import IfcLoadError
 from twin.model import Twin
 
-__all__ = ["FORMAT", "cache_path", "default_cache_dir", "load_twin"]
+__all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin"]
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,9 @@ FORMAT = 4  # 2: area_checks compare with the WoFlV/declared-factor area; 3: are
 #   other_classes, default-location georef; 4: Element.fills, SpaceBoundary.external (doors)
 
 
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("TWIN_CACHE_DIR") or "var/cache")
+#: Where entries go when the caller names no directory. The directory is the caller's setting
+#: (``TWIN_CACHE_DIR`` read by ``api/settings.py`` and by the CLI), never read here.
+DEFAULT_CACHE_DIR = Path("var/cache")
 
 
 def _sha256(path: Path) -> str:
@@ -54,7 +55,7 @@ def _key(sha: str) -> str:
 
 def cache_path(path: Path, cache_dir: Path | None = None) -> Path:
     """Where the cache entry of ``path``'s current content lives."""
-    return (cache_dir or default_cache_dir()) / f"{_key(_sha256(Path(path)))}.twin.pkl"
+    return (cache_dir or DEFAULT_CACHE_DIR) / f"{_key(_sha256(Path(path)))}.twin.pkl"
 
 
 def _unpickle(fh: BinaryIO) -> Any:
@@ -116,7 +117,7 @@ def load_twin(
     if not use_cache:
         return _build(path, ncpu)
     key = _key(_sha256(path))
-    entry = (cache_dir or default_cache_dir()) / f"{key}.twin.pkl"
+    entry = (cache_dir or DEFAULT_CACHE_DIR) / f"{key}.twin.pkl"
     cached = _read(entry, key)
     if cached is not None:
         log.info("twin of %s loaded from cache %s", path, entry)

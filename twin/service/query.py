@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from twin.campus import Campus
 from twin.errors import InvalidInput
 from twin.model import BBox, Element, Twin
+from twin.service.campus import Campus
 
 __all__ = ["Found", "Located", "filter_elements", "locate", "parse_bbox", "search", "spatial_index"]
 

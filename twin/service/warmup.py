@@ -3,8 +3,8 @@
 The first dispatcher of the day should not wait for the navigation graph (about 8 s on the large
 demo hospital), nor the first fault lookup for the distribution networks: they are built right
 after the model is loaded, off the request path. A request arriving meanwhile waits on the same
-per-key lock in :meth:`twin.campus.Campus.derived` instead of building a second copy. A failure
-here is logged and left for the request that needs the index to report.
+per-key lock in :meth:`twin.service.campus.Campus.derived` instead of building a second copy. A
+failure here is logged and left for the request that needs the index to report.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from twin.campus import Campus
 from twin.model import Twin
+from twin.service.campus import Campus
 
 __all__ = ["warm_up", "warm_up_in_background"]
 
@@ -23,9 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def _builders() -> list[tuple[str, Callable[[Campus, Twin], object]]]:
-    from twin.networks.distribution import networks_of
-    from twin.networks.navigation import navigation_of
-    from twin.query import spatial_index
+    from twin.service.derived import navigation_of, networks_of
+    from twin.service.query import spatial_index
 
     def spatial_index_and_search(campus: Campus, twin: Twin) -> object:
         index = spatial_index(campus, twin)

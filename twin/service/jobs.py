@@ -44,7 +44,7 @@ class IngestJob:
     progress: float  # 0..1, by stage: queued 0, parsing 0.1, loading 0.9, done 1
     model_id: str | None = None
     error: dict[str, object] | None = field(default=None)
-    #: what serving the model did (twin.campus.Admission.as_dict: revision changes, ...)
+    #: what serving the model did (twin.service.campus.Admission.as_dict: revision changes, ...)
     result: dict[str, object] | None = field(default=None)
 
     def as_dict(self) -> dict[str, object]:
@@ -85,7 +85,7 @@ def _client_text(value: object, path: Path, filename: str) -> object:
 
 def _parse_in_child(path: str, cache_dir: str) -> str:
     """Runs in the child: parse and fill the cache. Returns the sha256 of the file."""
-    from twin.cache import load_twin
+    from twin.service.cache import load_twin
 
     twin = load_twin(Path(path), cache_dir=Path(cache_dir))
     return twin.source.sha256
@@ -146,7 +146,7 @@ class JobRunner:
         try:
             future.result()
             self._set(job_id, state="loading", progress=0.9)
-            from twin.cache import load_twin
+            from twin.service.cache import load_twin
 
             twin = load_twin(path, cache_dir=self._cache_dir)
             outcome = on_done(twin)

@@ -48,7 +48,8 @@ Row = tuple[str, list[float], list[float]]
 
 
 def _one_run(twin, seed: int = 7) -> tuple[float, list[Row], object, float]:  # type: ignore[no-untyped-def]
-    from twin.networks.distribution import build_networks, freeze_long_lived, impact, isolate, trace
+    from twin.distribution import build_networks, impact, isolate, trace
+    from twin.service.derived import freeze_long_lived
 
     built: list = []  # type: ignore[type-arg]
 
@@ -79,9 +80,9 @@ def _one_run(twin, seed: int = 7) -> tuple[float, list[Row], object, float]:  # 
 def _inference_row(cache: Path) -> str:
     """Geometric inference on b03 with every element portless, vs building its declared graph."""
     from twin.cache import load_twin
-    from twin.networks.distribution import build_networks
-    from twin.networks.geometry_joins import infer_joins
-    from twin.networks.network_build import GEOMETRY_TOLERANCE_M
+    from twin.distribution import build_networks
+    from twin.distribution.joins import infer_joins
+    from twin.distribution.build import GEOMETRY_TOLERANCE_M
 
     if not B03.exists():
         return "b03 not found: inference row skipped"

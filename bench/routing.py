@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import networkx as nx
+import python_search as pysearch
 from _timing import percentile
 
 from twin.analysis.dispatch import rank
@@ -26,10 +27,11 @@ from twin.cache import cache_path, load_twin
 from twin.errors import NoRoute
 from twin.live.records import Technician
 from twin.model import Twin
-from twin.networks import search
-from twin.networks.navigation import NavGraph, build_navigation
-from twin.networks.patrol import plan_patrol
-from twin.networks.routes import route, shortest, times_from
+from twin.navigation import paths
+from twin.navigation.navgraph import NavGraph
+from twin.navigation.build import build_navigation
+from twin.navigation.patrol import plan_patrol
+from twin.navigation.routes import route, shortest, times_from
 
 MS = 1000.0
 
@@ -73,7 +75,7 @@ def _routes(nav: NavGraph, pairs: list[tuple[str, str]]) -> dict[str, list[tuple
     tw = nav.twin
     g = nav.to_networkx("walking")
     costs = nav.costs["walking"]
-    comp = search.compiled(nav, "walking")
+    comp = pysearch.compiled(nav, "walking")
     out: dict[str, list[tuple[float, float]]] = {
         "route": [], "ours": [], "py": [], "nxb": [], "nxd": []
     }  # fmt: skip
@@ -82,8 +84,8 @@ def _routes(nav: NavGraph, pairs: list[tuple[str, str]]) -> dict[str, list[tuple
         assert na is not None and nb is not None
         out["route"].append(_timed(route, nav, a, b))
         out["ours"].append(_timed(shortest, nav, {na: 0.0}, {nb: 0.0}, costs))
-        h = search.potential(nav, "walking", {nb: 0.0})  # the previous Python A*, same pair
-        out["py"].append(_timed(search.shortest, comp, {na: 0.0}, {nb: 0.0}, potential=h))
+        h = pysearch.potential(nav, "walking", {nb: 0.0})  # the previous Python A*, same pair
+        out["py"].append(_timed(pysearch.shortest, comp, {na: 0.0}, {nb: 0.0}, potential=h))
         out["nxb"].append(_timed(nx.bidirectional_dijkstra, g, na, nb))
         out["nxd"].append(_timed(nx.dijkstra_path, g, na, nb))
     return out
@@ -111,7 +113,7 @@ def _dispatch(
         for i in range(50)
     ]
     g = nav.to_networkx("walking")
-    comp = search.compiled(nav, "walking")
+    comp = pysearch.compiled(nav, "walking")
     ours, nxs, c_all, py_all = [], [], [], []
     for _ in range(20):
         target = rnd.choice(spaces)
@@ -120,8 +122,8 @@ def _dispatch(
         src = nav.node_of(target, nav.twin.spaces[target].storey)
         assert src is not None
         nxs.append(_timed(nx.single_source_dijkstra_path_length, g, src))
-        c_all.append(_timed(search.one_to_all_c, nav, "walking", {src: 0.0}))
-        py_all.append(_timed(search.one_to_all, comp, {src: 0.0}))
+        c_all.append(_timed(paths.one_to_all, nav, "walking", {src: 0.0}))
+        py_all.append(_timed(pysearch.one_to_all, comp, {src: 0.0}))
     return ours, nxs, c_all, py_all
 
 
@@ -131,12 +133,12 @@ def _patrol(nav: NavGraph, spaces: list[str], rnd: random.Random) -> list[tuple[
     for c in [cps[0], *cps]:
         times_from(nav, c)
     matrix_s = time.perf_counter() - t
-    comp = search.compiled(nav, "walking")
+    comp = pysearch.compiled(nav, "walking")
     t = time.perf_counter()
     for c in [cps[0], *cps]:
         src = nav.node_of(c, nav.twin.spaces[c].storey)
         assert src is not None
-        search.one_to_all(comp, {src: 0.0})  # the previous Python search
+        pysearch.one_to_all(comp, {src: 0.0})  # the previous Python search
     py_matrix_s = time.perf_counter() - t
     t = time.perf_counter()
     bare = plan_patrol(nav, cps, start=cps[0], legs=False)

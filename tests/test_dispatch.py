@@ -14,9 +14,10 @@ from twin.live import tickets
 from twin.live.records import Technician
 from twin.live.store import LiveStore
 from twin.live.technicians import register_technician, set_position, set_shift
-from twin.networks.navigation import NavGraph, Restrictions, build_navigation
-from twin.networks.routes import route
-from twin.networks.sample import sample_twin
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.build import build_navigation
+from twin.navigation.routes import route
+from tests.samples.networks import sample_twin
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

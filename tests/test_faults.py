@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twin.analysis.faults import localize
-from twin.networks.distribution import build_networks
+from twin.distribution import build_networks
 
 
 @pytest.mark.slow

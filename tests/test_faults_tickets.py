@@ -23,7 +23,7 @@ from twin.campus import Campus
 from twin.errors import NotFound, StoreUnavailable
 from twin.live.store import LiveStore
 from twin.live.tickets import create_ticket
-from twin.networks.distribution import networks_of
+from twin.service.derived import networks_of
 
 
 @pytest.fixture(scope="module")

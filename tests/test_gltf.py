@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from twin.export.gltf import scene_glb
-from twin.spatial.sample import hand_twin
+from tests.samples.spatial import hand_twin
 
 
 def _json_chunk(glb: bytes) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 
 from twin.errors import InvalidInput
 from twin.export.gltf import MAX_VERTS, scene_glb
-from twin.spatial.sample import hand_twin
+from tests.samples.spatial import hand_twin
 
 COMPONENTS = {5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 

@@ -1,9 +1,9 @@
-"""Navigation graph build on a code-built two-storey twin (twin.networks.sample)."""
+"""Navigation graph build on a code-built two-storey twin (tests.samples.networks)."""
 
 from __future__ import annotations
 
-from twin.networks.navigation import build_navigation
-from twin.networks.sample import sample_twin
+from twin.navigation.build import build_navigation
+from tests.samples.networks import sample_twin
 
 
 def test_nodes_and_links() -> None:
@@ -53,7 +53,7 @@ def test_greedy_spanner_keeps_its_stretch() -> None:
 
     import networkx as nx
 
-    from twin.networks.navigation import greedy_spanner
+    from twin.navigation.spanner import greedy_spanner
 
     rnd = random.Random(3)
     pts = [(rnd.uniform(0, 60), rnd.uniform(0, 2.4)) for _ in range(40)]  # a corridor
@@ -80,8 +80,8 @@ def test_greedy_spanner_keeps_its_stretch() -> None:
 def test_corridor_waypoints_match_the_clique_within_stretch() -> None:
     """The L corridor C0 (5+ portals) walks through waypoints; room-to-room times differ from
     the all-pairs graph by at most the stretch, and never undercut it."""
-    from twin.networks.navigation import STRETCH
-    from twin.networks.routes import route
+    from twin.navigation.navgraph import STRETCH
+    from twin.navigation.routes import route
 
     tw = sample_twin()
     nav, ref = build_navigation(tw), build_navigation(tw, stretch=None)

@@ -21,8 +21,9 @@ from tests.ifc_fixtures.plans_made import (
 from twin.errors import NoRoute
 from twin.ifc.build import build_twin
 from twin.model import Twin
-from twin.networks.navigation import NavGraph, Restrictions, build_navigation
-from twin.networks.routes import Route, route
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.build import build_navigation
+from twin.navigation.routes import Route, route
 
 
 def _nav(path: Path) -> NavGraph:

@@ -23,7 +23,7 @@ from twin.model import (
     System,
     Twin,
 )
-from twin.networks.distribution import build_networks, common_cause, impact, isolate, trace
+from twin.distribution import build_networks, common_cause, impact, isolate, trace
 
 KINDS = {
     "IfcBoiler": "equipment",

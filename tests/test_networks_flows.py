@@ -15,8 +15,8 @@ import pytest
 from tests.ifc_fixtures.networks_made import MIXED_EDGES, write_mixed
 from twin.cache import load_twin
 from twin.model import Twin
-from twin.networks.distribution import Networks, build_networks, isolate, trace
-from twin.networks.sources import edge_flows, source_flows
+from twin.distribution import Networks, build_networks, isolate, trace
+from twin.distribution.sources import edge_flows, source_flows
 
 
 @pytest.fixture(scope="module")

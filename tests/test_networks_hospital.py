@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from twin.networks.distribution import build_networks, impact, isolate, trace
+from twin.distribution import build_networks, impact, isolate, trace
 
 pytestmark = pytest.mark.slow  # generating and parsing the hospital dominates
 

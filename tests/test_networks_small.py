@@ -10,7 +10,7 @@ import pytest
 from models_ifc.networks_small import write_network
 from twin.cache import load_twin
 from twin.model import Twin
-from twin.networks.distribution import build_networks, impact, isolate, trace
+from twin.distribution import build_networks, impact, isolate, trace
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_served_networks_leave_the_collected_generations(made) -> None:  # type:
     import gc
 
     from twin.campus import Campus
-    from twin.networks.distribution import networks_of
+    from twin.service.derived import networks_of
 
     twin = made("ring")
     campus = Campus()

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import require
 from twin.errors import StoreyNotFound
 from twin.export.plan_svg import HighlightLayer, PlanContext, PlanLayer, PolylineLayer, render_plan
-from twin.spatial.sample import hand_twin
+from tests.samples.spatial import hand_twin
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -8,9 +8,10 @@ from shapely.geometry import LineString
 from shapely.ops import unary_union
 
 from twin.errors import NoRoute
-from twin.networks.navigation import NavGraph, Restrictions, build_navigation
-from twin.networks.routes import Route, route
-from twin.networks.sample import sample_twin
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.build import build_navigation
+from twin.navigation.routes import Route, route
+from tests.samples.networks import sample_twin
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_matches_networkx_dijkstra(nav: NavGraph) -> None:
 def test_one_to_all_matches_networkx_with_and_without_closures(nav: NavGraph) -> None:
     """times_from (the dispatch and patrol search) labels every node as networkx does; a
     locked door is a node removed from the graph."""
-    from twin.networks.routes import times_from
+    from twin.navigation.routes import times_from
 
     for locked in ([], ["DB"]):
         g = nav.to_networkx("walking")

@@ -12,8 +12,9 @@ from shapely.ops import unary_union
 
 from twin.errors import NoRoute
 from twin.model import Twin
-from twin.networks.navigation import NavGraph, Restrictions, build_navigation
-from twin.networks.routes import Route, route
+from twin.navigation.build import build_navigation
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.routes import Route, route
 
 
 def _walkable(tw: Twin, storey: str):  # type: ignore[no-untyped-def]
@@ -148,8 +149,8 @@ def test_hospital_matches_networkx(hosp: NavGraph) -> None:
 def test_hospital_corridors_sparse_and_within_stretch(hosp: NavGraph) -> None:
     """Corridors walk through waypoints joined by a spanner: fewer edges than door cliques,
     times never below the all-pairs graph and at most STRETCH above it."""
-    from twin.networks.navigation import STRETCH
-    from twin.networks.routes import times_from
+    from twin.navigation.navgraph import STRETCH
+    from twin.navigation.routes import times_from
 
     tw = hosp.twin
     ref = build_navigation(tw, stretch=None)
@@ -243,7 +244,7 @@ def test_duplex_locked_entrances_cut_the_other_dwelling_off(duplex: NavGraph) ->
 def test_hospital_one_to_all_matches_networkx(hosp: NavGraph) -> None:
     """times_from labels every node as networkx does, from a room centre and from a point
     (seeded at the room's portals: the search must not settle those from above)."""
-    from twin.networks.routes import resolve, times_from
+    from twin.navigation.routes import resolve, times_from
 
     tw = hosp.twin
     g = hosp.to_networkx("walking")
@@ -263,42 +264,55 @@ def test_hospital_one_to_all_matches_networkx(hosp: NavGraph) -> None:
             assert t == pytest.approx(ref[n], abs=1e-6), hosp.nodes[n]
 
 
-def test_hospital_c_search_equals_python_search(hosp: NavGraph) -> None:
-    """The C search (scipy Dijkstra on the CSR matrix, what route() runs) finds the same
-    seconds as the Python A* for every profile, with and without a locked door and a closed
-    room; its path joins consecutive nodes by the edge it names, the profile may use that
-    edge, and no room centre (other than the ends) is walked through."""
+def test_hospital_search_equals_networkx(hosp: NavGraph) -> None:
+    """The search route() runs (scipy's Dijkstra on the CSR matrix) finds the same seconds as
+    networkx's Dijkstra on a graph this test builds from the NavGraph's edges, for every
+    profile, with and without a locked door and a closed room; its path joins consecutive
+    nodes by the edge it names, the profile may use that edge, and no room centre (other than
+    the ends) is walked through."""
     import random
 
-    from twin.networks import search
+    from twin.navigation import paths
 
     rnd = random.Random(3)
     tw = hosp.twin
     rooms = sorted(g for g in tw.spaces if hosp.node_of(g, tw.spaces[g].storey) is not None)
     doors = sorted({n.guid for n in hosp.nodes if n.kind == "door"})
+    # room centres are walked through only in corridors (rooms with waypoints)
+    corridors = {n.guid.split(":")[1] for n in hosp.nodes if n.kind == "waypoint"}
+    centre = {n.id for n in hosp.nodes if n.kind == "space" and n.guid not in corridors}
     restrictions = [
         None,
         Restrictions.of(locked_doors=rnd.sample(doors, 3), closed_spaces=rnd.sample(rooms, 3)),
     ]
     compared = 0
     for prof in ("walking", "cart"):
-        comp = search.compiled(hosp, prof)
         costs = hosp.costs[prof]
         for r in restrictions:
-            be, bn = search.blocked(hosp, r)
+            be, bn = paths.blocked(hosp, r)
+            g = nx.Graph()
+            for eid, e in enumerate(hosp.edges):
+                c = costs[eid]
+                if c is None or eid in be or e.a in bn or e.b in bn:
+                    continue
+                if not g.has_edge(e.a, e.b) or g[e.a][e.b]["weight"] > c:
+                    g.add_edge(e.a, e.b, weight=c)
             for _ in range(40):
                 a, b = rnd.sample(rooms, 2)
                 na = hosp.node_of(a, tw.spaces[a].storey)
                 nb = hosp.node_of(b, tw.spaces[b].storey)
                 assert na is not None and nb is not None
-                h = search.potential(hosp, prof, {nb: 0.0})
-                py = search.shortest(comp, {na: 0.0}, {nb: 0.0}, be, bn, h)
-                c = search.shortest_c(hosp, prof, {na: 0.0}, {nb: 0.0}, be, bn)
-                assert (py is None) == (c is None), (a, b, prof, r)
-                if py is None or c is None:
+                view = nx.restricted_view(g, centre - {na, nb}, [])
+                try:
+                    ref: float | None = nx.dijkstra_path_length(view, na, nb)
+                except (nx.NetworkXNoPath, nx.NodeNotFound):
+                    ref = None
+                c = paths.shortest(hosp, prof, {na: 0.0}, {nb: 0.0}, be, bn)
+                assert (ref is None) == (c is None), (a, b, prof, r)
+                if ref is None or c is None:
                     continue
                 compared += 1
-                assert c[0] == pytest.approx(py[0], abs=1e-6), (a, b, prof, r)
+                assert c[0] == pytest.approx(ref, abs=1e-6), (a, b, prof, r)
                 chain = c[1]
                 assert chain[0] == (na, -1) and chain[-1][0] == nb
                 total = 0.0
@@ -309,6 +323,6 @@ def test_hospital_c_search_equals_python_search(hosp: NavGraph) -> None:
                     assert cost is not None
                     total += cost
                 for v, _ in chain[1:-1]:
-                    assert hosp.nodes[v].kind != "space" or comp.transit[v]
+                    assert v not in centre
                 assert total == pytest.approx(c[0], abs=1e-6)
     assert compared > 100

@@ -13,7 +13,7 @@ from shapely.geometry import Point, box
 
 from twin.model import Twin
 from twin.spatial.index import build_index
-from twin.spatial.sample import hand_twin
+from tests.samples.spatial import hand_twin
 
 
 @pytest.fixture(scope="module")

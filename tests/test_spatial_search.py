@@ -14,7 +14,7 @@ import pytest
 
 from twin.model import BBox, Twin
 from twin.spatial.index import SearchHit, build_index, scan_rows, scan_search
-from twin.spatial.sample import hand_twin
+from tests.samples.spatial import hand_twin
 
 
 def _scan_search(twin: Twin, text: str, limit: int = 20) -> list[SearchHit]:

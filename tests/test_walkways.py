@@ -6,7 +6,7 @@ import math
 
 from shapely.geometry import LineString, Polygon, box
 
-from twin.networks.walkways import Walkway, inside_point, snap_inside
+from twin.navigation.walkways import Walkway, inside_point, snap_inside
 
 ELL = Polygon([(0, 0), (20, 0), (20, 10), (18, 10), (18, 2), (0, 2)])
 

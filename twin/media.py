@@ -5,7 +5,7 @@ whatever the record says — a ticket's trade (``skill``), an alarm's sensor ``q
 IfcSystem its element belongs to (``PredefinedType``, else ``ObjectType`` and name words, since
 IFC2X3 ``IfcSystem`` has no predefined type and IFC4 medical gases are ``USERDEFINED``), else the
 element's own class (a cable carries power, a duct air). Ingest (``twin.ifc.ports``), the network
-builder (``twin.networks.sources``) and fault localization (``twin.analysis.faults``) all read
+builder (``twin.distribution.sources``) and fault localization (``twin.analysis.faults``) all read
 the rows below, so they cannot disagree. docs/fault-localization.md prints the table.
 
 Media are the flow names of ``twin.model.System.flow``: ``gas`` (medical and fuel gases),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.problem_docs import problem_response
-from api.schemas.networks import (
+from api.schemas_networks import (
     CommonCauseIn,
     ImpactIn,
     ImpactOut,
@@ -30,13 +30,8 @@ from twin.analysis.faults import (
 from twin.campus import Campus
 from twin.errors import InvalidInput, NotFound, StoreUnavailable
 from twin.model import Twin
-from twin.networks.distribution import (
-    Networks,
-    impact,
-    isolate,
-    networks_of,
-    trace,
-)
+from twin.service.derived import networks_of
+from twin.distribution import Networks, impact, isolate, trace
 
 _NO_NETWORK = "The element has no distribution connections in this model (nothing to trace)"
 router = APIRouter(
@@ -76,7 +71,7 @@ def _trace(
     campus: Campus, guid: str, direction: Literal["upstream", "downstream"], **kw: Any
 ) -> TraceOut:
     _, nets = _nets(campus, guid)
-    return TraceOut.model_validate(trace(nets, guid, direction=direction, **kw))
+    return TraceOut.of(trace(nets, guid, direction=direction, **kw))
 
 
 DepthQ = Annotated[int | None, Query(ge=0, le=10000, description="hops; unlimited if absent")]
@@ -114,7 +109,7 @@ def downstream(
 )
 def post_impact(body: ImpactIn, campus: CampusDep) -> ImpactOut:
     twin, nets = _nets(campus, body.closed[0])
-    return ImpactOut.model_validate(impact(nets, twin, body.closed))
+    return ImpactOut.of(impact(nets, twin, body.closed))
 
 
 @router.post(
@@ -133,7 +128,7 @@ def post_common_cause(body: CommonCauseIn, request: Request, campus: CampusDep) 
         tickets=body.tickets,
         system=body.system,
     )
-    return [SuspectOut.model_validate(s) for s in found]
+    return [SuspectOut.of(s) for s in found]
 
 
 MediumQ = Annotated[

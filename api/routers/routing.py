@@ -11,7 +11,7 @@ from api.auth import PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.problem_docs import problem_response
-from api.schemas.routing import (
+from api.schemas_routing import (
     CandidateOut,
     DeclineIn,
     DispatchIn,
@@ -26,8 +26,9 @@ from api.strict import COORD_MAX, DbId
 from twin.campus import Campus
 from twin.errors import InvalidInput, StoreUnavailable
 from twin.model import Twin
-from twin.networks.navigation import Restrictions, navigation_of
-from twin.networks.routes import Place, Route, route
+from twin.navigation.navgraph import Restrictions
+from twin.service.derived import navigation_of
+from twin.navigation.routes import Place, Route, route
 
 __all__ = ["router", "setup"]
 
@@ -179,7 +180,7 @@ def decline_ticket(
 
 @router.post("/patrols", response_model=PatrolOut, summary="Plan a patrol round")
 def post_patrol(campus: CampusDep, body: PatrolIn) -> PatrolOut:
-    from twin.networks.patrol import plan_patrol
+    from twin.navigation.patrol import plan_patrol
 
     nav = navigation_of(campus, campus.twin_of(body.start))
     p = plan_patrol(

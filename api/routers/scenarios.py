@@ -12,7 +12,7 @@ from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
-from api.schemas.scenarios import ScenarioIn, ScenarioOut
+from api.schemas_scenarios import ScenarioIn, ScenarioOut
 from api.settings import Settings
 from api.strict import DbId, DbIdItem
 from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
@@ -64,8 +64,7 @@ def twin_of_scenario(campus: Campus, sc: Scenario) -> Twin:
 
 def _report(request: Request, store: Any, doc: dict[str, Any]) -> tuple[Twin, ImpactReport]:
     from twin.live.tickets import list_tickets
-    from twin.networks.distribution import networks_of
-    from twin.networks.navigation import navigation_of
+    from twin.service.derived import navigation_of, networks_of
 
     campus: Campus = request.app.state.campus
     sc = scenario_from_dict(doc)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from twin.kinds import ISOLATING_KINDS
 from twin.media import media_of_quantity, media_of_skill, network_rank
 from twin.model import Twin
-from twin.networks.isolate import ImpactedSpace, Isolation, impact, isolate_nodes
-from twin.networks.network_build import Networks
+from twin.distribution.isolate import ImpactedSpace, Isolation, impact, isolate_nodes
+from twin.distribution.build import Networks
 
 __all__ = [
     "MediumHint",

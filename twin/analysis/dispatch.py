@@ -17,9 +17,9 @@ from typing import Any
 
 from twin.errors import InvalidInput, NoRoute, NotFound
 from twin.live.records import Technician, Ticket
-from twin.networks.navigation import NavGraph, Restrictions
-from twin.networks.navigation import profile as profile_of
-from twin.networks.routes import Endpoint, Place, resolve, route, time_to, times_from
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.navgraph import profile as profile_of
+from twin.navigation.routes import Endpoint, Place, resolve, route, time_to, times_from
 
 __all__ = ["Candidate", "DispatchResult", "decline", "decliners", "dispatch", "rank"]
 

@@ -21,9 +21,9 @@ from twin.analysis.candidates import (
 )
 from twin.errors import InvalidInput, NetworkUnknown, NotFound, StoreUnavailable
 from twin.model import BBox, Twin
-from twin.networks.isolate import ImpactedSpace, IsolationPoint, impact
-from twin.networks.network_build import Networks
-from twin.networks.trace import Suspect, common_cause_groups, require_known, trace
+from twin.distribution.isolate import ImpactedSpace, IsolationPoint, impact
+from twin.distribution.build import Networks
+from twin.distribution.trace import Suspect, common_cause_groups, require_known, trace
 
 if TYPE_CHECKING:
     from twin.campus import Campus
@@ -329,7 +329,7 @@ def common_cause_for(
     targets = [t for t, _h in hinted]
     if not targets:
         raise InvalidInput("give at least one guid, alarm or ticket")
-    from twin.networks.distribution import networks_of
+    from twin.service.derived import networks_of
 
     twin = campus.twin_of(targets[0])
     nets = networks_of(campus, twin)

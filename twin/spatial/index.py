@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from twin.model import BBox, Element, Space, Twin
-from twin.spatial.search import SearchRow, TextIndex
+from twin.spatial.text_search import SearchRow, TextIndex
 
 __all__ = ["Location", "SearchHit", "SpatialIndex", "build_index", "scan_rows", "scan_search"]
 

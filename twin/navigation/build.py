@@ -17,43 +17,31 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from twin.errors import InvalidInput
-from twin.ifc.doors import link_doors
-from twin.ifc.doors import plan_footprint as _footprint
+from twin.ifc.doors import link_doors, plan_footprint
 from twin.model import Element, Space, Twin
-from twin.networks.spanner import greedy_spanner
-from twin.networks.walkways import Walkway, inside_point, largest_polygon, snap_inside
+from twin.navigation.navgraph import (
+    OUTDOOR_FACTOR,
+    PROFILES,
+    STRETCH,
+    XY,
+    Edge,
+    NavGraph,
+)
+from twin.navigation.outdoor import link_entrances
+from twin.navigation.paths import prepare
+from twin.navigation.spanner import greedy_spanner
+from twin.navigation.walkways import Walkway, inside_point, largest_polygon, snap_inside
 
-if TYPE_CHECKING:
-    from twin.campus import Campus
-
-__all__ = [
-    "OUTDOOR_FACTOR",
-    "PROFILES",
-    "Edge",
-    "NavGraph",
-    "NavNode",
-    "Profile",
-    "Restrictions",
-    "blocks_walking",
-    "build_navigation",
-    "greedy_spanner",
-    "navigation_of",
-]
+__all__ = ["blocks_walking", "build_navigation"]
 
 log = logging.getLogger(__name__)
 
-XY = tuple[float, float]
-NodeKind = Literal["space", "door", "opening", "stair", "lift", "waypoint"]
-EdgeKind = Literal["walk", "stair", "lift", "outdoor"]
 
 #: The walking band above a storey's floor (metres): only what stands in it blocks a person; a
 #: header or bulkhead wall over an open join, or a kerb below it, does not.
@@ -69,156 +57,6 @@ OPEN_MIN = 0.6
 #: A room with at least this many portals (a corridor) is walked through waypoints at its
 #: portals' entry points joined by a sparse spanner instead of a clique of door pairs.
 WAYPOINT_MIN = 5
-#: An outdoor leg counts this many times its walking time in the search: a route leaves the
-#: building only where no indoor path exists or the indoor one is that much longer. The ETA a
-#: route reports is the true walking time (see twin.networks.routes).
-OUTDOOR_FACTOR = 3.0
-#: Spanner stretch: a walk through a corridor's kept edges is at most this much longer than the
-#: straight-in-the-footprint walk (1 %); collinear doors along a wall are exact.
-STRETCH = 0.01
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """How one kind of walker moves: speed (m/s), seconds per storey of stairs, lift timing."""
-
-    name: str
-    speed: float
-    stair_s_per_storey: float | None  # None: may not use stairs
-    lift_wait_s: float
-    lift_s_per_storey: float
-
-
-PROFILES: dict[str, Profile] = {
-    "walking": Profile("walking", 1.3, 20.0, 30.0, 4.0),
-    "cart": Profile("cart", 1.0, None, 45.0, 4.0),
-    "wheelchair": Profile("wheelchair", 0.9, None, 45.0, 4.0),
-    "emergency": Profile("emergency", 2.2, 10.0, 15.0, 3.0),
-}
-
-
-def profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise InvalidInput(f"unknown profile {name!r}; known: {sorted(PROFILES)}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class Restrictions:
-    """A what-if overlay: nothing here changes the graph, the search just avoids it."""
-
-    closed_spaces: frozenset[str] = frozenset()
-    locked_doors: frozenset[str] = frozenset()
-    out_of_service: frozenset[str] = frozenset()  # lift or stair guids
-    no_go_zones: frozenset[str] = frozenset()  # spaces (e.g. infection control) not to cross
-
-    @classmethod
-    def of(
-        cls,
-        closed_spaces: Iterable[str] = (),
-        locked_doors: Iterable[str] = (),
-        out_of_service: Iterable[str] = (),
-        no_go_zones: Iterable[str] = (),
-    ) -> Restrictions:
-        return cls(
-            frozenset(closed_spaces),
-            frozenset(locked_doors),
-            frozenset(out_of_service),
-            frozenset(no_go_zones),
-        )
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.closed_spaces or self.locked_doors or self.out_of_service or self.no_go_zones
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class NavNode:
-    id: int
-    kind: NodeKind
-    guid: str  # space, door, stair or lift GlobalId
-    storey: str | None
-    xyz: tuple[float, float, float]
-    entrance: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Edge:
-    """``kind``: ``walk`` (inside ``space``, along ``path``), ``stair`` or ``lift`` (vertical),
-    ``outdoor`` (between two entrances, outside the building, along ``path``)."""
-
-    a: int
-    b: int
-    kind: EdgeKind
-    length_m: float
-    space: str | None  # the space walked through (walk edges)
-    element: str | None  # the stair or lift (vertical edges)
-    storeys: int  # storeys climbed (vertical edges)
-    path: tuple[XY, ...]  # polyline from a to b on the storey (walk edges)
-    inferred: bool = False  # the space-door link came from geometry, not a space boundary
-
-
-@dataclass
-class NavGraph:
-    """Nodes, edges and adjacency of one twin, with per-profile edge costs."""
-
-    twin: Twin
-    nodes: list[NavNode] = field(default_factory=list)
-    edges: list[Edge] = field(default_factory=list)
-    adj: list[list[tuple[int, int]]] = field(default_factory=list)  # node -> [(nbr, edge)]
-    index: dict[tuple[str, str | None], int] = field(default_factory=dict)  # (guid, storey)
-    space_portals: dict[str, list[tuple[int, XY]]] = field(default_factory=dict)
-    walkways: dict[str, Walkway] = field(default_factory=dict)
-    costs: dict[str, list[float | None]] = field(default_factory=dict)  # profile -> per edge
-    build_seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    stretch: float | None = STRETCH  # None: every room is a clique of its portals
-    outdoor_ground: Polygon | None = None  # where outdoor edges walk (around the building)
-    #: search structures derived on first use (twin.networks.search); never part of the graph
-    cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
-
-    def node_of(self, guid: str, storey: str | None = None) -> int | None:
-        return self.index.get((guid, storey))
-
-    def add_node(
-        self,
-        kind: NodeKind,
-        guid: str,
-        storey: str | None,
-        xyz: tuple[float, ...],
-        entrance: bool = False,
-    ) -> int:
-        nid = len(self.nodes)
-        x, y, z = (float(v) for v in xyz[:3])
-        self.nodes.append(NavNode(nid, kind, guid, storey, (x, y, z), entrance))
-        self.adj.append([])
-        self.index[(guid, storey)] = nid
-        return nid
-
-    def add_edge(self, edge: Edge) -> None:
-        eid = len(self.edges)
-        self.edges.append(edge)
-        self.adj[edge.a].append((edge.b, eid))
-        self.adj[edge.b].append((edge.a, eid))
-
-    def to_networkx(self, profile_name: str = "walking"):  # type: ignore[no-untyped-def]
-        """The same graph as a networkx Graph (for comparison and ad-hoc analysis)."""
-        import networkx as nx
-
-        g = nx.Graph()
-        costs = self.costs[profile_name]
-        for n in self.nodes:
-            g.add_node(n.id, kind=n.kind, guid=n.guid, storey=n.storey)
-        for eid, e in enumerate(self.edges):
-            c = costs[eid]
-            if c is None:
-                continue
-            old = g.get_edge_data(e.a, e.b)
-            if old is None or old["weight"] > c:
-                g.add_edge(e.a, e.b, weight=c, eid=eid, space=e.space, inferred=e.inferred)
-        return g
 
 
 def _space_z(tw: Twin, s: Space) -> float:
@@ -319,7 +157,7 @@ class _Builder:
             if not spaces:
                 continue
             door = self.tw.elements[door_guid]
-            fp = _footprint(door)
+            fp = plan_footprint(door)
             c = fp.centroid if fp is not None else Point(0, 0)
             z = _space_z(self.tw, self.tw.spaces[spaces[0]])
             nid = self.nav.add_node(
@@ -337,7 +175,7 @@ class _Builder:
         an edge along such a wall is no opening."""
         parts: dict[str | None, list[BaseGeometry]] = {}
         for w in self.tw.elements_of_kind("wall"):
-            fp = _footprint(w)
+            fp = plan_footprint(w)
             if fp is not None and blocks_walking(self.tw, w):
                 parts.setdefault(w.storey, []).append(fp)
         return {k: unary_union(v).buffer(0.05) for k, v in parts.items()}
@@ -412,7 +250,7 @@ class _Builder:
     def vertical(self, kind: Literal["stair", "lift"]) -> None:
         for el in self.tw.elements_of_kind(kind):
             storeys = _storeys_spanned(self.tw, el)
-            fp = _footprint(el)
+            fp = plan_footprint(el)
             if fp is None or len(storeys) < 2:
                 if storeys:
                     self.nav.warnings.append(f"{kind} {el.guid} joins no two storeys")
@@ -520,7 +358,7 @@ class _Builder:
         spanner over the waypoints and the room's centre: walks between them are true
         in-footprint paths, and any two are joined by kept edges at most ``1 + stretch`` times
         their direct walk. A door then touches only its waypoint, so a search settles an
-        office behind it without the heap (see :mod:`twin.networks.search`)."""
+        office behind it without the heap (see :mod:`twin.navigation.paths`)."""
         z = self.nav.nodes[links[0][0]].xyz[2]
         storey = self.tw.spaces[g].storey
         ways: list[int] = [center]
@@ -558,13 +396,9 @@ def _costs(nav: NavGraph) -> None:
         nav.costs[name] = out
 
 
-def navigation_of(campus: Campus, twin: Twin) -> NavGraph:
-    """The twin's navigation graph, built once per twin and shared between requests."""
-    return campus.derived(twin, "navigation", build_navigation)
-
-
 def build_navigation(twin: Twin, *, stretch: float | None = STRETCH) -> NavGraph:
-    """The navigation graph of ``twin`` (a service shares it through :func:`navigation_of`).
+    """The navigation graph of ``twin`` (a service shares it through ``navigation_of`` in
+    ``twin.service.derived``).
 
     ``stretch`` bounds how much longer a walk through a corridor may be than the straight
     in-footprint walk (see :data:`STRETCH`); ``None`` joins every pair of portals directly
@@ -579,12 +413,8 @@ def build_navigation(twin: Twin, *, stretch: float | None = STRETCH) -> NavGraph
     b.vertical("stair")
     b.vertical("lift")
     b.walks(stretch)
-    from twin.networks.outdoor import link_entrances  # builds on this module
-
-    link_entrances(b, stretch)
+    link_entrances(b.nav, b.polys, stretch)
     _costs(b.nav)
-    from twin.networks.search import prepare  # search builds on this module
-
     prepare(b.nav)
     b.nav.build_seconds = time.perf_counter() - t0
     log.info(

@@ -14,8 +14,8 @@ from typing import Literal
 
 import networkx as nx
 
+from twin.distribution.build import Networks
 from twin.errors import ElementNotFound, NetworkUnknown
-from twin.networks.network_build import Networks
 
 __all__ = [
     "Direction",

@@ -5,29 +5,26 @@ are still routable: Duplex_A's two dwellings share no door.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from shapely.geometry import Polygon, box
 from shapely.ops import unary_union
 
-from twin.networks.navigation import Edge, _footprint
-from twin.networks.spanner import greedy_spanner
-from twin.networks.walkways import Walkway, largest_polygon, snap_inside
-
-if TYPE_CHECKING:
-    from twin.networks.navigation import _Builder
+from twin.ifc.doors import plan_footprint
+from twin.navigation.navgraph import XY, Edge, NavGraph
+from twin.navigation.spanner import greedy_spanner
+from twin.navigation.walkways import Walkway, largest_polygon, snap_inside
 
 __all__ = ["OUTDOOR_REACH", "link_entrances"]
-
-XY = tuple[float, float]
 
 #: An entrance joins the outdoor walk when the outside is within this of its centre (metres).
 OUTDOOR_REACH = 0.6
 
 
-def link_entrances(b: _Builder, stretch: float | None) -> None:
-    """Add ``outdoor`` edges between the entrances of each site (see :class:`_Outdoor`)."""
-    _Outdoor(b).link(stretch)
+def link_entrances(nav: NavGraph, polys: Mapping[str, Polygon], stretch: float | None) -> None:
+    """Add ``outdoor`` edges between the entrances of each site (see :class:`_Outdoor`) to
+    ``nav``, whose walkable room footprints are ``polys`` (space guid -> polygon)."""
+    _Outdoor(nav, polys).link(stretch)
 
 
 class _Outdoor:
@@ -41,13 +38,15 @@ class _Outdoor:
     #: the path keeps this far off the facade (metres)
     CLEAR = 0.3
 
-    def __init__(self, b: _Builder) -> None:
-        self.b = b
+    def __init__(self, nav: NavGraph, polys: Mapping[str, Polygon]) -> None:
+        self.nav = nav
+        self.tw = nav.twin
+        self.polys = polys
 
     def entrances(self) -> dict[str | None, list[int]]:
         """Entrance doors on the lowest entrance level of each site (upper-storey doors that
         open into a single room are balconies or unmodelled rooms, not ways out)."""
-        tw, nav = self.b.tw, self.b.nav
+        tw, nav = self.tw, self.nav
         groups: dict[str | None, list[int]] = {}
         for n in nav.nodes:
             if n.kind != "door" or not n.entrance:
@@ -62,11 +61,11 @@ class _Outdoor:
         return {k: v for k, v in groups.items() if len(v) >= 2}
 
     def ground(self, storeys: set[str | None]) -> Polygon | None:
-        parts = [p for g, p in self.b.polys.items() if self.b.tw.spaces[g].storey in storeys]
+        parts = [p for g, p in self.polys.items() if self.tw.spaces[g].storey in storeys]
         parts += [
             fp
-            for w in self.b.tw.elements_of_kind("wall")
-            if w.storey in storeys and (fp := _footprint(w)) is not None
+            for w in self.tw.elements_of_kind("wall")
+            if w.storey in storeys and (fp := plan_footprint(w)) is not None
         ]
         if not parts:
             return None
@@ -77,7 +76,7 @@ class _Outdoor:
         return largest_polygon(free)
 
     def link(self, stretch: float | None) -> None:
-        nav = self.b.nav
+        nav = self.nav
         for ids in self.entrances().values():
             free = self.ground({nav.nodes[i].storey for i in ids})
             if free is None:

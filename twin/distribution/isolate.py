@@ -21,12 +21,12 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
+from twin.distribution.blocks import MediumNet
+from twin.distribution.build import Networks
+from twin.distribution.trace import node_of, require_known
 from twin.errors import NotFound
 from twin.kinds import CRITICALITY_RANK
 from twin.model import Twin
-from twin.networks.blocks import MediumNet
-from twin.networks.network_build import Networks
-from twin.networks.trace import node_of, require_known
 
 __all__ = [
     "Impact",

@@ -22,17 +22,18 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from twin.media import media_of_class
-from twin.model import Element, Twin
-from twin.networks.blocks import MediumNet, build_media
-from twin.networks.geometry_joins import infer_joins
-from twin.networks.sources import (
+from twin.distribution.blocks import MediumNet, build_media
+from twin.distribution.joins import infer_joins
+from twin.distribution.sources import (
     FLOWS,
     edge_flows,
     element_flows,
     primary_source_flows,
     source_flows,
 )
+from twin.errors import NotFound
+from twin.media import media_of_class
+from twin.model import Element, Twin
 
 __all__ = [
     "GEOMETRY_TOLERANCE_M",
@@ -82,8 +83,6 @@ class Networks:
 
     def view(self, system: str | None = None) -> nx.DiGraph:
         """The graph to analyse: one system's (by guid or flow name) or the combined one."""
-        from twin.errors import NotFound
-
         if system is None:
             return self.graph
         if system in self.by_system:

@@ -1,7 +1,7 @@
 """Patrol rounds: visit every checkpoint once, from a start to an end, in little time.
 
 The order is chosen over the travel-time matrix (one graph search per point, see
-:func:`twin.networks.routes.times_from`): exact Held-Karp dynamic programming up to
+:func:`twin.navigation.routes.times_from`): exact Held-Karp dynamic programming up to
 :data:`EXACT_MAX` checkpoints, otherwise nearest neighbour improved by 2-opt and Or-opt moves.
 Every answer reports a lower bound (the minimum spanning tree of the points: a Hamiltonian path
 is a spanning tree) so the gap to optimal is known, not hoped for.
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from twin.errors import InvalidInput, NoRoute
-from twin.networks.navigation import NavGraph, Restrictions
-from twin.networks.navigation import profile as profile_of
-from twin.networks.routes import Place, Route, resolve, route, time_to, times_from
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.navgraph import profile as profile_of
+from twin.navigation.routes import Place, Route, resolve, route, time_to, times_from
 
 __all__ = ["EXACT_MAX", "Patrol", "held_karp", "improve", "mst_bound", "plan_patrol"]
 

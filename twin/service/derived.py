@@ -1,7 +1,8 @@
-"""Distribution networks: one import for building, tracing, isolating and impact analysis.
+"""Structures derived from a served twin, built once per twin and shared between requests.
 
-The work lives in small modules (``network_build``, ``trace``, ``isolate``); this module is the
-flat public face the API and the fault analysis import, plus the campus-memoised builder.
+Why here: memoising per campus is the serving layer's job; the library packages
+(:mod:`twin.navigation`, :mod:`twin.distribution`, :mod:`twin.spatial`) build from a twin and
+never see the campus.
 """
 
 from __future__ import annotations
@@ -9,56 +10,14 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from typing import TYPE_CHECKING
 
-from twin.networks.isolate import (
-    Impact,
-    ImpactedSpace,
-    Isolation,
-    IsolationPoint,
-    Suggestion,
-    impact,
-    isolate,
-    isolate_nodes,
-)
-from twin.networks.network_build import Networks, build_networks, is_source
-from twin.networks.trace import (
-    Suspect,
-    Trace,
-    TraceStep,
-    common_cause,
-    common_cause_groups,
-    node_of,
-    trace,
-)
+from twin.distribution import Networks, build_networks
+from twin.model import Twin
+from twin.navigation.build import build_navigation
+from twin.navigation.navgraph import NavGraph
+from twin.service.campus import Campus
 
-if TYPE_CHECKING:
-    from twin.campus import Campus
-    from twin.model import Twin
-
-__all__ = [
-    "Impact",
-    "ImpactedSpace",
-    "Isolation",
-    "IsolationPoint",
-    "Networks",
-    "Suggestion",
-    "Suspect",
-    "Trace",
-    "TraceStep",
-    "build_networks",
-    "common_cause",
-    "common_cause_groups",
-    "freeze_long_lived",
-    "impact",
-    "is_source",
-    "isolate",
-    "isolate_nodes",
-    "networks_of",
-    "node_of",
-    "trace",
-]
-
+__all__ = ["freeze_long_lived", "navigation_of", "networks_of"]
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +47,14 @@ def _build_and_freeze(twin: Twin) -> Networks:
 
 
 def networks_of(campus: Campus, twin: Twin) -> Networks:
-    """The twin's networks, built once per twin and shared between requests.
+    """The twin's distribution networks, built once per twin and shared between requests.
 
     The heap is frozen after the build (``freeze_long_lived``) so that no request pays for the
     garbage collector rescanning the twin and its graphs.
     """
     return campus.derived(twin, "networks", _build_and_freeze)
+
+
+def navigation_of(campus: Campus, twin: Twin) -> NavGraph:
+    """The twin's navigation graph, built once per twin and shared between requests."""
+    return campus.derived(twin, "navigation", build_navigation)

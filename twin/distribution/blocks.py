@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from twin.distribution.sources import FLOWS, edge_flows, source_flows
 from twin.kinds import ISOLATING_KINDS
 from twin.model import Element, Twin
-from twin.networks.sources import FLOWS, edge_flows, source_flows
 
 __all__ = [
     "NON_CLOSABLE_TYPES",

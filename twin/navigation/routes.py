@@ -18,9 +18,10 @@ from typing import Any
 from shapely.geometry import Point
 
 from twin.errors import InvalidInput, NoRoute, NotFound
-from twin.networks import search
-from twin.networks.navigation import OUTDOOR_FACTOR, NavGraph, Restrictions, profile
-from twin.networks.navigation import profile as profile_of
+from twin.navigation import paths
+from twin.navigation.navgraph import OUTDOOR_FACTOR, NavGraph, Restrictions, profile
+from twin.navigation.navgraph import profile as profile_of
+from twin.navigation.walkways import snap_inside
 
 __all__ = ["Endpoint", "Route", "Step", "resolve", "route", "shortest", "time_to", "times_from"]
 
@@ -99,7 +100,7 @@ def _point_endpoint(nav: NavGraph, xyz: XYZ) -> Endpoint:
     x, y, z = xyz
     best: tuple[float, str] | None = None
     pt = Point(x, y)
-    guids, tree = search.room_tree(nav)
+    guids, tree = paths.room_tree(nav)
     for i in tree.query(pt.buffer(2.0)):
         g = guids[int(i)]
         s = tw.spaces[g]
@@ -113,8 +114,6 @@ def _point_endpoint(nav: NavGraph, xyz: XYZ) -> Endpoint:
         raise NotFound(f"point {xyz} lies in no walkable space", point=list(xyz))
     g = best[1]
     ww = nav.walkways[g]
-    from twin.networks.walkways import snap_inside
-
     p = snap_inside(ww.polygon, (x, y))
     seeds: dict[int, tuple[float, list[XY]]] = {}
     for nid, entry in nav.space_portals.get(g, []):
@@ -136,7 +135,7 @@ def resolve(nav: NavGraph, place: Place) -> Endpoint:
     if place in tw.spaces:
         return _space_endpoint(nav, place, tw.spaces[place].label or place)
     el = tw.element(place)
-    stops = [nav.nodes[i] for i in search.nodes_of(nav, place) if nav.nodes[i].kind != "space"]
+    stops = [nav.nodes[i] for i in paths.nodes_of(nav, place) if nav.nodes[i].kind != "space"]
     if stops:
         own = [n for n in stops if n.storey == el.storey] or stops
         n = own[0]
@@ -165,11 +164,11 @@ def shortest(
     """Seeded shortest path: (seconds, [(node, edge that reached it, -1 for a seed)]) or None.
 
     ``costs`` is one of ``nav.costs``: the search is scipy's C Dijkstra on that profile's CSR
-    matrix, stopped at the landmark upper bound (exact); see :mod:`twin.networks.search`."""
+    matrix, stopped at the landmark upper bound (exact); see :mod:`twin.navigation.paths`."""
     name = next((k for k, v in nav.costs.items() if v is costs), None)
     if name is None:
         raise InvalidInput("costs must be one of nav.costs (a profile's edge costs)")
-    return search.shortest_c(nav, name, sources, targets, blocked_edges, blocked_nodes)
+    return paths.shortest(nav, name, sources, targets, blocked_edges, blocked_nodes)
 
 
 def _explain(nav: NavGraph, a: Endpoint, b: Endpoint, prof: str, r: Restrictions | None) -> str:
@@ -205,7 +204,7 @@ def _search(
 ) -> tuple[float, list[tuple[int, int]], int] | None:
     p = profile(prof)
     allowed = frozenset(g for g in (a.space, b.space) if g)
-    be, bn = search.blocked(nav, r, allowed)
+    be, bn = paths.blocked(nav, r, allowed)
     src = {n: m / p.speed for n, (m, _) in a.seeds.items()}
     tgt = {n: m / p.speed for n, (m, _) in b.seeds.items()}
     found = shortest(nav, src, tgt, nav.costs[p.name], be, bn)
@@ -274,7 +273,7 @@ def _why_outdoor(
         "between entrance doors)"
     )
     p = profile(prof)
-    be, bn = search.blocked(nav, r, frozenset(g for g in (a.space, b.space) if g))
+    be, bn = paths.blocked(nav, r, frozenset(g for g in (a.space, b.space) if g))
     all_outdoor = frozenset(i for i, e in enumerate(nav.edges) if e.kind == "outdoor")
     src = {n: m / p.speed for n, (m, _) in a.seeds.items()}
     tgt = {n: m / p.speed for n, (m, _) in b.seeds.items()}
@@ -429,9 +428,9 @@ def times_from(
     about) lets the search stop once those are settled; only settled nodes are returned then."""
     p = profile_of(profile)
     ep = place if isinstance(place, Endpoint) else resolve(nav, place)
-    be, bn = search.blocked(nav, restrictions, frozenset({ep.space} if ep.space else ()))
+    be, bn = paths.blocked(nav, restrictions, frozenset({ep.space} if ep.space else ()))
     src = {n: m / p.speed for n, (m, _) in ep.seeds.items()}
-    return ep, search.one_to_all_c(nav, p.name, src, be, bn, until)
+    return ep, paths.one_to_all(nav, p.name, src, be, bn, until)
 
 
 def time_to(dist: dict[int, float], ep: Endpoint, speed: float) -> float:

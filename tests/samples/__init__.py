@@ -1,0 +1,1 @@
+"""Code-built twins the tests share (fixtures, not library code)."""

@@ -29,10 +29,11 @@ def _ms(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    from twin.analysis.renovation import _reach, baseline_reach, impact_report, scenario_from_dict
-    from twin.cache import load_twin
+    from twin.analysis.renovation import _reach, baseline_reach, impact_report
     from twin.distribution import build_networks
     from twin.navigation.build import build_navigation
+    from twin.scenario import scenario_from_dict
+    from twin.service.cache import load_twin
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "var" / "hospital_large.ifc"
     if not path.exists():

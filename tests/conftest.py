@@ -94,7 +94,7 @@ def small_hospital_truth(small_hospital: Path) -> dict[str, object]:
 
 @pytest.fixture(scope="session")
 def small_twin(small_hospital: Path, twin_cache_dir: Path):  # type: ignore[no-untyped-def]
-    from twin.cache import load_twin
+    from twin.service.cache import load_twin
 
     return load_twin(small_hospital, cache_dir=twin_cache_dir)
 
@@ -102,7 +102,7 @@ def small_twin(small_hospital: Path, twin_cache_dir: Path):  # type: ignore[no-u
 @pytest.fixture(scope="session")
 def shared_twin(shared_ifc: Path, twin_cache_dir: Path):  # type: ignore[no-untyped-def]
     """``shared_twin("AC20-FZK-Haus.ifc")``: a shared real model parsed once per session."""
-    from twin.cache import load_twin
+    from twin.service.cache import load_twin
 
     loaded: dict[str, object] = {}
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from twin.campus import Campus
+from twin.service.campus import Campus
 
 B03 = "bim2sim_b03_heating_with_building_blenderBIM.ifc"
 

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from twin.campus import Campus
 from twin.live.technicians import register_technician, set_position
 from twin.live.tickets import create_ticket
+from twin.service.campus import Campus
 
 DUPLEX = "Duplex_A_20110907.ifc"
 

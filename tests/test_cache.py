@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import twin.ifc.build
-from twin.cache import cache_path, load_twin
+from twin.service.cache import cache_path, load_twin
 
 _MODEL = "bim2sim_B01_2_HeatExchanger_Pipes.ifc"
 

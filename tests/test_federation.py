@@ -25,8 +25,8 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from twin.campus import Campus, serve_files
 from twin.errors import ModelConflict
+from twin.service.campus import Campus, serve_files
 
 ARCH = "PCERT_Building-Architecture.ifc"
 HVAC = "PCERT_Building-Hvac.ifc"
@@ -370,8 +370,8 @@ def test_partial_collision_is_refused_by_the_library_and_the_cli(
     twin_cache_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from twin.cache import load_twin
     from twin.cli import main
+    from twin.service.cache import load_twin
 
     campus = Campus()
     mid = campus.add(shared_twin(HEATING))
@@ -423,7 +423,7 @@ def _georeferenced(name: str, e: float, n: float, rotated: bool) -> Any:
 def test_discipline_model_is_placed_by_its_map_conversion(
     tmp_path: Path, twin_cache_dir: Path
 ) -> None:
-    from twin.cache import load_twin
+    from twin.service.cache import load_twin
 
     arch = _georeferenced("Arch", 500000.0, 5000000.0, rotated=False)
     room = arch.space("Room", 0.0, 0.0, 10.0, 10.0)

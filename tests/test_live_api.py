@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import Principal
 from api.settings import Settings
-from twin.campus import Campus
 from twin.live.discovery import discover_sensors
+from twin.service.campus import Campus
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from twin.campus import Campus
 from twin.live.discovery import discover_sensors
+from twin.service.campus import Campus
 
 
 @pytest.fixture

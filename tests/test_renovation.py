@@ -6,17 +6,13 @@ from typing import Any
 
 import pytest
 
-from twin.analysis.clash import box_element, find_clashes
-from twin.analysis.renovation import (
-    closed_spaces_of,
-    compare,
-    impact_report,
-    scenario_from_dict,
-)
+from twin.analysis.clash import find_clashes
+from twin.analysis.renovation import closed_spaces_of, compare, impact_report
+from twin.distribution import build_networks
 from twin.errors import InvalidInput
 from twin.model import Twin
-from twin.distribution import build_networks
 from twin.navigation.build import build_navigation
+from twin.scenario import box_element, scenario_from_dict
 
 
 @pytest.fixture(scope="module")

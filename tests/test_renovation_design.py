@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 
 from twin.analysis.clash import find_clashes
 from twin.analysis.design import design_diff
-from twin.cache import load_twin
 from twin.model import Twin
+from twin.service.cache import load_twin
 
 pytestmark = pytest.mark.slow
 

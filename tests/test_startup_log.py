@@ -26,7 +26,10 @@ def test_startup_log_counts_buildings_not_guids(
         upload_dir=tmp_path / "uploads",
         warm_up=False,
     )
-    with caplog.at_level(logging.INFO, logger="twin.campus"), TestClient(create_app(settings)):
+    with (
+        caplog.at_level(logging.INFO, logger="twin.service.campus"),
+        TestClient(create_app(settings)),
+    ):
         pass
     lines = [r.getMessage() for r in caplog.records if "serving model" in r.getMessage()]
     assert len(lines) == 1, lines

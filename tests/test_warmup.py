@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from twin.campus import Campus
 from twin.model import Twin
-from twin.warmup import warm_up
+from twin.service.campus import Campus
+from twin.service.warmup import warm_up
 
 
 def _built(campus: Campus, twin: Twin, key: str) -> bool:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.problem_docs import problem_response
-from api.schemas_networks import (
+from api.schemas.networks import (
     CommonCauseIn,
     ImpactIn,
     ImpactOut,
@@ -71,7 +71,7 @@ def _trace(
     campus: Campus, guid: str, direction: Literal["upstream", "downstream"], **kw: Any
 ) -> TraceOut:
     _, nets = _nets(campus, guid)
-    return TraceOut.of(trace(nets, guid, direction=direction, **kw))
+    return TraceOut.model_validate(trace(nets, guid, direction=direction, **kw))
 
 
 DepthQ = Annotated[int | None, Query(ge=0, le=10000, description="hops; unlimited if absent")]
@@ -109,7 +109,7 @@ def downstream(
 )
 def post_impact(body: ImpactIn, campus: CampusDep) -> ImpactOut:
     twin, nets = _nets(campus, body.closed[0])
-    return ImpactOut.of(impact(nets, twin, body.closed))
+    return ImpactOut.model_validate(impact(nets, twin, body.closed))
 
 
 @router.post(
@@ -128,7 +128,7 @@ def post_common_cause(body: CommonCauseIn, request: Request, campus: CampusDep) 
         tickets=body.tickets,
         system=body.system,
     )
-    return [SuspectOut.of(s) for s in found]
+    return [SuspectOut.model_validate(s) for s in found]
 
 
 MediumQ = Annotated[

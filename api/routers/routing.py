@@ -11,7 +11,7 @@ from api.auth import PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.problem_docs import problem_response
-from api.schemas_routing import (
+from api.schemas.routing import (
     CandidateOut,
     DeclineIn,
     DispatchIn,

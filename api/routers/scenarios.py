@@ -12,7 +12,7 @@ from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
-from api.schemas_scenarios import ScenarioIn, ScenarioOut
+from api.schemas.scenarios import ScenarioIn, ScenarioOut
 from api.settings import Settings
 from api.strict import DbId, DbIdItem
 from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook

@@ -12,27 +12,23 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
-from shapely.geometry import MultiPoint, Polygon, shape
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import MultiPoint, Polygon
 
-from twin.analysis.clash import Clash, Proposed, box_element, extruded_element, find_clashes
+from twin.analysis.clash import Clash, find_clashes
 from twin.analysis.design import DesignDiff
 from twin.errors import InvalidInput, NetworkUnknown
 from twin.kinds import CRITICALITY_RANK
 from twin.model import Twin
+from twin.scenario import ImpactReport, Proposed, Scenario
 
 __all__ = [
-    "ImpactReport",
-    "Scenario",
-    "Zone",
     "baseline_reach",
     "closed_spaces_of",
     "compare",
     "impact_report",
-    "scenario_from_dict",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,81 +37,6 @@ log = logging.getLogger(__name__)
 ZONE_SHARE = 0.10
 PROFILES_CHECKED = ("walking", "emergency")
 _LONGER_BY_S = 1.0  # a route must grow by more than this to be reported
-
-
-@dataclass(frozen=True, slots=True)
-class Zone:
-    storey: str
-    polygon: BaseGeometry
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A named overlay. Times are ISO 8601 strings, kept as given (the window of the works)."""
-
-    name: str
-    building: str | None = None
-    closed_spaces: tuple[str, ...] = ()
-    zones: tuple[Zone, ...] = ()
-    closed_doors: tuple[str, ...] = ()
-    out_of_service: tuple[str, ...] = ()  # lifts and stairs
-    shut_off: tuple[str, ...] = ()  # systems, valves or any distribution element
-    proposed: tuple[Proposed, ...] = ()
-    starts: str | None = None
-    ends: str | None = None
-    description: str = ""
-    clearance: float = 0.05
-    raw: Mapping[str, Any] = field(default_factory=dict)  # the document it was made from
-
-
-def scenario_from_dict(doc: Mapping[str, Any]) -> Scenario:
-    """Parse the API/storage document (see docs/renovation.md); bad input raises InvalidInput."""
-    try:
-        zones = tuple(Zone(z["storey"], _polygon(z["polygon"])) for z in doc.get("zones", ()) or ())
-        proposed = tuple(_proposed(i, p) for i, p in enumerate(doc.get("proposed", ()) or ()))
-        return Scenario(
-            name=str(doc["name"]),
-            building=doc.get("building"),
-            closed_spaces=tuple(doc.get("closed_spaces", ()) or ()),
-            zones=zones,
-            closed_doors=tuple(doc.get("closed_doors", ()) or ()),
-            out_of_service=tuple(doc.get("out_of_service", ()) or ()),
-            shut_off=tuple(doc.get("shut_off", ()) or ()),
-            proposed=proposed,
-            starts=doc.get("starts"),
-            ends=doc.get("ends"),
-            description=str(doc.get("description", "")),
-            clearance=float(doc.get("clearance", 0.05)),
-            raw=dict(doc),
-        )
-    except InvalidInput:
-        raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"scenario document is invalid: {exc!r}") from None
-
-
-def _polygon(value: Any) -> BaseGeometry:
-    """A GeoJSON polygon or a list of ``[x, y]`` points in model metres."""
-    if isinstance(value, Mapping) and value.get("type") not in ("Polygon", "MultiPolygon"):
-        # shapely's shape() trusts the mapping: without a string "type" it raises AttributeError
-        raise InvalidInput("polygon: a GeoJSON object needs type Polygon or MultiPolygon")
-    geom = shape(value) if isinstance(value, Mapping) else Polygon(value)
-    if geom.is_empty or not geom.is_valid or geom.area <= 0:
-        raise InvalidInput("zone polygon is empty or invalid")
-    return geom
-
-
-def _proposed(i: int, p: Mapping[str, Any]) -> Proposed:
-    pid = str(p.get("id") or f"proposed-{i + 1}")
-    kind = str(p.get("kind", "proposed"))
-    if "box" in p:
-        return box_element(pid, kind, tuple(p["box"]), name=p.get("name", ""))  # type: ignore[arg-type]
-    if "polygon" in p:
-        return extruded_element(
-            pid, kind, _polygon(p["polygon"]), float(p["z"]), float(p["height"]),  # type: ignore[arg-type]
-            name=p.get("name", ""),
-        )  # fmt: skip
-    raise InvalidInput(f"proposed element {pid!r} needs a 'box' or a 'polygon' with z and height")
 
 
 def closed_spaces_of(twin: Twin, scenario: Scenario) -> list[str]:
@@ -129,41 +50,6 @@ def closed_spaces_of(twin: Twin, scenario: Scenario) -> list[str]:
             if s.footprint.intersection(zone.polygon).area >= ZONE_SHARE * s.footprint.area:
                 closed.add(s.guid)
     return sorted(closed)
-
-
-@dataclass
-class ImpactReport:
-    scenario: str
-    closed_spaces: list[dict[str, Any]]
-    unreachable: dict[str, list[dict[str, Any]]]  # profile -> rooms cut off
-    longer: dict[str, list[dict[str, Any]]]  # profile -> rooms whose route from entrances grew
-    services_lost: dict[str, Any]
-    inside_zone: dict[str, list[Any]]
-    clashes: list[dict[str, Any]]
-    assumptions: list[str]
-    design: dict[str, Any] = field(default_factory=dict)  # new/modified/removed of a design IFC
-    # What to draw: proposed solids (id, kind, name, bbox, plan hull) and the zones' outlines.
-    proposed: list[dict[str, Any]] = field(default_factory=list)
-    zones: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def summary(self) -> dict[str, Any]:
-        lost = self.services_lost.get("spaces", [])
-        return {
-            "scenario": self.scenario,
-            "closed_spaces": len(self.closed_spaces),
-            "unreachable": {p: len(v) for p, v in self.unreachable.items()},
-            "longer": {p: len(v) for p, v in self.longer.items()},
-            "max_added_s": {
-                p: max((r["added_s"] for r in v), default=0.0) for p, v in self.longer.items()
-            },
-            "spaces_without_service": len(lost),
-            "critical_spaces_without_service": sum(1 for s in lost if s["criticality"] != "normal"),
-            "clashes": len(self.clashes),
-            "hard_clashes": sum(1 for c in self.clashes if c["type"] == "hard"),
-        }
 
 
 def _room(twin: Twin, guid: str, **extra: Any) -> dict[str, Any]:

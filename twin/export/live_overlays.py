@@ -1,5 +1,6 @@
 """Floor-plan overlays of live state: active alarms, open tickets, a heat map of one quantity.
 
+Moved here from ``twin/live/`` because it draws SVG: the live store is read, never imported back.
 The data functions return plain dicts (usable without SVG); :class:`SpaceFillLayer` draws them
 as a :class:`twin.export.plan_svg.PlanLayer`: spaces filled by colour, with a legend.
 """
@@ -10,14 +11,12 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from twin.errors import InvalidInput
+from twin.export.plan_svg import PlanContext
+from twin.live.store import LiveStore
 from twin.model import Twin
-
-if TYPE_CHECKING:
-    from twin.export.plan_svg import PlanContext
-    from twin.live.store import LiveStore
 
 __all__ = [
     "SEVERITY_COLOURS",

@@ -10,6 +10,11 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bacpypes3.ipv4.app import NormalApplication
+from bacpypes3.local.analog import AnalogInputObject, AnalogValueObject
+from bacpypes3.local.binary import BinaryInputObject
+from bacpypes3.local.device import DeviceObject
+from bacpypes3.pdu import IPv4Address
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
@@ -104,3 +109,67 @@ class ModbusSim:
 
 def run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     return asyncio.run(coro_fn())
+
+
+class BacnetSim:
+    """A bacpypes3 BACnet/IP device on 127.0.0.1 with its own UDP port: an AHU controller with
+    a supply temperature (analog input), a fan status (binary input) and a setpoint (analog
+    value), names and descriptions carrying the twin's tags and room numbers."""
+
+    def __init__(self, instance: int, objects: list[dict[str, Any]], name: str = "") -> None:
+        self.instance = instance
+        self.port = free_port(socket.SOCK_DGRAM)
+        self.address = f"127.0.0.1:{self.port}"
+        self.spec = objects
+        self.name = name or f"device {instance}"
+        self.lt = LoopThread()
+        self.app: Any = None
+        self.objects: dict[str, Any] = {}
+        self.start()
+
+    def start(self) -> None:
+        kinds = {
+            "analog-input": AnalogInputObject,
+            "analog-value": AnalogValueObject,
+            "binary-input": BinaryInputObject,
+        }
+
+        async def go() -> None:
+            dev = DeviceObject(
+                objectIdentifier=("device", self.instance),
+                objectName=self.name,
+                vendorIdentifier=999,
+            )
+            self.app = NormalApplication(dev, IPv4Address(self.address))
+            for o in self.spec:
+                kw = {k: v for k, v in o.items() if k not in ("type", "instance")}
+                obj = kinds[o["type"]](objectIdentifier=(o["type"], o["instance"]), **kw)
+                self.app.add_object(obj)
+                self.objects[f"{o['type']},{o['instance']}"] = obj
+
+        self.lt.call(go())
+
+    def set(self, ref: str, value: Any) -> None:
+        async def go() -> None:
+            self.objects[ref].presentValue = value
+
+        self.lt.call(go())
+
+    def get(self, ref: str) -> Any:
+        async def go() -> Any:
+            return self.objects[ref].presentValue
+
+        return self.lt.call(go())
+
+    def stop_device(self) -> None:
+        async def go() -> None:
+            self.app.close()
+            await asyncio.sleep(0.05)
+
+        if self.app is not None:
+            self.lt.call(go())
+            self.app = None
+
+    def close(self) -> None:
+        self.stop_device()
+        self.lt.stop()

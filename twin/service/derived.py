@@ -16,8 +16,9 @@ from twin.model import Twin
 from twin.navigation.build import build_navigation
 from twin.navigation.navgraph import NavGraph
 from twin.service.campus import Campus
+from twin.spatial.index import SpatialIndex, build_index
 
-__all__ = ["freeze_long_lived", "navigation_of", "networks_of"]
+__all__ = ["freeze_long_lived", "navigation_of", "networks_of", "spatial_index"]
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +59,8 @@ def networks_of(campus: Campus, twin: Twin) -> Networks:
 def navigation_of(campus: Campus, twin: Twin) -> NavGraph:
     """The twin's navigation graph, built once per twin and shared between requests."""
     return campus.derived(twin, "navigation", build_navigation)
+
+
+def spatial_index(campus: Campus, twin: Twin) -> SpatialIndex:
+    """The twin's spatial index, built on first use and shared afterwards."""
+    return campus.derived(twin, "spatial_index", build_index)

@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from twin.errors import InvalidInput
 from twin.model import BBox, Element, Twin
 from twin.service.campus import Campus
+from twin.service.derived import spatial_index
 
-__all__ = ["Found", "Located", "filter_elements", "locate", "parse_bbox", "search", "spatial_index"]
-
-
-def spatial_index(campus: Campus, twin: Twin):  # type: ignore[no-untyped-def]
-    """The twin's spatial index, built on first use and shared afterwards."""
-    from twin.spatial.index import build_index
-
-    return campus.derived(twin, "spatial_index", build_index)
+__all__ = ["Found", "Located", "filter_elements", "locate", "parse_bbox", "search"]
 
 
 @dataclass(frozen=True, slots=True)

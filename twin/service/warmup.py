@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from twin.model import Twin
 from twin.service.campus import Campus
+from twin.service.derived import navigation_of, networks_of, spatial_index
 
 __all__ = ["warm_up", "warm_up_in_background"]
 
@@ -23,9 +24,6 @@ log = logging.getLogger(__name__)
 
 
 def _builders() -> list[tuple[str, Callable[[Campus, Twin], object]]]:
-    from twin.service.derived import navigation_of, networks_of
-    from twin.service.query import spatial_index
-
     def spatial_index_and_search(campus: Campus, twin: Twin) -> object:
         index = spatial_index(campus, twin)
         index.prepare_search()

@@ -89,7 +89,7 @@ def test_suggestions_from_tags_and_room_numbers(made) -> None:  # type: ignore[n
 
 
 def test_csv_round_trip_confirms_and_rejects_bad_rows(made, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    twin, rooms, els = made
+    twin, _, els = made
     known = {p.id: p for p in POINTS}
     text = bindings_to_csv(suggest(POINTS, twin))
     lines = text.splitlines()

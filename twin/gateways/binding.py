@@ -5,8 +5,8 @@ BMS point names carry the tag of the equipment they belong to (``AHU-01 supply t
 number of the room they sit in (``Room 1.A.03 humidity``). A suggestion is a whole-token match of
 an element tag or a room number in the point's name or description. Tags compare case- and
 punctuation-insensitively (``AHU01`` = ``AHU-01`` = ``ahu 01``); room numbers compare as written,
-case aside (``1.04`` is not ``104``, which may be a VAV box's number). Suggestions are never applied on
-their own: a person confirms them (API or CSV); only confirmed bindings place a sensor.
+case aside (``1.04`` is not ``104``, which may be a VAV box's number). Suggestions are never
+applied on their own: a person confirms them (API or CSV); only confirmed bindings place a sensor.
 
 Element tags are read from the element's name and from pset properties named ``Tag``,
 ``Reference``, ``Mark`` or ``AssetTag``; a candidate tag must hold a letter and a digit (``AHU-01``,

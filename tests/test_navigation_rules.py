@@ -5,6 +5,7 @@ outdoor legs (docs/routing.md)."""
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,14 @@ from tests.ifc_fixtures.plans_made import (
     write_restroom,
     write_virtual_join,
 )
+from twin.analysis.dispatch import rank
 from twin.errors import NoRoute
 from twin.ifc.build import build_twin
+from twin.live.records import Technician
 from twin.model import Twin
-from twin.navigation.navgraph import NavGraph, Restrictions
 from twin.navigation.build import build_navigation
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.patrol import plan_patrol
 from twin.navigation.routes import Route, route
 
 
@@ -194,3 +198,23 @@ def test_duplex_dwellings_reachable_indoors_and_mirrored(
     for side in "AB":
         r = route(nav, by_number[f"{side}205"], by_number[f"{side}201"])
         assert by_number[f"{side}204"] in _spaces_walked(nav, r), side
+
+
+def test_dispatch_and_patrol_times_are_true_walking_times(tmp_path: Path) -> None:
+    """The search counts outdoor legs 3x to prefer indoor paths, but a technician in the store
+    (only an outside door) reaches T in the true walking time of the route's legs: that is the
+    dispatch ETA, and a patrol from the store to T and back takes twice it."""
+    path, ids = write_outdoor(tmp_path / "outdoor.ifc")
+    nav = _nav(path)
+    r = route(nav, ids["S"], ids["T"])
+    assert _outdoor_metres(nav, r) > 0
+    # true time of the legs, summed here from the edges' metres (walking: 1.3 m/s, no stairs)
+    true_s = r.length_m / 1.3
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    tech = Technician("t1", "T1", ("electrical",), "on_shift", space=ids["S"])
+    (cand,) = rank(
+        nav, ids["T"], [tech], skill=None, priority_deadline=now + timedelta(hours=1), now=now
+    )
+    assert cand.eta_s == pytest.approx(true_s, rel=1e-6)
+    tour = plan_patrol(nav, [ids["T"]], start=ids["S"], legs=False)
+    assert tour.total_s == pytest.approx(2 * true_s, rel=1e-6)

@@ -42,3 +42,32 @@ def test_snap_and_inside_point() -> None:
     assert 0 < p[1] <= 0.11
     c = inside_point(ELL)
     assert ELL.contains(LineString([c, c]).centroid)
+
+
+def test_paths_in_a_comb_match_networkx_on_the_visibility_graph() -> None:
+    """A comb (five teeth: many reflex corners): every walk between points in different teeth
+    is as long as networkx's Dijkstra finds on the visibility graph of the points and the
+    corners (built here from ``visible``), and its polyline is that long and stays inside."""
+    import itertools
+
+    import networkx as nx
+    from shapely.ops import unary_union
+
+    slots = unary_union([box(x + 2.0, 0.0, x + 4.0, 8.0) for x in (0.0, 4.0, 8.0, 12.0)])
+    comb = box(0.0, 0.0, 20.0, 10.0).difference(slots)
+    assert comb.is_valid
+    ww = Walkway(comb)
+    assert len(ww.corners) >= 8
+    points = [(1.0, 1.0), (5.0, 7.0), (9.0, 1.0), (13.0, 4.0), (17.0, 7.0), (19.0, 9.0)]
+    for a, b in itertools.combinations(points, 2):
+        g = nx.Graph()
+        nodes = [a, b, *ww.corners]
+        for u, v in itertools.combinations(nodes, 2):
+            if ww.visible(u, v):
+                g.add_edge(u, v, weight=math.dist(u, v))
+        ref = nx.dijkstra_path_length(g, a, b)
+        length, pts = ww.path(a, b)
+        assert math.isclose(length, ref, rel_tol=1e-9), (a, b)
+        walked = sum(math.dist(p, q) for p, q in itertools.pairwise(pts))
+        assert math.isclose(walked, length, rel_tol=1e-9)
+        assert comb.buffer(0.03).covers(LineString(pts))

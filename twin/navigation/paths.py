@@ -35,7 +35,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely import STRtree
 
-from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.navgraph import OUTDOOR_FACTOR, PROFILES, NavGraph, Restrictions
 
 __all__ = [
     "Found",
@@ -324,13 +324,20 @@ def one_to_all(
     bn: frozenset[int] | set[int] = frozenset(),
     until: Collection[int] | None = None,
 ) -> dict[int, float]:
-    """Seconds from the seeded ``sources`` to every reachable node (with ``until``, only
-    those nodes' labels are returned)."""
+    """True walking seconds from the seeded ``sources`` to every reachable node (with
+    ``until``, only those nodes' labels are returned).
+
+    The search itself weights outdoor legs (:data:`OUTDOOR_FACTOR`) so that it prefers indoor
+    paths; the seconds returned are those of the paths it found with that weighting taken back
+    out, the time a person actually walks (dispatch ETAs, patrol legs)."""
     m = matrix(nav, profile, be, bn)
     seeds, _ = _seeded(m, transit(nav), sources, bn)
     if not seeds:
         return {}
-    dist, _ = _run(m, seeds)
+    dist, pred = _run(m, seeds)
+    extra = _weighting(nav, profile)
+    if extra is not None:
+        dist = dist - _along_tree(m, pred, extra)
     if until is not None:
         out = {}
         for v in until:
@@ -340,6 +347,49 @@ def one_to_all(
         return out
     idx = np.flatnonzero(np.isfinite(dist))
     return dict(zip(idx.tolist(), dist[idx].tolist(), strict=True))
+
+
+def _weighting(nav: NavGraph, profile: str) -> np.ndarray | None:
+    """Per edge, the seconds the search adds to the true walking time (an outdoor leg's
+    ``OUTDOOR_FACTOR - 1`` times its walk); None when no edge is weighted. Built once."""
+    key = ("weighting", profile)
+    if key in nav.cache:
+        got = nav.cache[key]
+        return got if isinstance(got, np.ndarray) else None
+    speed = PROFILES[profile].speed
+    extra = np.array(
+        [
+            (OUTDOOR_FACTOR - 1.0) * e.length_m / speed if e.kind == "outdoor" else 0.0
+            for e in nav.edges
+        ],
+        dtype=np.float64,
+    )
+    out = extra if extra.any() else None
+    nav.cache[key] = out
+    return out
+
+
+def _along_tree(m: Matrix, pred: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """Per node, the sum of ``extra`` over the edges of its path in the shortest-path tree
+    ``pred`` (scipy's predecessors; the seeding node ``m.n`` and -9999 end a path), summed by
+    pointer jumping: log2(depth) vectorised rounds instead of a walk per node."""
+    n = m.n
+    nodes = np.flatnonzero((pred >= 0) & (pred < n))
+    own = np.zeros(n, dtype=np.float64)
+    if len(nodes):
+        at = np.searchsorted(m.key, pred[nodes].astype(np.int64) * (n + 1) + nodes)
+        own[nodes] = extra[m.edge[at]]
+    if not own.any():
+        return own
+    up = np.full(n, -1, dtype=np.int64)
+    up[nodes] = pred[nodes]
+    acc = own
+    live = np.flatnonzero(up >= 0)
+    while len(live):
+        acc[live] = acc[live] + acc[up[live]]
+        up[live] = up[up[live]]
+        live = live[up[live] >= 0]
+    return acc
 
 
 def _upper(

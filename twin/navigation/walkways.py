@@ -14,6 +14,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import shortest_path
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
@@ -93,7 +95,7 @@ class Walkway:
     corners: list[XY] = field(init=False)
     _prepared: PreparedGeometry = field(init=False, repr=False)
     _dist: list[list[float]] = field(init=False, repr=False)
-    _next: list[list[int]] = field(init=False, repr=False)
+    _pred: list[list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         simple = self.polygon.simplify(_SIMPLIFY, preserve_topology=True)
@@ -109,28 +111,25 @@ class Walkway:
         return bool(self._prepared.covers(LineString([a, b])))
 
     def _all_pairs(self) -> None:
-        """Floyd-Warshall over the corner visibility graph (rooms have few reflex corners)."""
+        """All-pairs shortest walks over the corner visibility graph (scipy's csgraph; rooms
+        have few reflex corners): ``_dist[i][j]`` metres, ``_pred[j][i]`` the corner after
+        ``i`` on the walk from ``i`` to ``j`` (the predecessor of ``i`` seen from ``j``)."""
         n = len(self.corners)
-        inf = math.inf
-        d = [[0.0 if i == j else inf for j in range(n)] for i in range(n)]
-        nxt = [[j for j in range(n)] for _ in range(n)]
+        rows: list[int] = []
+        cols: list[int] = []
+        lengths: list[float] = []
         for i in range(n):
             for j in range(i + 1, n):
                 if self.visible(self.corners[i], self.corners[j]):
-                    d[i][j] = d[j][i] = math.dist(self.corners[i], self.corners[j])
-        for k in range(n):
-            dk = d[k]
-            for i in range(n):
-                dik = d[i][k]
-                if dik == inf:
-                    continue
-                di = d[i]
-                for j in range(n):
-                    alt = dik + dk[j]
-                    if alt < di[j]:
-                        di[j] = alt
-                        nxt[i][j] = nxt[i][k]
-        self._dist, self._next = d, nxt
+                    rows.append(i)
+                    cols.append(j)
+                    lengths.append(math.dist(self.corners[i], self.corners[j]))
+        if n == 0:
+            self._dist, self._pred = [], []
+            return
+        graph = csr_matrix((lengths, (rows, cols)), shape=(n, n))
+        dist, pred = shortest_path(graph, directed=False, return_predecessors=True)
+        self._dist, self._pred = dist.tolist(), pred.tolist()
 
     def _seen(self, p: XY) -> list[int]:
         return [i for i, c in enumerate(self.corners) if self.visible(p, c)]
@@ -158,7 +157,7 @@ class Walkway:
         i, j = best_pair
         pts = [a, self.corners[i]]
         while i != j:
-            i = self._next[i][j]
+            i = self._pred[j][i]
             pts.append(self.corners[i])
         pts.append(b)
         return best, pts

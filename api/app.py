@@ -18,14 +18,19 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.auth import AuthGate, current_principal
+from api.auth import AuthGate, StoreAuthenticator, current_principal
 from api.errors import install_problem_handlers
+from api.layers import default_layers
+from api.lifespan import start_live, stop_live
 from api.limits import install_request_gate
 from api.routers import router_modules
 from api.settings import Settings
 from twin import __version__
-from twin.service.campus import Campus
+from twin.live.demo_seed import seed_demo
+from twin.live.sla import load_policies
+from twin.service.campus import Campus, serve_files
 from twin.service.jobs import JobRunner
+from twin.service.warmup import warm_up_in_background
 
 __all__ = ["create_app"]
 
@@ -47,28 +52,20 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.models:
-            from twin.service.campus import serve_files
-
             serve_files(
                 campus, settings.models, cache_dir=settings.cache_dir, federate=settings.federate
             )
         if settings.warm_up:
-            from twin.service.warmup import warm_up_in_background
-
             for twin in campus:
                 warm_up_in_background(campus, twin)
-        for hook in app.state.startup_hooks:
-            await hook(app)
-        if settings.demo_seed and len(campus) and getattr(app.state, "store", None) is not None:
-            from twin.live.demo_seed import seed_demo
-
+        await start_live(app, settings, campus)
+        if settings.demo_seed and len(campus):
             seed_demo(app.state.store, next(iter(campus)))
         # The viewer reads /openapi.json before its first paint; build it now, off the event loop,
         # instead of on that first request (about a second on the CI machine).
         threading.Thread(target=app.openapi, name="openapi-warmup", daemon=True).start()
         yield
-        for hook in app.state.shutdown_hooks:
-            await hook(app)
+        await stop_live(app)
         app.state.jobs.shutdown()
 
     app = FastAPI(
@@ -86,17 +83,14 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     app.state.jobs = JobRunner(
         settings.cache_dir, on_done=campus.add, workers=settings.ingest_workers
     )
-    app.state.startup_hooks = []
-    app.state.shutdown_hooks = []
+    app.state.authenticator = StoreAuthenticator(app)
+    app.state.plan_layers, app.state.scene_layers = default_layers()
     install_problem_handlers(app)
     install_request_gate(
         app, max_body_mb=settings.max_body_mb, max_upload_mb=settings.max_upload_mb
     )
     for name in router_modules():
-        module = import_module(f"api.routers.{name}")
-        if hasattr(module, "setup"):
-            module.setup(app, settings)
-        app.include_router(module.router)
+        app.include_router(import_module(f"api.routers.{name}").router)
     _mount_viewer(app, settings.viewer_dir)
     return app
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +34,7 @@ __all__ = [
     "Authenticator",
     "Principal",
     "PrincipalDep",
+    "StoreAuthenticator",
     "act_for",
     "current_principal",
 ]
@@ -69,6 +70,24 @@ ANONYMOUS_VIEWER = Principal(name="anonymous", role="viewer")
 
 class Authenticator(Protocol):
     def authenticate(self, key: str) -> Principal | None: ...
+
+
+class StoreAuthenticator:
+    """``authenticate(key) -> Principal | None`` against ``app.state.store``, looked up on each
+    call: the lifespan opens the store after the app is built, and before that no key is known
+    (None). ``create_app`` installs it as ``app.state.authenticator``."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def authenticate(self, key: str) -> Principal | None:
+        store: Any = getattr(self.app.state, "store", None)
+        if store is None:
+            return None
+        record = store.keys.authenticate(key)
+        if record is None:
+            return None
+        return Principal(record.name, record.role, technician=record.technician, key_id=record.id)
 
 
 def decide(app: Any, role: str, key: str | None) -> Principal:

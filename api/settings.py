@@ -1,7 +1,8 @@
 """Service settings, read from the environment (prefix ``TWIN_``) when the app is created.
 
-Nothing reads them at import time: tests build apps with explicit settings, and one process can
-hold several apps with different settings.
+The one place in ``api/`` that reads the environment: the app factory hands these settings to
+the lifespan (store, MQTT, sweeper) and the routers. Nothing reads them at import time: tests
+build apps with explicit settings, and one process can hold several apps with different settings.
 """
 
 from __future__ import annotations
@@ -43,4 +44,21 @@ class Settings(BaseSettings):
         True,
         description="Build each served model's spatial index, navigation graph and networks in "
         "the background right after loading (else on the first request that needs them).",
+    )
+    mqtt_url: str = Field(
+        "",
+        description="MQTT broker to take readings from, e.g. mqtt://127.0.0.1:1883 (empty: off).",
+    )
+    mqtt_topic: str = Field("twin/readings/#", description="Topic filter of the readings.")
+    mqtt_client_id: str = Field(
+        "twin-live-ingest",
+        description="Client id of the persistent QoS 1 session: one API process per id.",
+    )
+    stale_sweep_s: float = Field(
+        30.0, description="Seconds between stale-sensor sweeps (0 or less: off)."
+    )
+    sla: str = Field(
+        "",
+        description='SLA windows per ticket priority as JSON, e.g. {"urgent": {"respond_min": 10, '
+        '"arrive_min": 45}}; layered over the defaults in twin/live/sla.py (empty: defaults).',
     )

@@ -8,8 +8,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from api.auth import Principal
-from api.routers.keys import StoreAuthenticator
+from api.auth import Principal, StoreAuthenticator
 from twin.errors import InvalidInput, NotFound
 from twin.live import audit, keys, technicians
 from twin.live.store import LiveStore

@@ -1,8 +1,9 @@
 """Routers included by :func:`api.app.create_app`, one module per resource.
 
-Each module exposes ``router`` (an ``APIRouter``) and may expose ``setup(app, settings)`` for
-start-up wiring. Modules are discovered, so adding a resource is adding a file; names starting with
-an underscore are helpers, not routers.
+Each module exposes ``router`` (an ``APIRouter``) and nothing that starts: the store, MQTT, the
+sweeper and the plan/scene layer registries belong to the app factory (:mod:`api.lifespan`,
+:mod:`api.layers`). Modules are discovered, so adding a resource is adding a file; names starting
+with an underscore are helpers, not routers.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Floor plans (SVG, GeoJSON, GeoPackage) and the 3D scene (GLB) of storeys and buildings.
 
-Other areas plug their drawings in by name: ``app.state.plan_layers[name] = factory`` where
-``factory(request, twin, storey_guid, value) -> PlanLayer``, and ``app.state.scene_layers[name] =
-factory(request, twin, value) -> {guid or kind: rgba}`` for scene colouring. A query parameter
-naming an unknown or unavailable layer is a 422 problem that names it.
+Other areas plug their drawings in by name through the typed registries of :mod:`api.layers`
+(``plan_layers``: ``factory(request, twin, storey_guid, value) -> PlanLayer``; ``scene_layers``:
+``factory(request, twin, value) -> {guid or kind: rgba}``), which the app factory builds. A
+query parameter naming an unknown or unavailable layer is a 422 problem that names it.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import gzip
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import CampusDep
+from api.layers import plan_layer, scene_layer
 from api.schemas.exports import (
     GEOJSON_RESPONSES,
     GLB_RESPONSES,
@@ -27,10 +27,10 @@ from api.schemas.exports import (
     FeatureCollectionOut,
     SceneColorsOut,
 )
-from twin.errors import InvalidInput, TwinError
+from twin.errors import InvalidInput
 from twin.model import Twin
 
-__all__ = ["router", "setup"]
+__all__ = ["router"]
 
 log = logging.getLogger(__name__)
 CrsName = Literal["local", "wgs84", "map"]
@@ -43,29 +43,6 @@ GUID = "3ilTldiXbMYexld_e2Jz5i"
 #: gzip level for scene.glb and plan.svg: on a large-hospital storey's pipes GLB level 1 takes
 #: 0.05 s for 0.51 MB where level 6 takes 0.17 s for 0.50 MB (from 1.07 MB); bytes are cached.
 GZIP_LEVEL = 1
-
-
-def setup(app: FastAPI, settings: Any) -> None:
-    """Create the layer registries if no other router did (routers set up in any order)."""
-    if getattr(app.state, "plan_layers", None) is None:
-        app.state.plan_layers = {}
-    if getattr(app.state, "scene_layers", None) is None:
-        app.state.scene_layers = {}
-
-
-def _layer(request: Request, registry: str, name: str, *args: Any) -> Any:
-    """Call the factory registered as ``name``; 422 naming the layer when absent or failing."""
-    factories: Mapping[str, Callable[..., Any]] = getattr(request.app.state, registry, None) or {}
-    factory = factories.get(name)
-    if factory is None:
-        raise InvalidInput(f"layer {name!r} is not available on this service", layer=name)
-    try:
-        return factory(request, *args)
-    except TwinError:
-        raise
-    except Exception as exc:  # a layer's own failure must not take the plan down with a 500
-        log.warning("layer %s failed: %s", name, exc, exc_info=True)
-        raise InvalidInput(f"layer {name!r} is unavailable: {exc}", layer=name) from None
 
 
 @router.get(
@@ -98,7 +75,7 @@ def plan_svg(
     twin = campus.twin_of(guid)
     twin.storey(guid)
     values = {"overlay": overlay, "route": route, "scenario": scenario, "trace": trace}
-    layers = [_layer(request, "plan_layers", n, twin, guid, v) for n, v in values.items() if v]
+    layers = [plan_layer(request, n, twin, guid, v) for n, v in values.items() if v]
     marks = [g.strip() for g in (highlight or "").split(",") if g.strip()]
     if layers or marks:  # live state: drawn per request
         svg = render_plan(twin, guid, layers=layers, highlight=marks, width_px=width)
@@ -214,7 +191,7 @@ def scene_glb(
     if request.headers.get("if-none-match") == etag and not scenario:
         return Response(status_code=304, headers=headers)
     if scenario:
-        colors = _layer(request, "scene_layers", "scenario", twin, scenario)
+        colors = scene_layer(request, "scenario", twin, scenario)
         data = build(twin, building=guid, storey=storey, kinds=wanted, colors=colors, layout=layout)
         data = gzip.compress(data, GZIP_LEVEL) if gz else data
         headers["Cache-Control"] = "no-store"
@@ -252,6 +229,6 @@ def scene_colors(
     scenario: Annotated[str, Query(description="scenario id", examples=["3"])],
 ) -> SceneColorsOut:
     twin, _ = campus.building(guid)
-    colors = _layer(request, "scene_layers", "scenario", twin, scenario) or {}
+    colors = scene_layer(request, "scenario", twin, scenario) or {}
     out = {str(k): [float(c) for c in v] for k, v in dict(colors).items()}
     return SceneColorsOut(layer="scenario", value=scenario, colors=out)

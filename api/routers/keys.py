@@ -1,41 +1,17 @@
-"""API keys (admin only) and the authenticator that checks them against the live store."""
+"""API keys (admin only): create, list, revoke. :class:`api.auth.StoreAuthenticator` checks them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 
-from api.auth import Principal, PrincipalDep
+from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
 from api.schemas.keys import KeyCreatedOut, KeyCreateIn, KeyOut
-from api.settings import Settings
-from twin.live import keys
 
 router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)
-
-
-class StoreAuthenticator:
-    """``authenticate(key) -> Principal | None`` against ``app.state.store``, resolved on each
-    call so it works whichever startup hook opened the store, and before it is open (None)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-
-    def authenticate(self, key: str) -> Principal | None:
-        store: Any = getattr(self.app.state, "store", None)
-        if store is None:
-            return None
-        record = keys.authenticate(store, key)
-        if record is None:
-            return None
-        return Principal(record.name, record.role, technician=record.technician, key_id=record.id)
-
-
-def setup(app: FastAPI, settings: Settings) -> None:
-    """Install the authenticator (no I/O: the store is looked up per request)."""
-    app.state.authenticator = StoreAuthenticator(app)
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreatedOut, summary="Create an API key")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
@@ -206,24 +206,3 @@ def _known(campus: Campus, guid: str) -> bool:
     except NotFound:
         return False
     return True
-
-
-class _TraceLayer:
-    """Plan layer factory: the upstream trace of ``value`` highlighted on the storey's plan."""
-
-    def __call__(self, request: Request, twin: Twin, storey_guid: str, value: str) -> Any:
-        from twin.export.plan_svg import HighlightLayer
-
-        campus = request.app.state.campus
-        nets = networks_of(campus, twin)
-        guids = trace(nets, value, direction="upstream").guids
-        here = [g for g in guids if g in twin.elements and twin.elements[g].storey == storey_guid]
-        return HighlightLayer(guids=here, name="trace", css_class="trace")
-
-
-def setup(app: FastAPI, settings: Any) -> None:
-    layers = getattr(app.state, "plan_layers", None)
-    if layers is None:
-        layers = {}
-        app.state.plan_layers = layers
-    layers["trace"] = _TraceLayer()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 
 from api.auth import PrincipalDep, act_for
 from api.deps import CampusDep
@@ -25,12 +25,14 @@ from api.schemas.routing import (
 from api.strict import COORD_MAX, DbId
 from twin.campus import Campus
 from twin.errors import InvalidInput, StoreUnavailable
+from twin.export.plan_svg import PolylineLayer
+from twin.live.store import LiveStore
 from twin.model import Twin
 from twin.navigation.navgraph import Restrictions
 from twin.service.derived import navigation_of
 from twin.navigation.routes import Place, Route, route
 
-__all__ = ["router", "setup"]
+__all__ = ["route_layer", "router"]
 
 _NO_ROUTE = "No route under these restrictions, or the ticket's state does not allow it"
 router = APIRouter(
@@ -194,10 +196,8 @@ def post_patrol(campus: CampusDep, body: PatrolIn) -> PatrolOut:
     )  # fmt: skip
 
 
-def _route_layer(request: Request, twin: Twin, storey: str, value: str) -> Any:
+def route_layer(request: Request, twin: Twin, storey: str, value: str) -> PolylineLayer:
     """``route=FROM;TO[;profile]`` on a storey plan: the route's polylines on that storey."""
-    from twin.export.plan_svg import PolylineLayer
-
     parts = value.split(";")
     if len(parts) not in (2, 3):
         raise InvalidInput("route= takes FROM;TO[;profile]")
@@ -205,11 +205,3 @@ def _route_layer(request: Request, twin: Twin, storey: str, value: str) -> Any:
     prof = parts[2] if len(parts) == 3 else "walking"
     r = route(navigation_of(campus, twin), _place(parts[0]), _place(parts[1]), profile=prof)
     return PolylineLayer(lines=r.polylines.get(storey, []), name="route", css_class="route")
-
-
-def setup(app: FastAPI, settings: Any) -> None:
-    """Register the ``route`` plan layer (the registry may not exist yet: routers set up in any
-    order)."""
-    if getattr(app.state, "plan_layers", None) is None:
-        app.state.plan_layers = {}
-    app.state.plan_layers["route"] = _route_layer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.auth import PrincipalDep
@@ -19,6 +19,7 @@ from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
 from twin.analysis.design import DesignDiff, design_diff
 from twin.analysis.renovation import (
     ImpactReport,
+from twin.export.scenario_plan import ScenarioLayer, scene_colors
     Scenario,
     baseline_reach,
     closed_spaces_of,
@@ -270,26 +271,13 @@ def _scenario_doc(request: Request, value: str) -> dict[str, Any]:
     return dict(stored.get_scenario(request.app.state.store, sid).document)
 
 
-def _plan_layer(request: Request, twin: Twin, storey_guid: str, value: str) -> Any:
+def plan_layer(request: Request, twin: Twin, storey_guid: str, value: str) -> ScenarioLayer:
     """``plan.svg?scenario=ID``: see :class:`twin.export.scenario_plan.ScenarioLayer`."""
-    from twin.export.scenario_plan import ScenarioLayer
-
     _, report = _report(request, request.app.state.store, _scenario_doc(request, value))
     return ScenarioLayer(report)
 
 
-def _scene_layer(request: Request, twin: Twin, value: str) -> dict[str, tuple[float, ...]]:
+def scene_layer(request: Request, twin: Twin, value: str) -> dict[str, tuple[float, ...]]:
     """``scene.glb?scenario=ID``: see :func:`twin.export.scenario_plan.scene_colors`."""
-    from twin.export.scenario_plan import scene_colors
-
     _, report = _report(request, request.app.state.store, _scenario_doc(request, value))
     return scene_colors(report)
-
-
-def setup(app: FastAPI, settings: Any) -> None:
-    if getattr(app.state, "plan_layers", None) is None:
-        app.state.plan_layers = {}
-    if getattr(app.state, "scene_layers", None) is None:
-        app.state.scene_layers = {}
-    app.state.plan_layers["scenario"] = _plan_layer
-    app.state.scene_layers["scenario"] = _scene_layer

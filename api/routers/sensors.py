@@ -1,25 +1,14 @@
-"""Sensors: list, register, inspect; and the live store's life cycle for the whole app.
+"""Sensors: list, register, inspect.
 
-``setup`` is the one place the store is created (``app.state.store``): a start-up hook opens it
-(running migrations), registers every IfcSensor of the loaded models (idempotent, source
-``ifc``), starts the MQTT consumer when ``TWIN_MQTT_URL`` is set, and runs the stale-sensor
-sweep (the only timer). It also registers the plan overlay ``overlay=alarms|tickets|sensor:<q>``.
-
-Settings read from the environment (to move into api/settings.py):
-``TWIN_MQTT_URL`` (e.g. ``mqtt://127.0.0.1:1883``; empty = no MQTT), ``TWIN_MQTT_TOPIC``
-(default ``twin/readings/#``), ``TWIN_MQTT_CLIENT_ID`` (default ``twin-live-ingest``; run MQTT in
-one API process per client id), ``TWIN_STALE_SWEEP_S`` (default 30; 0 = off).
-"""
+The live store they live in is opened by the app's lifespan (:mod:`api.lifespan`), which also
+registers every IfcSensor of the served models."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import os
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
 from api.deps import CampusDep
@@ -27,83 +16,14 @@ from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas.sensors import SensorIn, SensorOut
 from twin.errors import InvalidInput, NotFound
-from twin.live import audit
-from twin.live.discovery import DEFAULT_UNITS, register_model_sensors
+from twin.live.discovery import DEFAULT_UNITS
 from twin.live.records import SensorSpec
 
-__all__ = ["router", "setup"]
+__all__ = ["router"]
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["sensors"])
-
-
-def live_env() -> dict[str, Any]:
-    """The live settings not (yet) in :class:`api.settings.Settings`."""
-    return {
-        "mqtt_url": os.environ.get("TWIN_MQTT_URL", ""),
-        "mqtt_topic": os.environ.get("TWIN_MQTT_TOPIC", "twin/readings/#"),
-        "mqtt_client_id": os.environ.get("TWIN_MQTT_CLIENT_ID", "twin-live-ingest"),
-        "stale_sweep_s": float(os.environ.get("TWIN_STALE_SWEEP_S", "30")),
-    }
-
-
-def setup(app: FastAPI, settings: Any) -> None:
-    if not hasattr(app.state, "plan_layers"):
-        app.state.plan_layers = {}
-    app.state.plan_layers["overlay"] = _overlay_factory
-    app.state.startup_hooks.append(_start)
-    app.state.shutdown_hooks.append(_stop)
-
-
-async def _start(app: FastAPI) -> None:
-    from twin.live.store import open_store
-
-    env = live_env()
-    store = await asyncio.to_thread(open_store, app.state.settings.store_url)
-    app.state.store = store
-    n = 0
-    for twin in app.state.campus:
-        n += await asyncio.to_thread(register_model_sensors, store, twin)
-    log.info("live store %s open; %d sensors from the models", store.backend, n)
-    app.state.mqtt = None
-    if env["mqtt_url"]:
-        from twin.live.mqtt import MqttConfig, MqttConsumer
-
-        cfg = MqttConfig(env["mqtt_url"], env["mqtt_topic"], env["mqtt_client_id"])
-        app.state.mqtt = MqttConsumer(store, cfg)
-        app.state.mqtt.start()
-    app.state.stale_sweeper = None
-    if env["stale_sweep_s"] > 0:
-        app.state.stale_sweeper = asyncio.create_task(_sweep(store, env["stale_sweep_s"]))
-
-
-async def _sweep(store: Any, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(store.sweep_stale)
-        except Exception:
-            log.exception("stale sweep failed")
-
-
-async def _stop(app: FastAPI) -> None:
-    task = getattr(app.state, "stale_sweeper", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    if getattr(app.state, "mqtt", None) is not None:
-        await asyncio.to_thread(app.state.mqtt.stop)
-    store = getattr(app.state, "store", None)
-    if store is not None:
-        store.close()
-
-
-def _overlay_factory(request: Request, twin: Any, storey_guid: str, value: str) -> Any:
-    from twin.live.overlays import overlay_layer
-
-    return overlay_layer(request.app.state.store, twin, storey_guid, value)
 
 
 def bind(campus: Campus, body: SensorIn) -> SensorSpec:

@@ -1,0 +1,72 @@
+"""What an app runs beside its routes: the live store, the MQTT consumer and the stale sweeper.
+
+:func:`api.app.create_app`'s lifespan calls :func:`start_live` once the served models are
+loaded and :func:`stop_live` at shutdown; nothing else opens a store. Everything comes from
+:class:`api.settings.Settings`: ``store_url``, ``mqtt_url`` (empty: no consumer),
+``mqtt_topic``, ``mqtt_client_id`` (one API process per id) and ``stale_sweep_s`` (the one timer;
+0 or less: off).
+
+State left on ``app.state``: ``store`` (read by :data:`api.live_deps.StoreDep`), ``mqtt`` and
+``stale_sweeper`` (None when off).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import FastAPI
+
+from api.settings import Settings
+from twin.live.discovery import register_model_sensors
+from twin.live.mqtt import MqttConfig, MqttConsumer
+from twin.live.store import LiveStore, open_store
+from twin.service.campus import Campus
+
+__all__ = ["start_live", "stop_live"]
+
+log = logging.getLogger(__name__)
+
+
+async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
+    """Open the store (running migrations), register every IfcSensor of the served models
+    (idempotent, source ``ifc``), then start the MQTT consumer and the stale-sensor sweep."""
+    store = await asyncio.to_thread(open_store, settings.store_url)
+    app.state.store = store
+    n = 0
+    for twin in campus:
+        n += await asyncio.to_thread(register_model_sensors, store, twin)
+    log.info("live store %s open; %d sensors from the models", store.backend, n)
+    app.state.mqtt = None
+    if settings.mqtt_url:
+        cfg = MqttConfig(settings.mqtt_url, settings.mqtt_topic, settings.mqtt_client_id)
+        app.state.mqtt = MqttConsumer(store, cfg)
+        app.state.mqtt.start()
+    app.state.stale_sweeper = None
+    if settings.stale_sweep_s > 0:
+        app.state.stale_sweeper = asyncio.create_task(_sweep(store, settings.stale_sweep_s))
+
+
+async def _sweep(store: LiveStore, every: float) -> None:
+    """Raise stale-sensor alarms every ``every`` seconds; a failed sweep is logged, never fatal."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(store.sweep_stale)
+        except Exception:
+            log.exception("stale sweep failed")
+
+
+async def stop_live(app: FastAPI) -> None:
+    """Stop the sweeper and the consumer, then close the store (each only if it was started)."""
+    task = getattr(app.state, "stale_sweeper", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if getattr(app.state, "mqtt", None) is not None:
+        await asyncio.to_thread(app.state.mqtt.stop)
+    store = getattr(app.state, "store", None)
+    if store is not None:
+        store.close()

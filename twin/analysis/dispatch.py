@@ -2,8 +2,8 @@
 
 :func:`rank` is a pure function over records: one graph search from the job (the graph is
 undirected, so times from the job equal times to it) gives every technician's ETA at once, which
-keeps ranking 50 technicians about as cheap as one route. :func:`dispatch` and :func:`decline`
-then act through the live store's ticket functions, attaching the chosen technician's route.
+keeps ranking 50 technicians about as cheap as one route. Acting on the ranking (assigning,
+declining, through the live store) is the serving layer's: :mod:`twin.service.dispatch`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from twin.errors import InvalidInput, NoRoute, NotFound
+from twin.errors import NoRoute, NotFound
 from twin.live.records import Technician, Ticket
 from twin.navigation.navgraph import NavGraph, Restrictions
 from twin.navigation.navgraph import profile as profile_of
-from twin.navigation.routes import Endpoint, Place, resolve, route, time_to, times_from
+from twin.navigation.routes import Endpoint, Place, resolve, time_to, times_from
 
-__all__ = ["Candidate", "DispatchResult", "decline", "decliners", "dispatch", "rank"]
+__all__ = ["Candidate", "decliners", "rank", "whereabouts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,8 @@ class Candidate:
         }
 
 
-def _where(tech: Technician) -> Place | None:
+def whereabouts(tech: Technician) -> Place | None:
+    """Where the technician was last seen: the reported position, else the space."""
     if tech.position is not None:
         return tech.position
     return tech.space
@@ -52,7 +53,7 @@ def _where(tech: Technician) -> Place | None:
 
 def _place_of(nav: NavGraph, tech: Technician) -> Endpoint | str:
     """Where the technician is on the graph, or the reason there is no such place."""
-    place = _where(tech)
+    place = whereabouts(tech)
     if place is None:
         return "position unknown"
     try:
@@ -113,101 +114,9 @@ def rank(
     return ok + not_ok
 
 
-@dataclass
-class DispatchResult:
-    ticket: Ticket
-    chosen: Candidate
-    candidates: list[Candidate]
-    route: dict[str, Any]
-
-
 _DECLINED = re.compile(r"declined by (\S+?):")
 
 
 def decliners(ticket: Ticket) -> set[str]:
     """Technicians who already turned this ticket down (from its transition notes)."""
     return {m.group(1) for tr in ticket.transitions if (m := _DECLINED.match(tr.note))}
-
-
-def _deadline(ticket: Ticket) -> datetime:
-    from twin.live.sla import load_policies
-
-    policies = load_policies()
-    policy = policies.get(ticket.priority) or policies["normal"]
-    return ticket.created + policy.arrive
-
-
-def dispatch(
-    store: Any,
-    nav: NavGraph,
-    ticket_id: int,
-    *,
-    actor: str,
-    now: datetime,
-    technician_id: str | None = None,
-    restrictions: Restrictions | None = None,
-    profile: str = "walking",
-) -> DispatchResult:
-    """Assign the best eligible technician (or ``technician_id``) with the route attached.
-
-    A chosen technician who cannot make the SLA is still assigned when named explicitly (the
-    operator decided); without a name, only eligible technicians are picked.
-    """
-    from twin.live import technicians as techs
-    from twin.live import tickets
-
-    ticket = tickets.get_ticket(store, ticket_id)
-    target = ticket.element or ticket.space
-    if target is None:
-        raise InvalidInput(f"ticket {ticket_id} names no element or space to go to")
-    cands = rank(
-        nav, target, techs.list_technicians(store, available=False), skill=ticket.skill,
-        priority_deadline=_deadline(ticket), now=now, restrictions=restrictions,
-        profile=profile, exclude=decliners(ticket),
-    )  # fmt: skip
-    if technician_id is not None:
-        chosen = next((c for c in cands if c.technician == technician_id), None)
-        if chosen is None:
-            raise NotFound(f"no technician {technician_id!r}", technician=technician_id)
-        if chosen.eta_s is None:  # an explicit choice may be late but must be able to go
-            raise NoRoute(f"cannot dispatch {technician_id}: {chosen.reason}")
-    else:
-        chosen = next((c for c in cands if c.eligible), None)
-        if chosen is None:
-            reasons = "; ".join(f"{c.technician}: {c.reason}" for c in cands) or "no technicians"
-            raise NoRoute(f"nobody can take ticket {ticket_id} in time: {reasons}")
-    tech = next(
-        t for t in techs.list_technicians(store, available=False) if t.id == chosen.technician
-    )
-    start = _where(tech)
-    if start is None:  # rank() found an ETA, so there is a position; say so for mypy
-        raise NoRoute(f"technician {tech.id} has no position")
-    r = route(nav, start, target, profile=profile, restrictions=restrictions).as_dict()
-    updated = tickets.assign(store, ticket_id, chosen.technician, actor, route=r)
-    return DispatchResult(updated, chosen, cands, r)
-
-
-def decline(
-    store: Any,
-    nav: NavGraph,
-    ticket_id: int,
-    technician_id: str,
-    *,
-    actor: str,
-    reason: str,
-    now: datetime,
-    redispatch: bool = True,
-    restrictions: Restrictions | None = None,
-) -> DispatchResult | Ticket:
-    """The technician turns the job down; re-dispatch to the next best, never to a decliner.
-
-    One transaction: when nobody can take the job (NoRoute, 409) the decline is rolled back too,
-    so the ticket stays with the technician rather than silently falling back to ``new``."""
-    from twin.live import tickets
-    from twin.live.txn import transaction
-
-    with transaction(store) as conn:
-        ticket = tickets.decline(conn, ticket_id, technician_id, actor, reason)
-        if not redispatch:
-            return ticket
-        return dispatch(conn, nav, ticket_id, actor=actor, now=now, restrictions=restrictions)

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from twin.ifc.containment import SpaceFinder, space_query
 from twin.kinds import CORE_KINDS, DISTRIBUTION_KINDS, KINDS, plural
 from twin.model import (
     Building,
@@ -42,7 +43,6 @@ from twin.model import (
     Twin,
 )
 from twin.reframe import frame_shift, moved
-from twin.spatial.containment import SpaceFinder, space_query
 
 __all__ = ["NEAR_ROOM", "STOREY_TOLERANCE", "Federated", "federate", "federation_id"]
 

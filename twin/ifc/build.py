@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from twin.errors import IfcLoadError, TwinError
 from twin.ifc.areas import AreaBasis, net_area_basis
+from twin.ifc.containment import SpaceFinder, space_query
 from twin.ifc.doors import door_notes, link_doors
 from twin.ifc.elements import classify, element_occurrences, is_part_of_classified
 from twin.ifc.fast import attr, isa
@@ -35,7 +36,6 @@ from twin.ifc.quality import build_quality
 from twin.ifc.relations import Relations, read_relations
 from twin.ifc.spatial import SpatialTree, read_spaces, read_spatial_tree, text
 from twin.model import BBox, Element, Mesh, SourceInfo, Space, SpaceBoundary, Twin
-from twin.spatial.containment import SpaceFinder, space_query
 
 __all__ = ["build_twin", "file_sha256"]
 

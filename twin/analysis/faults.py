@@ -10,38 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from twin.analysis.candidates import (
     MediumHint,
     NetworkCandidate,
     candidates,
-    hint_from_quantity,
-    hint_from_skill,
 )
-from twin.errors import InvalidInput, NetworkUnknown, NotFound, StoreUnavailable
-from twin.model import BBox, Twin
-from twin.distribution.isolate import ImpactedSpace, IsolationPoint, impact
 from twin.distribution.build import Networks
+from twin.distribution.isolate import ImpactedSpace, IsolationPoint, impact
 from twin.distribution.trace import Suspect, common_cause_groups, require_known, trace
-
-if TYPE_CHECKING:
-    from twin.campus import Campus
+from twin.errors import InvalidInput, NetworkUnknown
+from twin.geo import to_wgs84
+from twin.model import BBox, Twin
 
 __all__ = [
     "Localization",
     "MediumHint",
     "NetworkCandidate",
     "RankedSuspect",
-    "RecordKind",
-    "common_cause_for",
+    "common_cause",
     "localize",
-    "record_hint",
-    "record_target",
-    "sensor_hint",
 ]
-
-RecordKind = Literal["alarm", "ticket"]
 
 #: Extra rank distance by kind: passive parts (pipes, fittings) fail far less often than valves,
 #: pumps and plant, so every active element upstream ranks before any passive one.
@@ -83,15 +73,10 @@ def _wgs84(
 ) -> tuple[float, float] | None:
     if xyz is None:
         return None
-    try:
-        from twin.geo import to_wgs84
-    except ImportError:  # pragma: no cover - the geo module belongs to another area
-        notes.append("WGS84 coordinates unavailable (no georeferencing module)")
-        return None
     found = to_wgs84(twin.georef, xyz[0], xyz[1])
     if found is None:
         notes.append("the model is not georeferenced: local coordinates only")
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _suspects(nets: Networks, twin: Twin, node: str) -> list[RankedSuspect]:
@@ -237,56 +222,6 @@ def localize(
 UNKNOWN_TEXT = "the model declares no distribution ports; the network is unknown"
 
 
-def _record(store: Any, what: RecordKind, ident: str | int) -> Any:
-    if store is None:
-        raise StoreUnavailable(f"the live store is not open: {what}s cannot be resolved")
-    text = str(ident).strip()
-    if not text.isdigit():
-        raise NotFound(f"no {what} {ident!r} (ids are integers)", **{what: text})
-    if what == "alarm":
-        return store.alarm(int(text))
-    from twin.live.tickets import get_ticket
-
-    return get_ticket(store, int(text))
-
-
-def _target_of(record: Any, what: RecordKind, ident: str | int) -> str:
-    target = getattr(record, "element", None) or getattr(record, "space", None)
-    if not target:
-        text = str(ident).strip()
-        raise InvalidInput(f"{what} {text} names no element or space", **{what: text})
-    return str(target)
-
-
-def record_target(store: Any, what: RecordKind, ident: str | int) -> str:
-    """The element (else the room) an alarm or ticket names, read from the live store.
-
-    Why here and not in the API: an operator asks "what do these tickets have in common" with
-    ticket numbers, and the analyses only know GlobalIds; one resolver serves every caller.
-    """
-    return _target_of(_record(store, what, ident), what, ident)
-
-
-def sensor_hint(store: Any, sensor: str, rule: str = "alarm sensor quantity") -> MediumHint | None:
-    """The medium a sensor's quantity measures (oxygen pressure -> gas), if the store knows it."""
-    try:
-        spec = store.sensor(sensor)
-    except NotFound:
-        return None
-    return hint_from_quantity(getattr(spec, "quantity", None), rule)
-
-
-def record_hint(store: Any, what: RecordKind, ident: str | int) -> tuple[str, MediumHint | None]:
-    """An alarm's or ticket's target and what the record says about the medium of the fault:
-    a ticket's skill (medical_gas -> gas), an alarm's sensor quantity (oxygen_pressure -> gas).
-    ``None`` where the record says nothing (skill "general", a quantity of no network)."""
-    record = _record(store, what, ident)
-    target = _target_of(record, what, ident)
-    if what == "ticket":
-        return target, hint_from_skill(getattr(record, "skill", None))
-    return target, sensor_hint(store, record.sensor)
-
-
 def _input_group(
     twin: Twin, nets: Networks, g: Any, guid: str, hint: MediumHint | None = None
 ) -> tuple[str, ...]:
@@ -305,36 +240,27 @@ def _input_group(
     return found
 
 
-def common_cause_for(
-    campus: Campus,
-    store: Any | None = None,
+def common_cause(
+    twin: Twin,
+    nets: Networks,
+    inputs: Sequence[tuple[str, MediumHint | None]],
     *,
-    guids: Sequence[str] = (),
-    alarms: Sequence[str | int] = (),
-    tickets: Sequence[str | int] = (),
     system: str | None = None,
     limit: int = 10,
 ) -> list[Suspect]:
-    """Nearest shared upstream elements of elements, sensors, rooms, alarms and tickets.
+    """Nearest shared upstream elements of elements, sensors and rooms of one twin.
 
-    Alarms and tickets resolve through ``store`` to the element (else the room) they name; a
-    room stands for its terminals (whatever feeds any of them feeds the room), narrowed to the
-    medium the record names (a ticket's skill, an alarm's sensor quantity; ``twin.media``), so
-    two oxygen tickets in two rooms meet on the oxygen network. The model is the one holding the
-    first input.
+    Each input is a GlobalId with the medium its record names (or ``None``): a room stands for
+    its terminals (whatever feeds any of them feeds the room), narrowed to that medium
+    (``twin.media``), so two oxygen tickets in two rooms meet on the oxygen network. Where
+    several inputs name one room, the first one's medium decides. Resolving alarm and ticket
+    ids to these inputs reads the live store: :func:`twin.service.faults.common_cause_for`.
     """
-    hinted: list[tuple[str, MediumHint | None]] = [(g, None) for g in guids]
-    hinted += [record_hint(store, "alarm", a) for a in alarms]
-    hinted += [record_hint(store, "ticket", t) for t in tickets]
-    targets = [t for t, _h in hinted]
-    if not targets:
+    if not inputs:
         raise InvalidInput("give at least one guid, alarm or ticket")
-    from twin.service.derived import networks_of
-
-    twin = campus.twin_of(targets[0])
-    nets = networks_of(campus, twin)
     require_known(nets)
     view = nets.view(system)
-    hints = dict(reversed(hinted))  # the first record naming a room decides its medium
-    groups = {t: _input_group(twin, nets, view, t, hints[t]) for t in dict.fromkeys(targets)}
+    hints = dict(reversed(inputs))  # the first record naming a room decides its medium
+    targets = dict.fromkeys(t for t, _h in inputs)
+    groups = {t: _input_group(twin, nets, view, t, hints[t]) for t in targets}
     return common_cause_groups(nets, groups, system=system, limit=limit)

@@ -251,7 +251,9 @@ def test_hospital_one_to_all_matches_networkx(hosp: NavGraph) -> None:
     tw = hosp.twin
     g = hosp.to_networkx("walking")
     room = sorted(g2 for g2, s in tw.spaces.items() if s.number.endswith("01"))[0]
-    cx, cy = tw.spaces[room].footprint.centroid.coords[0]
+    footprint = tw.spaces[room].footprint
+    assert footprint is not None
+    cx, cy = footprint.centroid.coords[0]
     z = hosp.nodes[hosp.node_of(room, tw.spaces[room].storey) or 0].xyz[2]
     for place in (room, (cx, cy, z + 1.0)):
         ep = resolve(hosp, place)
@@ -318,13 +320,13 @@ def test_hospital_search_equals_networkx(hosp: NavGraph) -> None:
                     ref: float | None = nx.dijkstra_path_length(view, na, nb)
                 except (nx.NetworkXNoPath, nx.NodeNotFound):
                     ref = None
-                c = paths.shortest(hosp, prof, {na: 0.0}, {nb: 0.0}, be, bn)
-                assert (ref is None) == (c is None), (a, b, prof, r)
-                if ref is None or c is None:
+                found = paths.shortest(hosp, prof, {na: 0.0}, {nb: 0.0}, be, bn)
+                assert (ref is None) == (found is None), (a, b, prof, r)
+                if ref is None or found is None:
                     continue
                 compared += 1
-                assert c[0] == pytest.approx(ref, abs=1e-6), (a, b, prof, r)
-                chain = c[1]
+                assert found[0] == pytest.approx(ref, abs=1e-6), (a, b, prof, r)
+                chain = found[1]
                 assert chain[0] == (na, -1) and chain[-1][0] == nb
                 total = 0.0
                 for (u, _), (v, eid) in itertools.pairwise(chain):
@@ -335,5 +337,5 @@ def test_hospital_search_equals_networkx(hosp: NavGraph) -> None:
                     total += cost
                 for v, _ in chain[1:-1]:
                     assert v not in centre
-                assert total == pytest.approx(c[0], abs=1e-6)
+                assert total == pytest.approx(found[0], abs=1e-6)
     assert compared > 100

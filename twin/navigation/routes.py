@@ -423,9 +423,11 @@ def times_from(
     until: Collection[int] | None = None,
 ) -> tuple[Endpoint, dict[int, float]]:
     """Seconds from ``place`` to every reachable node: one search serves many questions (all
-    technicians' ETAs to a ticket, one row of a patrol matrix). The graph is undirected, so
-    times *to* ``place`` are the same. ``until`` (nodes, e.g. the seeds of the places asked
-    about) lets the search stop once those are settled; only settled nodes are returned then."""
+    technicians' ETAs to a ticket, one row of a patrol matrix). They are true walking times:
+    the search weights outdoor legs to prefer indoor paths, and the weighting is taken back
+    out of the paths it found (:func:`twin.navigation.paths.one_to_all`). The graph is
+    undirected, so times *to* ``place`` are the same. ``until`` (nodes, e.g. the seeds of the
+    places asked about) limits the answer to those nodes."""
     p = profile_of(profile)
     ep = place if isinstance(place, Endpoint) else resolve(nav, place)
     be, bn = paths.blocked(nav, restrictions, frozenset({ep.space} if ep.space else ()))

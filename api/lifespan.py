@@ -6,8 +6,9 @@ loaded and :func:`stop_live` at shutdown; nothing else opens a store. Everything
 ``mqtt_topic``, ``mqtt_client_id`` (one API process per id) and ``stale_sweep_s`` (the one timer;
 0 or less: off).
 
-State left on ``app.state``: ``store`` (read by :data:`api.live_deps.StoreDep`), ``mqtt`` and
-``stale_sweeper`` (None when off).
+State left on ``app.state``: ``store`` (read by :data:`api.live_deps.StoreDep`), ``mqtt``,
+``stale_sweeper`` and ``gateways`` (None when off; ``gateways`` when ``settings.gateways`` names a
+gateway configuration file, :mod:`twin.gateways.service`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from api.settings import Settings
+from twin.gateways.config import load_config
+from twin.gateways.service import GatewayService
 from twin.live.discovery import register_model_sensors
 from twin.live.mqtt import MqttConfig, MqttConsumer
 from twin.live.store import LiveStore, open_store
@@ -46,6 +50,11 @@ async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
     app.state.stale_sweeper = None
     if settings.stale_sweep_s > 0:
         app.state.stale_sweeper = asyncio.create_task(_sweep(store, settings.stale_sweep_s))
+    app.state.gateways = None
+    if settings.gateways:
+        service = GatewayService(store, load_config(Path(settings.gateways)))
+        await asyncio.to_thread(service.start)
+        app.state.gateways = service
 
 
 async def _sweep(store: LiveStore, every: float) -> None:
@@ -67,6 +76,8 @@ async def stop_live(app: FastAPI) -> None:
             await task
     if getattr(app.state, "mqtt", None) is not None:
         await asyncio.to_thread(app.state.mqtt.stop)
+    if getattr(app.state, "gateways", None) is not None:
+        await asyncio.to_thread(app.state.gateways.stop)
     store = getattr(app.state, "store", None)
     if store is not None:
         store.close()

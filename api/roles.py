@@ -14,6 +14,8 @@ Rules behind the entries (docs/work-orders.md, "Roles"):
   ``technician``, and the handler then checks the key acts for that technician;
 - what changes what the twin serves or plans (model uploads, scenarios, design files) needs
   ``planner``: planners bring in new and revised models; an operator runs the building as it is;
+- writes to the building's own systems (BMS setpoints through a gateway) are for ``admin``, and
+  are refused anyway unless the gateway configuration allows them;
 - keys, the audit log and rejected payloads (``/dead-letters`` shows raw client input) are for
   ``admin`` (dead letters also for ``operator``, who runs the ingest).
 """
@@ -117,6 +119,16 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/scenarios/{scenario_id}/report.html"): _V,
     ("GET", "/scenarios/{scenario_id}/clashes.bcf"): _V,
     ("GET", "/scenario-comparison"): _V,
+    # gateways to the building's own systems (BMS points): reads for viewers, bindings for the
+    # operator who runs the building, setpoint writes admin-only (and off unless configured)
+    ("GET", "/gateways"): _V,
+    ("GET", "/gateways/points"): _V,
+    ("GET", "/gateways/bindings"): _V,
+    ("GET", "/gateways/bindings.csv"): _V,
+    ("POST", "/gateways/bindings/suggest"): _O,
+    ("PUT", "/gateways/bindings/{sensor_id}"): _O,
+    ("PUT", "/gateways/bindings.csv"): _O,
+    ("POST", "/gateways/points/{sensor_id}/write"): _A,
     # administration
     ("GET", "/keys"): _A,
     ("POST", "/keys"): _A,

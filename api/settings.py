@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     stale_sweep_s: float = Field(
         30.0, description="Seconds between stale-sensor sweeps (0 or less: off)."
     )
+    gateways: str = Field(
+        "",
+        description="Gateway configuration file (YAML/JSON: Modbus TCP and BACnet/IP devices, "
+        "see docs/gateways.md); empty: no gateways.",
+    )
     sla: str = Field(
         "",
         description='SLA windows per ticket priority as JSON, e.g. {"urgent": {"respond_min": 10, '

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -12,8 +14,18 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="Liveness: the process answers")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+def health(request: Request) -> dict[str, Any]:
+    """``{"status": "ok"}``; with gateways configured also ``gateways``: devices, up, down and
+    the ids of the devices not answering (detail per device: ``GET /gateways``). A device down
+    does not make the process unhealthy: it is the building's, and it raises its own alarm."""
+    out: dict[str, Any] = {"status": "ok"}
+    gw = getattr(request.app.state, "gateways", None)
+    if gw is not None:
+        h = gw.health()
+        down = [d["device"] for g in h["gateways"] for d in g["detail"] if d["up"] is False]
+        out["gateways"] = {"devices": h["devices"], "up": h["up"], "down": h["down"],
+                           "down_devices": down}  # fmt: skip
+    return out
 
 
 @router.get(

@@ -32,6 +32,8 @@ __all__ = [
     "BindingError",
     "bindings_from_csv",
     "bindings_to_csv",
+    "check_binding",
+    "merge",
     "norm",
     "placements",
     "suggest",
@@ -166,7 +168,9 @@ def bindings_to_csv(bindings: Iterable[Binding]) -> str:
     return buf.getvalue()
 
 
-def _check(b: Binding, row: int, twin: Twin | None) -> Binding:
+def check_binding(b: Binding, twin: Twin | None, row: int | str = "") -> Binding:
+    """``b`` checked against the model (element and space exist) with storey and building
+    filled in from them; raises :class:`BindingError` naming ``row``."""
     if b.status not in STATUSES:
         raise BindingError(f"row {row}: status {b.status!r} not in {STATUSES}")
     if twin is None:
@@ -207,7 +211,7 @@ def bindings_from_csv(
             status=(r.get("status") or "confirmed").strip(),
             evidence=(r.get("evidence") or "").strip(),
         )  # fmt: skip
-        out.append(_check(b, i, twin))
+        out.append(check_binding(b, twin, i))
     return out
 
 

@@ -39,7 +39,7 @@ TECHNICIAN_OWN = {
     ("PUT", "/technicians/{technician_id}/shift"),
 }
 PLANNING = ("/scenarios", "/models")
-ADMIN_ONLY = ("/keys", "/audit")
+ADMIN_ONLY = ("/keys", "/audit", "/gateways/points/")  # the last: BMS setpoint writes
 PUBLIC = {("GET", "/health")}
 
 

@@ -1,4 +1,4 @@
-"""Directions inferred from sources of the right flow (twin/networks/sources.py).
+"""Directions inferred from sources of the right flow (twin/distribution/sources.py).
 
 The hand-made plant (tests/ifc_fixtures/networks_made.py ``write_mixed``) joins a heating
 circuit, a ventilation system, a power circuit and a medical oxygen system where real plant

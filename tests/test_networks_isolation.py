@@ -1,4 +1,4 @@
-"""Isolation isolates every side of an element: supply and return (twin/networks/isolate.py).
+"""Isolation isolates every side of an element: supply and return (twin/distribution/isolate.py).
 
 Truths come from the IFC files read with ifcopenshell directly (an undirected graph of
 IfcRelConnectsPorts between the ports' owners) and networkx, never from the project's network

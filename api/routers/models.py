@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -16,11 +15,8 @@ from api.errors import PROBLEM_RESPONSES
 from api.schemas.models import JOB_EXAMPLE, ModelOut
 from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
 from twin.errors import TwinError
-from twin.live.attached import records_at, register_served_sensors
-from twin.live.discovery import register_model_sensors
 from twin.model import Twin
-
-log = logging.getLogger(__name__)
+from twin.service.models import admit_upload
 
 router = APIRouter(tags=["models"])
 
@@ -150,33 +146,15 @@ async def upload_model(
 def _serve_with_sensors(
     app: FastAPI, *, building: str | None = None, replaces: str | None = None
 ) -> Callable[[Twin], tuple[str, dict[str, object]]]:
-    """The job's completion: check the model against the served ones, register its IfcSensors
-    in the live store, serve it, and build its building's indexes in the background.
-
-    A collision is refused before anything changes. Sensors before serving: when the job
-    reports ``done`` a reading for any of them is accepted; if the store refuses, the job fails
-    and the model is not served half-wired (upload it again). In a federated building the
-    sensors are registered again with the rooms the federation found for them."""
+    """The job's completion, :func:`twin.service.models.admit_upload`, with the live store as
+    it is when the job ends (the store may open after the upload was accepted)."""
 
     def done(twin: Twin) -> tuple[str, dict[str, object]]:
-        campus = app.state.campus
-        campus.relate(twin, building=building, replaces=replaces)
         store = getattr(app.state, "store", None)
-        if store is not None:
-            n = register_model_sensors(store, twin)
-            log.info("upload %s: %d sensors registered", twin.source.path, n)
-        admission = campus.admit(twin, building=building, replaces=replaces)
-        result = admission.as_dict()
-        if store is not None and admission.served is not twin:
-            register_served_sensors(store, admission.served, admission.model_id)
-        if store is not None and admission.changes is not None:
-            removed = [str(p["guid"]) for p in admission.changes["removed"]]  # type: ignore[union-attr, index]
-            result["orphaned"] = records_at(store, removed)
-        if app.state.settings.warm_up:
-            from twin.warmup import warm_up_in_background
-
-            warm_up_in_background(campus, admission.served)
-        return admission.model_id, result
+        return admit_upload(
+            app.state.campus, store, twin, building=building, replaces=replaces,
+            warm_up=app.state.settings.warm_up,
+        )  # fmt: skip
 
     return done
 

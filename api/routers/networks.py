@@ -19,41 +19,22 @@ from api.schemas.networks import (
     SystemsOut,
     TraceOut,
 )
-from twin.analysis.faults import (
-    MediumHint,
-    RecordKind,
-    common_cause_for,
-    localize,
-    record_hint,
-    sensor_hint,
-)
-from twin.campus import Campus
-from twin.errors import InvalidInput, NotFound, StoreUnavailable
-from twin.model import Twin
+from twin.distribution import impact, isolate, trace
+from twin.errors import InvalidInput
+from twin.service.campus import Campus
 from twin.service.derived import networks_of
-from twin.distribution import Networks, impact, isolate, trace
+from twin.service.faults import common_cause_for
+from twin.service.networks import (
+    LocalizeBy,
+    localize_record,
+    model_and_twin,
+    twin_and_networks,
+)
 
 _NO_NETWORK = "The element has no distribution connections in this model (nothing to trace)"
 router = APIRouter(
     tags=["networks"], responses={**PROBLEM_RESPONSES, 409: problem_response(409, _NO_NETWORK)}
 )
-
-
-def _nets(campus: Campus, guid: str) -> tuple[Twin, Networks]:
-    twin = campus.twin_of(guid)
-    return twin, networks_of(campus, twin)
-
-
-def _model(campus: Campus, guid: str) -> tuple[str, Twin]:
-    if guid in campus.models():
-        return guid, campus.twin(guid)
-    twin = campus.building(guid)[0]
-    return campus.model_id(twin), twin
-
-
-def _record_hint(request: Request, what: RecordKind, ident: str) -> tuple[str, MediumHint | None]:
-    """The element (else the space) an alarm or ticket is about, and its medium hint."""
-    return record_hint(getattr(request.app.state, "store", None), what, ident)
 
 
 @router.get(
@@ -63,14 +44,14 @@ def _record_hint(request: Request, what: RecordKind, ident: str) -> tuple[str, M
     response_model=SystemsOut,
 )
 def systems(guid: str, campus: CampusDep) -> SystemsOut:
-    mid, twin = _model(campus, guid)
+    mid, twin = model_and_twin(campus, guid)
     return SystemsOut.of(mid, networks_of(campus, twin))
 
 
 def _trace(
     campus: Campus, guid: str, direction: Literal["upstream", "downstream"], **kw: Any
 ) -> TraceOut:
-    _, nets = _nets(campus, guid)
+    _, nets = twin_and_networks(campus, guid)
     return TraceOut.model_validate(trace(nets, guid, direction=direction, **kw))
 
 
@@ -108,7 +89,7 @@ def downstream(
     response_model=ImpactOut,
 )
 def post_impact(body: ImpactIn, campus: CampusDep) -> ImpactOut:
-    twin, nets = _nets(campus, body.closed[0])
+    twin, nets = twin_and_networks(campus, body.closed[0])
     return ImpactOut.model_validate(impact(nets, twin, body.closed))
 
 
@@ -149,7 +130,7 @@ MediumQ = Annotated[
 def isolation(
     guid: str, campus: CampusDep, system: str | None = None, medium: MediumQ = None
 ) -> IsolationOut:
-    twin, nets = _nets(campus, guid)
+    twin, nets = twin_and_networks(campus, guid)
     return IsolationOut.of(isolate(nets, guid, system=system, twin=twin, medium=medium))
 
 
@@ -172,37 +153,12 @@ def get_localize(
     space: str | None = None,
     medium: MediumQ = None,
 ) -> LocalizationOut:
-    given = {
-        k: v
-        for k, v in dict(
-            element=element, sensor=sensor, alarm=alarm, ticket=ticket, space=space
-        ).items()
-        if v
-    }
+    named: list[tuple[LocalizeBy, str | None]] = [
+        ("element", element), ("sensor", sensor), ("alarm", alarm), ("ticket", ticket),
+        ("space", space),
+    ]  # fmt: skip
+    given = [(what, value) for what, value in named if value]
     if len(given) != 1:
         raise InvalidInput("give exactly one of element, sensor, alarm, ticket, space")
-    ((what, value),) = given.items()
-    hint = None
-    if what in ("alarm", "ticket"):
-        value, hint = _record_hint(request, what, value)  # type: ignore[arg-type]
-    elif what == "sensor" and not _known(campus, value):
-        store = getattr(request.app.state, "store", None)
-        if store is None:
-            raise StoreUnavailable("the live store is not open: sensors cannot be resolved")
-        spec = store.sensor(value)
-        hint = sensor_hint(store, value, "sensor quantity")
-        value = spec.element or spec.space
-        if not value:
-            raise InvalidInput(f"sensor {sensor!r} names no element or space")
-    if hint is None and medium is not None:
-        hint = MediumHint(frozenset({medium}), "requested medium", f"medium {medium!r}")
-    twin, nets = _nets(campus, value)
-    return LocalizationOut.of(localize(twin, nets, value, hint=hint))
-
-
-def _known(campus: Campus, guid: str) -> bool:
-    try:
-        campus.twin_of(guid)
-    except NotFound:
-        return False
-    return True
+    (what, value), store = given[0], getattr(request.app.state, "store", None)
+    return LocalizationOut.of(localize_record(campus, store, what, value or "", medium=medium))

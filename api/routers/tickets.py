@@ -14,15 +14,10 @@ from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas.tickets import TicketIn, TicketOut, TransitionIn
 from api.strict import DbId
-from twin.errors import Forbidden, NotFound
-from twin.live import tickets
-from twin.live.sla import load_policies
+from twin.errors import NotFound
+from twin.service.tickets import move_ticket
 
 router = APIRouter(tags=["tickets"], responses=PROBLEM_RESPONSES)
-
-#: What a technician key may do to a ticket assigned to it (decline is ``new``).
-TECHNICIAN_MOVES = frozenset({"en_route", "on_site", "resolved", "new"})
-
 
 #: The live store (``app.state.store``); re-exported for the other operations routers.
 Store = StoreDep
@@ -103,17 +98,13 @@ def transition(
     store: Store,
     who: PrincipalDep,
 ) -> TicketOut:
-    if who.role == "technician":
-        current = tickets.get_ticket(store, ticket_id)
-        if current.technician is None or current.technician != who.technician:
-            raise Forbidden(f"ticket {ticket_id} is not assigned to you", ticket=ticket_id)
-        if body.to not in TECHNICIAN_MOVES:
-            raise Forbidden(f"a technician may not move a ticket to {body.to!r}")
-        if body.to == "new":
-            t = tickets.decline(store, ticket_id, current.technician, who.name, body.note)
-            return TicketOut.of(t, datetime.now(UTC), load_policies())
-    t = tickets.transition(
-        store, ticket_id, body.to, who.name, body.note, technician=body.technician,
+    t = move_ticket(
+        store, ticket_id, body.to, actor=who.name, note=body.note, technician=body.technician,
+        route=body.route, technician_key=who.role == "technician", acting_for=who.technician,
+    )  # fmt: skip
+    return TicketOut.of(t, datetime.now(UTC), sla)
+    t = store.tickets.transition(
+        ticket_id, body.to, who.name, body.note, technician=body.technician,
         route=body.route,
     )  # fmt: skip
     return TicketOut.of(t, datetime.now(UTC), load_policies())

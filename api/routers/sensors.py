@@ -15,39 +15,13 @@ from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas.sensors import SensorIn, SensorOut
-from twin.errors import InvalidInput, NotFound
-from twin.live.discovery import DEFAULT_UNITS
-from twin.live.records import SensorSpec
+from twin.service import sensors
 
 __all__ = ["router"]
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["sensors"])
-
-
-def bind(campus: Campus, body: SensorIn) -> SensorSpec:
-    """Resolve the sensor's element/space in the loaded models to place it."""
-    if not body.element and not body.space:
-        raise InvalidInput("bind the sensor to an element and/or a space GlobalId")
-    twin = campus.twin_of(body.element or body.space or "")
-    element = twin.elements.get(body.element) if body.element else None
-    if body.element and element is None:
-        raise NotFound(f"{body.element!r} is not an element")
-    space_id = body.space or (element.space if element else None)
-    space = twin.spaces.get(space_id) if space_id else None
-    if body.space and space is None:
-        raise NotFound(f"{body.space!r} is not a space of the element's model")
-    storey = (space.storey if space else None) or (element.storey if element else None)
-    unit = body.unit or DEFAULT_UNITS.get(body.quantity)
-    if not unit:
-        raise InvalidInput(f"give a unit: no default for quantity {body.quantity!r}")
-    return SensorSpec(
-        id=body.id, quantity=body.quantity, unit=unit, element=body.element, space=space_id,
-        storey=storey, building=twin.storeys[storey].building if storey else None,
-        host=element.host if element else None, name=body.name, lower=body.lower,
-        upper=body.upper, criticality=space.criticality if space else "normal", source="api",
-    )  # fmt: skip
 
 
 @router.get("/sensors", response_model=list[SensorOut], summary="Sensors with latest values")
@@ -75,8 +49,11 @@ def register_sensor(
     campus: CampusDep,
     who: PrincipalDep,
 ) -> SensorOut:
-    spec = store.register_sensor(bind(campus, body))
-    audit.record_write(store, who.name, "sensor.register", f"sensor:{spec.id}")
+    spec = sensors.register_sensor(
+        campus, store, actor=who.name, sensor_id=body.id, quantity=body.quantity,
+        unit=body.unit, element=body.element, space=body.space, name=body.name,
+        lower=body.lower, upper=body.upper,
+    )  # fmt: skip
     return SensorOut.model_validate(spec)
 
 

@@ -8,16 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.ops_support import open_test_store
-from twin.analysis.dispatch import DispatchResult, decline, decliners, dispatch, rank
+from tests.samples.networks import sample_twin
+from twin.analysis.dispatch import decliners, rank
 from twin.errors import NoRoute
-from twin.live import tickets
 from twin.live.records import Technician
 from twin.live.store import LiveStore
-from twin.live.technicians import register_technician, set_position, set_shift
-from twin.navigation.navgraph import NavGraph, Restrictions
 from twin.navigation.build import build_navigation
+from twin.navigation.navgraph import NavGraph, Restrictions
 from twin.navigation.routes import route
-from tests.samples.networks import sample_twin
+from twin.service.dispatch import DispatchResult, decline, dispatch
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -66,25 +65,26 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStore]:
 
 
 def test_dispatch_assigns_with_route_and_redispatches(store: LiveStore, nav: NavGraph) -> None:
-    eng = store.engine
     for tid, space in [("t-near", "B"), ("t-far", "U"), ("t-other", "D")]:
-        register_technician(eng, tid, name=tid, skills=["electrical"], actor="admin")
-        set_position(eng, tid, "admin", space=space, storey=nav.twin.spaces[space].storey)
-    register_technician(eng, "t-off", name="off", skills=["electrical"], actor="admin")
-    set_shift(eng, "t-off", "off_shift", "admin")
-    t = tickets.create_ticket(eng, title="Socket dead", priority="normal", actor="desk",
+        store.technicians.register(tid, name=tid, skills=["electrical"], actor="admin")
+        store.technicians.set_position(
+            tid, "admin", space=space, storey=nav.twin.spaces[space].storey
+        )
+    store.technicians.register("t-off", name="off", skills=["electrical"], actor="admin")
+    store.technicians.set_shift("t-off", "off_shift", "admin")
+    t = store.tickets.create(title="Socket dead", priority="normal", actor="desk",
                               space="A", skill="electrical")  # fmt: skip
-    res = dispatch(eng, nav, t.id, actor="op", now=NOW)
+    res = dispatch(store, nav, t.id, actor="op", now=NOW)
     assert res.chosen.technician == "t-near"
     assert res.ticket.status == "assigned" and res.ticket.technician == "t-near"
     assert res.ticket.route and res.ticket.route["steps"][-1]["guid"] == "A"
-    again = decline(eng, nav, t.id, "t-near", actor="t-near", reason="at lunch", now=NOW)
+    again = decline(store, nav, t.id, "t-near", actor="t-near", reason="at lunch", now=NOW)
     assert isinstance(again, DispatchResult) and again.chosen.technician != "t-near"
-    latest = tickets.get_ticket(eng, t.id)
+    latest = store.tickets.get(t.id)
     assert "t-near" in decliners(latest)
     assert latest.technician == again.chosen.technician
     with pytest.raises(NoRoute):
-        dispatch(eng, nav, t.id, actor="op", now=NOW, technician_id="t-off")
+        dispatch(store, nav, t.id, actor="op", now=NOW, technician_id="t-off")
 
 
 def test_one_search_gives_every_route_eta(small_twin) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query, Request
 from api.auth import PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
+from api.live_deps import SlaDep
 from api.problem_docs import problem_response
 from api.schemas.routing import (
     CandidateOut,
@@ -23,14 +24,15 @@ from api.schemas.routing import (
     RouteOut,
 )
 from api.strict import COORD_MAX, DbId
-from twin.campus import Campus
 from twin.errors import InvalidInput, StoreUnavailable
 from twin.export.plan_svg import PolylineLayer
 from twin.live.store import LiveStore
 from twin.model import Twin
 from twin.navigation.navgraph import Restrictions
-from twin.service.derived import navigation_of
 from twin.navigation.routes import Place, Route, route
+from twin.service import dispatch as dispatching
+from twin.service.campus import Campus
+from twin.service.derived import navigation_of
 
 __all__ = ["route_layer", "router"]
 
@@ -104,11 +106,11 @@ def post_route(campus: CampusDep, body: RouteIn) -> RouteOut:
     return _out(route(navigation_of(campus, twin), a, b, profile=body.profile, restrictions=res))
 
 
-def _store(request: Request) -> Any:
+def _store(request: Request) -> LiveStore:
     store = getattr(request.app.state, "store", None)
     if store is None:
         raise StoreUnavailable("the live store is not open: dispatch needs tickets")
-    return store.engine if hasattr(store, "engine") else store
+    return store  # type: ignore[no-any-return]
 
 
 def _dispatch_out(res: Any) -> DispatchOut:
@@ -120,33 +122,20 @@ def _dispatch_out(res: Any) -> DispatchOut:
     )  # fmt: skip
 
 
-def _ticket_twin(campus: Campus, store: Any, ticket_id: int) -> Twin:
-    from twin.live.tickets import get_ticket
-
-    t = get_ticket(store, ticket_id)
-    target = t.element or t.space
-    if target is None:
-        raise InvalidInput(f"ticket {ticket_id} names no element or space to go to")
-    return campus.twin_of(target)
-
-
 @router.post("/tickets/{ticket_id}/dispatch", response_model=DispatchOut, summary="Dispatch")
 def dispatch_ticket(
     ticket_id: DbId,
     request: Request,
     campus: CampusDep,
     principal: PrincipalDep,
+    sla: SlaDep,
     body: Annotated[DispatchIn | None, Body()] = None,
 ) -> DispatchOut:
-    from twin.analysis.dispatch import dispatch
-
     body = body or DispatchIn()
-    store = _store(request)
-    nav = navigation_of(campus, _ticket_twin(campus, store, ticket_id))
-    res = dispatch(
-        store, nav, ticket_id, actor=principal.name, now=datetime.now(UTC),
+    res = dispatching.dispatch_ticket(
+        campus, _store(request), ticket_id, actor=principal.name, now=datetime.now(UTC),
         technician_id=body.technician, restrictions=_restrictions(body.restrictions),
-        profile=body.profile,
+        profile=body.profile, policies=sla,
     )  # fmt: skip
     return _dispatch_out(res)
 
@@ -164,16 +153,13 @@ def decline_ticket(
     request: Request,
     campus: CampusDep,
     principal: PrincipalDep,
+    sla: SlaDep,
     body: DeclineIn,
 ) -> DispatchOut:
-    from twin.analysis.dispatch import decline
-
     act_for(principal, body.technician)  # a technician key declines only its own jobs
-    store = _store(request)
-    nav = navigation_of(campus, _ticket_twin(campus, store, ticket_id))
-    res = decline(
-        store, nav, ticket_id, body.technician, actor=principal.name, reason=body.reason,
-        now=datetime.now(UTC), redispatch=body.redispatch,
+    res = dispatching.decline_ticket(
+        campus, _store(request), ticket_id, body.technician, actor=principal.name,
+        reason=body.reason, now=datetime.now(UTC), redispatch=body.redispatch, policies=sla,
     )  # fmt: skip
     if hasattr(res, "chosen"):
         return _dispatch_out(res)

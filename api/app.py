@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     )
     app.add_middleware(AuthGate)
     app.state.settings = settings
+    app.state.sla = load_policies(settings.sla)  # bad JSON fails here, not per dispatch
     app.state.campus = campus
     app.state.jobs = JobRunner(
         settings.cache_dir, on_done=campus.add, workers=settings.ingest_workers

@@ -17,7 +17,6 @@ from fastapi import UploadFile
 
 from api.settings import Settings
 from twin.errors import IfcLoadError, PayloadTooLarge
-from twin.live import audit
 from twin.service.jobs import IngestJob
 
 __all__ = ["audit_upload", "save_ifc_upload", "upload_audit_hook"]
@@ -67,7 +66,7 @@ def audit_upload(
     sha = detail.get("sha256")
     target = f"upload:{sha}" if sha else f"upload:{filename}"
     record = {"filename": filename, "outcome": outcome, **detail}
-    audit.record_write(store, actor, f"{kind}.upload.{outcome}", target, record)
+    store.audit.record(actor, f"{kind}.upload.{outcome}", target, record)
 
 
 def upload_audit_hook(

@@ -9,8 +9,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from twin.live.technicians import register_technician, set_position
-from twin.live.tickets import create_ticket
 from twin.service.campus import Campus
 
 DUPLEX = "Duplex_A_20110907.ifc"
@@ -70,11 +68,10 @@ def test_patrol_and_plan_layer(ctx: tuple[TestClient, dict[str, str]]) -> None:
 def test_dispatch_and_decline(ctx: tuple[TestClient, dict[str, str]]) -> None:
     client, rooms = ctx
     store = client.app.state.store  # type: ignore[attr-defined]
-    eng = store.engine
     for tid, room in (("d-near", "A101"), ("d-far", "A202")):
-        register_technician(eng, tid, name=tid, skills=["electrical"], actor="admin")
-        set_position(eng, tid, "admin", space=rooms[room])
-    t = create_ticket(eng, title="Lamp", priority="normal", actor="desk", space=rooms["A102"],
+        store.technicians.register(tid, name=tid, skills=["electrical"], actor="admin")
+        store.technicians.set_position(tid, "admin", space=rooms[room])
+    t = store.tickets.create(title="Lamp", priority="normal", actor="desk", space=rooms["A102"],
                       skill="electrical")  # fmt: skip
     r = client.post(f"/tickets/{t.id}/dispatch")
     assert r.status_code == 200, r.text

@@ -16,7 +16,6 @@ from sqlalchemy import update
 from api.app import create_app
 from api.settings import Settings
 from tests.ops_support import wipe
-from twin.live import keys
 from twin.live.db import now_us
 from twin.live.store import LiveStore
 from twin.live.tables_ops import tickets as tickets_table
@@ -28,7 +27,7 @@ def env(opened_store: tuple[LiveStore, str, Path]) -> Iterator[dict[str, Any]]:
     wipe(store)
     settings = Settings(auth=True, anonymous_read=False, store_url=url, cache_dir=tmp / "cache")
     app = create_app(settings)
-    admin, _ = keys.create_key(store, "admin", "root")
+    admin, _ = store.keys.create("admin", "root")
     with TestClient(app) as client:  # the live store's start-up hook opens the same database
         assert app.state.store is not None
         yield {"client": client, "store": store, "admin": {"X-API-Key": admin}}

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.ops_support import wipe
-from twin.live import audit, keys, technicians, tickets
 from twin.live.store import LiveStore
 
 BROKEN_IFC = (
@@ -45,13 +44,13 @@ def ctx(env: dict[str, Any]) -> dict[str, Any]:
     store = env["store"]
     wipe(store)
     for tid in ("ann", "bob"):
-        technicians.register_technician(store, tid, name=tid, skills=["general"], actor="t")
+        store.technicians.register(tid, name=tid, skills=["general"], actor="t")
     made = {
-        "admin": keys.create_key(store, "admin", "root"),
-        "planner": keys.create_key(store, "planner", "design office"),
-        "operator": keys.create_key(store, "operator", "desk"),
-        "ann": keys.create_key(store, "technician", "ann's phone", technician="ann"),
-        "bob": keys.create_key(store, "technician", "bob's phone", technician="bob"),
+        "admin": store.keys.create("admin", "root"),
+        "planner": store.keys.create("planner", "design office"),
+        "operator": store.keys.create("operator", "desk"),
+        "ann": store.keys.create("technician", "ann's phone", technician="ann"),
+        "bob": store.keys.create("technician", "bob's phone", technician="bob"),
     }
     headers = {who: {"X-API-Key": secret} for who, (secret, _) in made.items()}
     return env | {"h": headers, "ids": {who: rec.id for who, (_, rec) in made.items()}}
@@ -59,8 +58,8 @@ def ctx(env: dict[str, Any]) -> dict[str, Any]:
 
 def _assigned_ticket(ctx: dict[str, Any], small_twin: Any, technician: str) -> int:
     space = next(iter(small_twin.spaces))
-    t = tickets.create_ticket(ctx["store"], title="Lamp", priority="normal", actor="t", space=space)
-    tickets.assign(ctx["store"], t.id, technician, "t")
+    t = ctx["store"].tickets.create(title="Lamp", priority="normal", actor="t", space=space)
+    ctx["store"].tickets.assign(t.id, technician, "t")
     return t.id
 
 
@@ -70,7 +69,7 @@ def test_a_technician_declines_only_its_own_job(ctx: dict[str, Any], small_twin:
     body = {"technician": "bob", "reason": "not me", "redispatch": False}
     r = c.post(f"/tickets/{tid}/decline", json=body, headers=h["ann"])
     assert r.status_code == 403, r.text
-    assert tickets.get_ticket(ctx["store"], tid).technician == "bob"
+    assert ctx["store"].tickets.get(tid).technician == "bob"
     r = c.post(f"/tickets/{tid}/decline", json=body, headers=h["bob"])
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["technician"]) == ("new", None)
@@ -87,15 +86,15 @@ def test_a_decline_nobody_can_take_over_changes_nothing(
     assigned to ann with the same history, in the database and in the events."""
     c, store = ctx["client"], ctx["store"]
     tid = _assigned_ticket(ctx, small_twin, "ann")
-    before = tickets.get_ticket(store, tid)
-    events_before = len(audit.list_audit(store, limit=5000))
+    before = store.tickets.get(tid)
+    events_before = len(store.audit.list(limit=5000))
     body = {"technician": "ann", "reason": "at lunch", "redispatch": True}
     r = c.post(f"/tickets/{tid}/decline", json=body, headers=ctx["h"]["ann"])
     assert r.status_code == 409, r.text
-    after = tickets.get_ticket(store, tid)
+    after = store.tickets.get(tid)
     assert (after.status, after.technician) == ("assigned", "ann")
     assert after.transitions == before.transitions
-    assert len(audit.list_audit(store, limit=5000)) == events_before
+    assert len(store.audit.list(limit=5000)) == events_before
 
 
 def test_an_admin_revokes_its_own_key_only_with_force(ctx: dict[str, Any]) -> None:
@@ -135,7 +134,7 @@ def test_uploads_need_a_planner_and_are_audited(ctx: dict[str, Any], tmp_path: P
     job = c.app.state.jobs.wait(r.json()["id"])  # type: ignore[attr-defined]
     assert job.state == "done", job.error
     sha = hashlib.sha256(data).hexdigest()
-    entries = audit.list_audit(ctx["store"], action="model.upload.")
+    entries = ctx["store"].audit.list(action="model.upload.")
     got = {e.action: e for e in entries}
     assert set(got) == {"model.upload.accepted", "model.upload.done"}
     for e in entries:
@@ -164,7 +163,7 @@ def test_a_failed_upload_leaves_no_file_and_a_problem_naming_the_clients_file(
     assert sha not in text and str(ctx["uploads"]) not in text and "/" not in error["detail"]
     assert not (ctx["uploads"] / f"{sha}.ifc").exists()
     assert [p.name for p in ctx["uploads"].iterdir() if p.name.startswith(sha)] == []
-    failed = audit.list_audit(ctx["store"], action="model.upload.failed")
+    failed = ctx["store"].audit.list(action="model.upload.failed")
     assert len(failed) == 1 and failed[0].detail["job"] == job_id
     assert (failed[0].actor, failed[0].detail["status"]) == ("design office", 422)
 
@@ -184,7 +183,7 @@ def test_a_failed_design_upload_is_audited_and_removed(ctx: dict[str, Any]) -> N
     assert job.state == "failed" and job.error is not None and "refit.ifc" in job.error["detail"]
     sha = hashlib.sha256(BROKEN_IFC).hexdigest()
     assert not (ctx["uploads"] / f"{sha}.ifc").exists()
-    entries = audit.list_audit(ctx["store"], action="design.upload.")
+    entries = ctx["store"].audit.list(action="design.upload.")
     assert {(e.action, e.actor, e.target) for e in entries} == {
         ("design.upload.accepted", "design office", f"upload:{sha}"),
         ("design.upload.failed", "design office", f"upload:{sha}"),
@@ -197,7 +196,7 @@ def test_a_refused_upload_is_audited_and_kept_nowhere(ctx: dict[str, Any]) -> No
     kept = set(ctx["uploads"].glob("*"))
     r = c.post("/models", files=upload, headers=h["planner"])
     assert r.status_code == 422 and "notes.ifc" in r.json()["detail"]
-    refused = audit.list_audit(ctx["store"], action="model.upload.refused")
+    refused = ctx["store"].audit.list(action="model.upload.refused")
     assert [(e.actor, e.target, e.detail["filename"]) for e in refused] == [
         ("design office", "upload:notes.ifc", "notes.ifc")
     ]

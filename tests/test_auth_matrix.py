@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.ops_support import wipe
-from twin.live import keys, technicians, tickets
 from twin.live.store import LiveStore
 
 ROLES = ("viewer", "technician", "operator", "planner", "admin")
@@ -64,14 +63,14 @@ def matrix(
 ) -> Iterator[dict[str, Any]]:
     store, url, tmp = opened_store
     wipe(store)
-    technicians.register_technician(store, "tech-1", name="Ann", skills=["general"], actor="t")
-    secrets = {role: keys.create_key(store, role, f"{role} key", "tech-1" if role == "technician"
+    store.technicians.register("tech-1", name="Ann", skills=["general"], actor="t")
+    secrets = {role: store.keys.create(role, f"{role} key", "tech-1" if role == "technician"
                                      else None)[0] for role in ROLES}  # fmt: skip
-    spare = keys.create_key(store, "viewer", "spare")[1].id
-    mine = [tickets.create_ticket(store, title=f"t{i}", priority="normal", actor="t")
+    spare = store.keys.create("viewer", "spare")[1].id
+    mine = [store.tickets.create(title=f"t{i}", priority="normal", actor="t")
             for i in range(2)]  # fmt: skip
     for t in mine:
-        tickets.assign(store, t.id, "tech-1", "t")
+        store.tickets.assign(t.id, "tech-1", "t")
     settings = Settings(
         auth=True, anonymous_read=False, store_url=url, models=[small_hospital],
         cache_dir=twin_cache_dir, upload_dir=tmp / "uploads",

@@ -10,7 +10,6 @@ import pytest
 
 from tests.ops_support import open_test_store
 from twin.export.bcf import camera_for_bbox, ticket_bcf_zip
-from twin.live import technicians, tickets
 from twin.live.store import LiveStore
 
 
@@ -53,12 +52,12 @@ def test_camera_looks_at_bbox_centre() -> None:
 
 def test_ticket_bcf_reads_back(store: LiveStore, tmp_path: Path) -> None:
     guid = "2O2Fr$t4X7Zf8NOew3FLOH"
-    technicians.register_technician(store, "t1", name="Ann", skills=["medical_gas"], actor="a")
-    t = tickets.create_ticket(store, title="O2 outlet hissing", priority="emergency",
+    store.technicians.register("t1", name="Ann", skills=["medical_gas"], actor="a")
+    t = store.tickets.create(title="O2 outlet hissing", priority="emergency",
                               actor="desk", description="Bed 2, OT 2", element=guid)  # fmt: skip
-    tickets.assign(store, t.id, "t1", "desk")
-    tickets.transition(store, t.id, "on_site", "t1", "at the bed head")
-    ticket = tickets.get_ticket(store, t.id)
+    store.tickets.assign(t.id, "t1", "desk")
+    store.tickets.transition(t.id, "on_site", "t1", "at the bed head")
+    ticket = store.tickets.get(t.id)
     bbox = (1.0, 2.0, 0.5, 1.4, 2.2, 1.9)
     bcf = _read(ticket_bcf_zip(ticket, _Twin(guid, bbox)), tmp_path)
     [topic] = bcf.topics.values()
@@ -80,8 +79,8 @@ def test_ticket_bcf_reads_back(store: LiveStore, tmp_path: Path) -> None:
 
 
 def test_without_twin_only_selects(store: LiveStore, tmp_path: Path) -> None:
-    t = tickets.create_ticket(store, title="Door", priority="planned", actor="d", space="SPACE1")
-    bcf = _read(ticket_bcf_zip(tickets.get_ticket(store, t.id)), tmp_path)
+    t = store.tickets.create(title="Door", priority="planned", actor="d", space="SPACE1")
+    bcf = _read(ticket_bcf_zip(store.tickets.get(t.id)), tmp_path)
     [topic] = bcf.topics.values()
     [vp] = topic.viewpoints.values()
     assert vp.get_selected_guids() == ["SPACE1"]

@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 
 from tests.ifc_fixtures.port_truth import contained_in, port_graph, system_members, systems_of_file
 from twin.live.records import AlarmRule, SensorSpec
-from twin.live.tickets import create_ticket
 from twin.media import medium_of_system
 
 pytestmark = pytest.mark.slow  # generating and parsing the hospital dominates
@@ -94,8 +93,8 @@ def _room(client: TestClient, ifc: Any, category: str, medium: str = "gas") -> s
 def _ticket(client: TestClient, room: str, skill: str, title: str) -> int:
     twin = next(iter(client.app.state.campus.models().values()))  # type: ignore[attr-defined]
     store = client.app.state.store  # type: ignore[attr-defined]
-    t = create_ticket(
-        store, title=title, priority="emergency", actor="nurse", space=room, skill=skill, twin=twin
+    t = store.tickets.create(
+        title=title, priority="emergency", actor="nurse", space=room, skill=skill, twin=twin
     )
     return t.id
 

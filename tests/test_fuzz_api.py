@@ -45,7 +45,6 @@ from schemathesis.specs.openapi.checks import (
 from api.app import create_app
 from api.settings import Settings
 from tests.ops_support import open_test_store
-from twin.live import keys
 from twin.model import Twin
 
 pytestmark = [pytest.mark.slow]
@@ -97,7 +96,7 @@ def fuzz_target(
     for store, url in open_test_store(backend, tmp):
         headers: dict[str, str] = {}
         if auth:
-            secret, _ = keys.create_key(store, "admin", "fuzzer")
+            secret, _ = store.keys.create("admin", "fuzzer")
             headers = {"X-API-Key": secret}
         app = create_app(
             Settings(

@@ -30,7 +30,7 @@ def store(store: LiveStore) -> LiveStore:
     with store.engine.begin() as c:
         for table in ("readings", "latest", "dead_letters", "alarms", "alarm_rules", "sensors"):
             c.execute(text(f"DELETE FROM {table}"))
-    store._refresh_specs(force=True)
+    store.reload_sensors()
     return store
 
 

@@ -117,9 +117,8 @@ def test_alarm_rule_to_alarm_to_ticket(client: TestClient, small_twin) -> None: 
     assert (alarm["criticality"], alarm["space"], alarm["storey"]) == (
         sp.criticality, sp.guid, sp.storey)  # fmt: skip
     assert alarm["ticket"] is not None, "auto_ticket rule opened a work order"
-    from twin.live.tickets import get_ticket
 
-    ticket = get_ticket(client.app.state.store, alarm["ticket"])  # type: ignore[attr-defined]
+    ticket = client.app.state.store.tickets.get(alarm["ticket"])  # type: ignore[attr-defined]
     assert (ticket.priority, ticket.alarm, ticket.space) == ("emergency", aid, sp.guid)
     active = client.get("/alarms", params={"state": "active", "storey": sp.storey}).json()
     assert aid in {a["id"] for a in active}
@@ -127,9 +126,8 @@ def test_alarm_rule_to_alarm_to_ticket(client: TestClient, small_twin) -> None: 
     assert client.post(f"/alarms/{aid}/ack").status_code == 409
     assert client.post(f"/alarms/{aid}/clear").json()["state"] == "cleared"
     assert client.post("/alarms/999999/clear").status_code == 404
-    from twin.live.audit import list_audit
 
-    actions = {(e.action, e.target) for e in list_audit(client.app.state.store)}  # type: ignore[attr-defined]
+    actions = {(e.action, e.target) for e in client.app.state.store.audit.list()}  # type: ignore[attr-defined]
     for action in ("sensor.register", "alarm_rule.create", "readings.ingest"):
         assert action in {a for a, _ in actions}, action
     assert {("alarm.ack", f"alarm:{aid}"), ("alarm.clear", f"alarm:{aid}")} <= actions

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from twin.live.attached import records_at
 from twin.live.records import SensorSpec
 from twin.live.store import LiveStore
-from twin.live.tickets import create_ticket, transition
 
 
 def _now(minutes: float = 0.0) -> str:
@@ -35,14 +34,14 @@ def test_records_on_removed_products_are_listed(store: LiveStore) -> None:
             {"sensor": "S-kept", "t": _now(1), "value": 30.0},
         ]
     )
-    open_ticket = create_ticket(
-        store, title="Valve drips", priority="normal", actor="test", element=gone_valve
+    open_ticket = store.tickets.create(
+        title="Valve drips", priority="normal", actor="test", element=gone_valve
     ).id
-    closed = create_ticket(
-        store, title="Room cold", priority="planned", actor="test", space=gone_room
+    closed = store.tickets.create(
+        title="Room cold", priority="planned", actor="test", space=gone_room
     )
-    transition(store, closed.id, "cancelled", actor="test")
-    create_ticket(store, title="Kept room", priority="planned", actor="test", space=kept)
+    store.tickets.transition(closed.id, "cancelled", actor="test")
+    store.tickets.create(title="Kept room", priority="planned", actor="test", space=kept)
 
     found = records_at(store, {gone_room, gone_valve})
 

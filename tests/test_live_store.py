@@ -234,12 +234,14 @@ def test_repeats_inside_one_batch_count_once(store: LiveStore) -> None:
 def test_follow_resumes_after_an_event_id(store: LiveStore) -> None:
     import asyncio
 
-    from twin.live.events import EventFilter, follow
+    from twin.live.events import EventFilter
 
     store.ingest([{"sensor": "T1", "t": at(0), "value": 30.0}])
 
     async def first_batch(after: int | None) -> list[str]:
-        async for batch in follow(store, after, EventFilter(types=frozenset({"alarm"})), 0.01):
+        async for batch in store.follow_events(
+            after, EventFilter(types=frozenset({"alarm"})), 0.01
+        ):
             return [e.type for e in batch]
         return []
 

@@ -193,15 +193,14 @@ def test_odd_sensor_ids_and_values_round_trip_exactly(store: LiveStore) -> None:
 
 
 def test_audit_entry_is_written_with_the_batch(store: LiveStore) -> None:
-    from twin.live.audit import list_audit
 
     r = store.ingest([*batch(3), {"sensor": "nope", "t": BASE.isoformat(), "value": 1}], actor="gw")
     assert (r.accepted, r.rejected) == (3, 1)
     again = store.ingest(batch(3), actor="gw")
-    entries = list_audit(store, actor="gw", action="readings.ingest")
+    entries = store.audit.list(actor="gw", action="readings.ingest")
     assert [dict(e.detail) for e in entries] == [
         {"accepted": 0, "duplicates": again.duplicates, "rejected": 0},
         {"accepted": 3, "duplicates": 0, "rejected": 1},
     ]
     store.ingest(batch(2, 50))  # no actor, no entry
-    assert len(list_audit(store, action="readings.ingest")) == 2
+    assert len(store.audit.list(action="readings.ingest")) == 2

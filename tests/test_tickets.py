@@ -5,30 +5,28 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine
 
 from twin.errors import IllegalTransition, InvalidInput, NotFound
-from twin.live import audit, tickets
+from twin.live import tickets
 from twin.live.records import Alarm, AlarmRule, SensorSpec
 from twin.live.store import LiveStore
-from twin.live.technicians import register_technician
 
 
-def _tech(engine: Engine, tid: str = "tech-1") -> None:
-    register_technician(engine, tid, name="Ann Electric", skills=["electrical"], actor="admin")
+def _tech(store: LiveStore, tid: str = "tech-1") -> None:
+    store.technicians.register(tid, name="Ann Electric", skills=["electrical"], actor="admin")
 
 
-def test_create_get_list(engine: Engine) -> None:
-    t = tickets.create_ticket(engine, title="Lamp out", priority="normal", actor="desk")
+def test_create_get_list(store: LiveStore) -> None:
+    t = store.tickets.create(title="Lamp out", priority="normal", actor="desk")
     assert t.status == "new" and t.created_by == "desk"
-    got = tickets.get_ticket(engine, t.id)
+    got = store.tickets.get(t.id)
     assert got.transitions[0].to_status == "new"
-    assert [x.id for x in tickets.list_tickets(engine, status="new")] == [t.id]
-    assert tickets.list_tickets(engine, status="closed") == []
+    assert [x.id for x in store.tickets.list(status="new")] == [t.id]
+    assert store.tickets.list(status="closed") == []
     with pytest.raises(NotFound):
-        tickets.get_ticket(engine, 9999)
+        store.tickets.get(9999)
     with pytest.raises(InvalidInput):
-        tickets.create_ticket(engine, title="x", priority="whenever", actor="desk")
+        store.tickets.create(title="x", priority="whenever", actor="desk")
 
 
 LEGAL_PATHS = [
@@ -43,11 +41,11 @@ LEGAL_PATHS = [
 
 
 @pytest.mark.parametrize("path", LEGAL_PATHS, ids=["-".join(p) for p in LEGAL_PATHS])
-def test_legal_paths(engine: Engine, path: list[str]) -> None:
-    _tech(engine)
-    t = tickets.create_ticket(engine, title="Leak", priority="urgent", actor="desk")
+def test_legal_paths(store: LiveStore, path: list[str]) -> None:
+    _tech(store)
+    t = store.tickets.create(title="Leak", priority="urgent", actor="desk")
     for to in path:
-        t = tickets.transition(engine, t.id, to, "desk", note=f"to {to}", technician="tech-1")
+        t = store.tickets.transition(t.id, to, "desk", note=f"to {to}", technician="tech-1")
         assert t.status == to
     assert [x.to_status for x in t.transitions] == ["new", *path]
     assert all(x.actor == "desk" for x in t.transitions)
@@ -55,7 +53,7 @@ def test_legal_paths(engine: Engine, path: list[str]) -> None:
         assert t.responded is not None
     if "on_site" in path:
         assert t.arrived is not None and t.arrived >= t.created
-    entries = audit.list_audit(engine, target=f"ticket:{t.id}")
+    entries = store.audit.list(target=f"ticket:{t.id}")
     assert len(entries) == len(path) + 1
 
 
@@ -70,38 +68,38 @@ WALK = {
 }
 
 
-def test_illegal_transitions_refused(engine: Engine) -> None:
-    _tech(engine)
+def test_illegal_transitions_refused(store: LiveStore) -> None:
+    _tech(store)
     legal = tickets.TRANSITIONS
     for frm in tickets.STATES:
-        t = tickets.create_ticket(engine, title=f"from {frm}", priority="planned", actor="d")
+        t = store.tickets.create(title=f"from {frm}", priority="planned", actor="d")
         for step in WALK[frm]:
-            tickets.transition(engine, t.id, step, "d", technician="tech-1")
+            store.tickets.transition(t.id, step, "d", technician="tech-1")
         for to in tickets.STATES:
             if to in legal[frm]:
                 continue
             with pytest.raises(IllegalTransition) as err:
-                tickets.transition(engine, t.id, to, "d", technician="tech-1")
+                store.tickets.transition(t.id, to, "d", technician="tech-1")
             assert f"{frm!r}" in err.value.detail and f"{to!r}" in err.value.detail
             assert err.value.extra["from_status"] == frm and err.value.status == 409
-        got = tickets.get_ticket(engine, t.id)
+        got = store.tickets.get(t.id)
         assert got.status == frm and len(got.transitions) == len(WALK[frm]) + 1
 
 
-def test_assign_and_decline(engine: Engine) -> None:
-    _tech(engine)
-    _tech(engine, "tech-2")
-    t = tickets.create_ticket(engine, title="Gas alarm", priority="emergency", actor="desk")
+def test_assign_and_decline(store: LiveStore) -> None:
+    _tech(store)
+    _tech(store, "tech-2")
+    t = store.tickets.create(title="Gas alarm", priority="emergency", actor="desk")
     route = {"length_m": 42.0, "path": ["a", "b"]}
-    t = tickets.assign(engine, t.id, "tech-1", "dispatch", route=route)
+    t = store.tickets.assign(t.id, "tech-1", "dispatch", route=route)
     assert t.technician == "tech-1" and t.route == route
     with pytest.raises(IllegalTransition):
-        tickets.decline(engine, t.id, "tech-2", "tech-2", "not mine")
-    t = tickets.decline(engine, t.id, "tech-1", "tech-1", "stuck in theatre")
+        store.tickets.decline(t.id, "tech-2", "tech-2", "not mine")
+    t = store.tickets.decline(t.id, "tech-1", "tech-1", "stuck in theatre")
     assert t.status == "new" and t.technician is None and t.route is None
     assert "stuck in theatre" in t.transitions[-1].note
     with pytest.raises(NotFound):
-        tickets.assign(engine, t.id, "nobody", "dispatch")
+        store.tickets.assign(t.id, "nobody", "dispatch")
 
 
 def test_skill_for_quantity() -> None:
@@ -112,7 +110,7 @@ def test_skill_for_quantity() -> None:
     assert tickets.skill_for_quantity(None) == "general"
 
 
-def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine, store: LiveStore) -> None:
+def test_create_ticket_for_alarm_in_callers_transaction(store: LiveStore) -> None:
     store.register_sensors([SensorSpec(id="S-OT1-O2", quantity="oxygen_pressure", unit="bar")])
     alarm = Alarm(
         id=17, sensor="S-OT1-O2", rule="rule:3", kind="below", state="raised", severity="critical",
@@ -120,9 +118,9 @@ def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine, store: L
         storey="ST1", building="B1", criticality="operating_theatre",
         raised=datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
     )  # fmt: skip
-    with engine.begin() as conn:
-        tid = tickets.create_ticket_for_alarm(conn, alarm, "emergency")
-    t = tickets.get_ticket(engine, tid)
+    with store.transaction() as tx:
+        tid = tx.tickets.open_for_alarm(alarm, "emergency")
+    t = store.tickets.get(tid)
     assert (t.alarm, t.priority, t.element, t.space, t.storey, t.building) == (
         17,
         "emergency",
@@ -134,25 +132,25 @@ def test_create_ticket_for_alarm_in_callers_transaction(engine: Engine, store: L
     assert "oxygen pressure low" in t.title and t.created_by == "alarm"
     assert t.skill == "medical_gas"
     # rolled back with the caller's transaction
-    with pytest.raises(RuntimeError), engine.begin() as conn:
-        tickets.create_ticket_for_alarm(conn, alarm, "urgent")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.tickets.open_for_alarm(alarm, "urgent")
         raise RuntimeError("ingest failed")
-    assert len(tickets.list_tickets(engine)) == 1
-    assert len(audit.list_audit(engine, action="ticket.create")) == 1
+    assert len(store.tickets.list()) == 1
+    assert len(store.audit.list(action="ticket.create")) == 1
 
 
 @pytest.mark.slow  # builds the small demo hospital once per session (shared fixture)
-def test_place_from_twin(engine: Engine, request: pytest.FixtureRequest) -> None:
+def test_place_from_twin(store: LiveStore, request: pytest.FixtureRequest) -> None:
     pytest.importorskip("models_ifc.hospital", reason="demo hospital generator not there yet")
     small_twin = request.getfixturevalue("small_twin")
     el = next(e for e in small_twin.elements.values() if e.storey and e.space)
-    t = tickets.create_ticket(engine, title="Fault", priority="normal", actor="d",
+    t = store.tickets.create(title="Fault", priority="normal", actor="d",
                               element=el.guid, twin=small_twin)  # fmt: skip
     assert t.storey == el.storey and t.space == el.space
     assert t.building == small_twin.storeys[el.storey].building
 
 
-def test_alarm_rule_with_auto_ticket_opens_ticket(engine: Engine, store: LiveStore) -> None:
+def test_alarm_rule_with_auto_ticket_opens_ticket(store: LiveStore) -> None:
     """End to end through the store's ingest: a low oxygen reading raises an alarm whose rule
     has ``auto_ticket``, and the ticket appears with the alarm, priority, place and skill."""
     spec = SensorSpec(id="S-O2", quantity="oxygen_pressure", unit="bar", element="EL-O2",
@@ -173,7 +171,7 @@ def test_alarm_rule_with_auto_ticket_opens_ticket(engine: Engine, store: LiveSto
     result = store.ingest([{"sensor": "S-O2", "t": t0.isoformat(), "value": 3.2, "unit": "bar"}])
     assert result.accepted == 1 and len(result.alarms_raised) == 1
     alarm = store.alarm(result.alarms_raised[0])
-    [ticket] = tickets.list_tickets(engine)
+    [ticket] = store.tickets.list()
     assert alarm.ticket == ticket.id
     assert (ticket.alarm, ticket.priority, ticket.skill) == (alarm.id, "emergency", "medical_gas")
     assert (ticket.element, ticket.space, ticket.storey) == ("EL-O2", "SP-OT2", "ST-1")

@@ -213,10 +213,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_keys(args: argparse.Namespace) -> int:
-    keys = import_module("twin.live.keys")  # the live store is optional for ingest-only installs
     url = args.store or os.environ.get("TWIN_STORE_URL", "sqlite:///var/twin.db")
     store = import_module("twin.live.store").open_store(url)
-    secret, key = keys.create_key(store, args.role, args.name, technician=args.technician)
+    secret, key = store.keys.create(args.role, args.name, technician=args.technician)
     json.dump({"id": key.id, "role": key.role, "name": key.name, "key": secret}, sys.stdout)
     sys.stdout.write("\n")
     return EXIT_OK

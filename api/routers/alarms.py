@@ -15,7 +15,6 @@ from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
 from api.schemas.alarms import AlarmOut, AlarmRuleIn, AlarmRuleOut
 from api.strict import DbId
-from twin.live import audit
 
 __all__ = ["router"]
 
@@ -33,7 +32,7 @@ def list_rules(store: StoreDep) -> list[AlarmRuleOut]:
 def add_rule(body: AlarmRuleIn, store: StoreDep, who: PrincipalDep) -> AlarmRuleOut:
     """A rule for one sensor or every sensor of a quantity (besides each sensor's own limits)."""
     rule = store.add_rule(body.record())
-    audit.record_write(store, who.name, "alarm_rule.create", f"alarm_rule:{rule.id}")
+    store.audit.record(who.name, "alarm_rule.create", f"alarm_rule:{rule.id}")
     return AlarmRuleOut.model_validate(rule)
 
 
@@ -62,7 +61,7 @@ def get_alarm(alarm_id: DbId, store: StoreDep) -> AlarmOut:
 def ack_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised -> acknowledged; 409 from any other state."""
     alarm = store.acknowledge(alarm_id, who.name)
-    audit.record_write(store, who.name, "alarm.ack", f"alarm:{alarm_id}")
+    store.audit.record(who.name, "alarm.ack", f"alarm:{alarm_id}")
     return AlarmOut.model_validate(alarm)
 
 
@@ -70,5 +69,5 @@ def ack_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
 def clear_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised/acknowledged -> cleared by hand; 409 when already cleared."""
     alarm = store.clear(alarm_id, who.name)
-    audit.record_write(store, who.name, "alarm.clear", f"alarm:{alarm_id}")
+    store.audit.record(who.name, "alarm.clear", f"alarm:{alarm_id}")
     return AlarmOut.model_validate(alarm)

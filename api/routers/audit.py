@@ -11,7 +11,6 @@ from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
 from api.schemas.audit import AuditOut
-from twin.live import audit
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 
@@ -27,7 +26,7 @@ def list_audit(
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> list[AuditOut]:
-    found = audit.list_audit(
-        store, actor=actor, action=action, target=target, since=since, until=until, limit=limit
+    found = store.audit.list(
+        actor=actor, action=action, target=target, since=since, until=until, limit=limit
     )
     return [AuditOut.model_validate(e) for e in found]

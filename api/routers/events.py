@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from sse_starlette import EventSourceResponse
 
 from api.live_deps import StoreDep
-from twin.live.events import EventFilter, follow
+from twin.live.events import EventFilter
 from twin.live.records import iso
 from twin.live.validate import INT64_MAX
 
@@ -59,7 +59,7 @@ async def stream_events(
     )
 
     async def gen() -> AsyncIterator[dict[str, Any]]:
-        async for batch in follow(store, after, flt):
+        async for batch in store.follow_events(after, flt):
             for e in batch:
                 data = {"id": e.id, "t": iso(e.t), "building": e.building,
                         "storey": e.storey, **e.payload}  # fmt: skip

@@ -16,13 +16,13 @@ router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)
 
 @router.post("/keys", status_code=201, response_model=KeyCreatedOut, summary="Create an API key")
 def create_key(body: KeyCreateIn, store: Store, who: PrincipalDep) -> KeyCreatedOut:
-    secret, record = keys.create_key(store, body.role, body.name, body.technician, actor=who.name)
+    secret, record = store.keys.create(body.role, body.name, body.technician, actor=who.name)
     return KeyCreatedOut(key=secret, **KeyOut.model_validate(record).model_dump())
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="API keys (never their secrets)")
 def list_keys(store: Store, _who: PrincipalDep) -> list[KeyOut]:
-    return [KeyOut.model_validate(k) for k in keys.list_keys(store)]
+    return [KeyOut.model_validate(k) for k in store.keys.list()]
 
 
 @router.delete(
@@ -39,5 +39,5 @@ def revoke_key(
     force: Annotated[bool, Query(description="also revoke the key making this request")] = False,
 ) -> KeyOut:
     return KeyOut.model_validate(
-        keys.revoke_key(store, key_id, who.name, actor_key=who.key_id, force=force)
+        store.keys.revoke(key_id, who.name, actor_key=who.key_id, force=force)
     )

@@ -12,7 +12,6 @@ from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
 from api.schemas.technicians import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
 from twin.errors import NotFound
-from twin.live import technicians
 
 router = APIRouter(tags=["technicians"], responses=PROBLEM_RESPONSES)
 
@@ -30,7 +29,7 @@ def list_technicians(
     available: Annotated[bool, Query(description="on shift and not busy")] = False,
     building: str | None = None,
 ) -> list[TechnicianOut]:
-    found = technicians.list_technicians(store, skill=skill, available=available, building=building)
+    found = store.technicians.list(skill=skill, available=available, building=building)
     return [TechnicianOut.model_validate(t) for t in found]
 
 
@@ -42,15 +41,15 @@ def register(
     store: Store,
     who: PrincipalDep,
 ) -> TechnicianOut:
-    t = technicians.register_technician(
-        store, body.id, name=body.name, skills=body.skills, actor=who.name, shift=body.shift
+    t = store.technicians.register(
+        body.id, name=body.name, skills=body.skills, actor=who.name, shift=body.shift
     )
     return TechnicianOut.model_validate(t)
 
 
 @router.get("/technicians/{technician_id}", response_model=TechnicianOut)
 def get_technician(technician_id: str, store: Store, _who: PrincipalDep) -> TechnicianOut:
-    return TechnicianOut.model_validate(technicians.get_technician(store, technician_id))
+    return TechnicianOut.model_validate(store.technicians.get(technician_id))
 
 
 def _twin(campus: Any, body: PositionIn) -> Any:
@@ -78,8 +77,8 @@ def put_position(
     who: PrincipalDep,
 ) -> TechnicianOut:
     _own(who, technician_id)
-    t = technicians.set_position(
-        store, technician_id, who.name, space=body.space, point=body.point, storey=body.storey,
+    t = store.technicians.set_position(
+        technician_id, who.name, space=body.space, point=body.point, storey=body.storey,
         twin=_twin(campus, body),
     )  # fmt: skip
     return TechnicianOut.model_validate(t)
@@ -94,5 +93,5 @@ def put_shift(
 ) -> TechnicianOut:
     _own(who, technician_id)
     return TechnicianOut.model_validate(
-        technicians.set_shift(store, technician_id, body.shift, who.name)
+        store.technicians.set_shift(technician_id, body.shift, who.name)
     )

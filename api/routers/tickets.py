@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api.auth import PrincipalDep
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
+from api.live_deps import SlaDep, StoreDep
 from api.schemas.tickets import TicketIn, TicketOut, TransitionIn
 from api.strict import DbId
 from twin.errors import NotFound
@@ -44,19 +44,21 @@ def create_ticket(
     store: Store,
     campus: CampusDep,
     who: PrincipalDep,
+    sla: SlaDep,
 ) -> TicketOut:
-    ticket = tickets.create_ticket(
-        store, title=body.title, priority=body.priority, actor=who.name,
+    ticket = store.tickets.create(
+        title=body.title, priority=body.priority, actor=who.name,
         description=body.description, element=body.element, space=body.space, skill=body.skill,
         twin=twin_for(campus, body.element, body.space),
     )  # fmt: skip
-    return TicketOut.of(ticket, datetime.now(UTC), load_policies())
+    return TicketOut.of(ticket, datetime.now(UTC), sla)
 
 
 @router.get("/tickets", response_model=list[TicketOut], summary="Work orders with SLA state")
 def list_tickets(
     store: Store,
     _who: PrincipalDep,
+    sla: SlaDep,
     status: Annotated[str | None, Query(examples=["new,assigned"])] = None,
     priority: str | None = None,
     building: str | None = None,
@@ -65,9 +67,9 @@ def list_tickets(
     at_risk: Annotated[bool | None, Query(description="only at-risk or breached")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[TicketOut]:
-    now, pol = datetime.now(UTC), load_policies()
-    found = tickets.list_tickets(
-        store, status=status, priority=priority, building=building, storey=storey,
+    now, pol = datetime.now(UTC), sla
+    found = store.tickets.list(
+        status=status, priority=priority, building=building, storey=storey,
         technician=technician, limit=limit,
     )  # fmt: skip
     out = [TicketOut.of(t, now, pol) for t in found]
@@ -77,8 +79,8 @@ def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One work order")
-def get_ticket(ticket_id: DbId, store: Store, _who: PrincipalDep) -> TicketOut:
-    return TicketOut.of(tickets.get_ticket(store, ticket_id), datetime.now(UTC), load_policies())
+def get_ticket(ticket_id: DbId, store: Store, _who: PrincipalDep, sla: SlaDep) -> TicketOut:
+    return TicketOut.of(store.tickets.get(ticket_id), datetime.now(UTC), sla)
 
 
 @router.post(
@@ -97,6 +99,7 @@ def transition(
     body: TransitionIn,
     store: Store,
     who: PrincipalDep,
+    sla: SlaDep,
 ) -> TicketOut:
     t = move_ticket(
         store, ticket_id, body.to, actor=who.name, note=body.note, technician=body.technician,
@@ -107,7 +110,7 @@ def transition(
         ticket_id, body.to, who.name, body.note, technician=body.technician,
         route=body.route,
     )  # fmt: skip
-    return TicketOut.of(t, datetime.now(UTC), load_policies())
+    return TicketOut.of(t, datetime.now(UTC), sla)
 
 
 @router.get(
@@ -119,7 +122,7 @@ def transition(
 def ticket_bcf(ticket_id: DbId, store: Store, campus: CampusDep, _who: PrincipalDep) -> Response:
     from twin.export.bcf import ticket_bcf_zip
 
-    ticket = tickets.get_ticket(store, ticket_id)
+    ticket = store.tickets.get(ticket_id)
     try:
         twin = twin_for(campus, ticket.element, ticket.space)
     except NotFound:

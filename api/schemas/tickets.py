@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
@@ -80,7 +81,7 @@ class TicketOut(BaseModel):
 
     @classmethod
     def of(
-        cls, t: Ticket, now: datetime, policies: dict[str, SlaPolicy] | None = None
+        cls, t: Ticket, now: datetime, policies: Mapping[str, SlaPolicy] | None = None
     ) -> TicketOut:
         """The record's own fields as they are, plus its SLA state at ``now``."""
         fields = {k: getattr(t, k) for k in cls.model_fields if k != "sla"}

@@ -55,11 +55,9 @@ def alarm_spaces(store: LiveStore, storey: str) -> dict[str, dict[str, Any]]:
 
 def ticket_spaces(store: LiveStore, storey: str) -> dict[str, dict[str, Any]]:
     """Space guid -> highest priority and count of open tickets (live B's tickets module)."""
-    from twin.live.tickets import list_tickets
-
     rank = list(PRIORITY_COLOURS)
     out: dict[str, dict[str, Any]] = {}
-    for t in list_tickets(store, storey=storey, open_only=True):
+    for t in store.tickets.list(storey=storey, open_only=True):
         if not t.space:
             continue
         cur = out.setdefault(t.space, {"priority": t.priority, "count": 0, "tickets": []})

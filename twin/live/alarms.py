@@ -3,12 +3,17 @@
 Runs inside the ingest transaction on the readings that were new and newer than the sensor's
 previous latest value (late, out-of-order readings are stored but do not re-fire history).
 Active alarms are those raised or acknowledged; each (sensor, rule) has at most one.
+
+An alarm whose rule asks for a ticket is handed to the ``open_ticket`` hook the store passes in
+(the ticket repository bound to the same connection): this module knows nothing of tickets, and
+the ticket is opened in the transaction that raises the alarm, before the alarm's event, which
+then carries the ticket id.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,9 +23,24 @@ from twin.live.events import publish
 from twin.live.records import Alarm, AlarmRule, SensorSpec, from_us, iso
 from twin.live.tables import alarm_rules, alarms
 
-__all__ = ["Check", "Evaluator", "checks_for", "load_rules", "row_to_alarm", "row_to_rule"]
-
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "Check",
+    "Evaluator",
+    "TicketOpener",
+    "alarm_json",
+    "checks_for",
+    "load_rules",
+    "row_to_alarm",
+    "row_to_rule",
+    "stale_candidates",
+]
+
+#: Opens the ticket an auto-ticketing rule asks for (alarm, priority) in the evaluator's
+#: transaction and returns its id; the evaluator runs it in a savepoint, so a ticket that fails
+#: is logged and the readings and the alarm stand.
+TicketOpener = Callable[[Alarm, str], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +121,15 @@ def checks_for(spec: SensorSpec, rules: Iterable[AlarmRule]) -> list[Check]:
 class Evaluator:
     """Evaluates one ingest batch within its transaction; collects raised/cleared ids."""
 
-    def __init__(self, conn: Connection, rules: Sequence[AlarmRule], now_us: int) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        rules: Sequence[AlarmRule],
+        now_us: int,
+        open_ticket: TicketOpener | None = None,
+    ) -> None:
         self.conn = conn
+        self.open_ticket = open_ticket
         self.rules = rules
         self.now_us = now_us
         self.raised: list[int] = []
@@ -175,8 +202,8 @@ class Evaluator:
         alarm = row_to_alarm(
             self.conn.execute(insert(alarms).values(**values).returning(*alarms.c)).one()
         )
-        if c.rule is not None and c.rule.auto_ticket:
-            ticket = _auto_ticket(self.conn, alarm, c.rule.ticket_priority)
+        if c.rule is not None and c.rule.auto_ticket and self.open_ticket is not None:
+            ticket = self._open_ticket(self.open_ticket, alarm, c.rule.ticket_priority)
             if ticket is not None:
                 self.conn.execute(
                     update(alarms).where(alarms.c.id == alarm.id).values(ticket=ticket)
@@ -185,6 +212,14 @@ class Evaluator:
         self._publish("raised", alarm)
         self.raised.append(alarm.id)
         return alarm.id
+
+    def _open_ticket(self, opener: TicketOpener, alarm: Alarm, priority: str) -> int | None:
+        try:
+            with self.conn.begin_nested():  # a failing ticket must not lose readings or alarm
+                return opener(alarm, priority)
+        except Exception:
+            log.exception("auto ticket for alarm %s failed", alarm.id)
+            return None
 
     def clear(self, alarm_id: int, spec: SensorSpec | None, why: str) -> None:
         row = self.conn.execute(
@@ -223,20 +258,6 @@ def _conditions(c: Check, metric: float) -> tuple[bool, bool]:
     if c.kind == "below":
         return metric < th, metric >= th + c.hysteresis
     return metric > th, metric <= th - c.hysteresis
-
-
-def _auto_ticket(conn: Connection, alarm: Alarm, priority: str) -> int | None:
-    try:
-        from twin.live.tickets import create_ticket_for_alarm  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("auto_ticket rule but twin.live.tickets.create_ticket_for_alarm is missing")
-        return None
-    try:
-        with conn.begin_nested():  # a failing ticket must not lose the readings or the alarm
-            return int(create_ticket_for_alarm(conn, alarm, priority))
-    except Exception:
-        log.exception("auto ticket for alarm %s failed", alarm.id)
-        return None
 
 
 def stale_candidates(

@@ -9,18 +9,16 @@ the revision's job result can say which sensors, active alarms and open tickets 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import or_, select
 
 from twin.live.discovery import spec_for_element
+from twin.live.store import LiveStore
 from twin.live.tables import alarms, sensors
 from twin.live.tables_ops import tickets
 from twin.live.tickets import OPEN_STATES
 from twin.model import Twin
-
-if TYPE_CHECKING:
-    from twin.live.store import LiveStore
 
 __all__ = ["records_at", "register_served_sensors"]
 

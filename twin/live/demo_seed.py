@@ -6,9 +6,8 @@ it never overwrites real data.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from twin.live.technicians import list_technicians, register_technician, set_position
+from twin.live.store import LiveStore
 from twin.model import Twin
 
 __all__ = ["DEMO_TECHNICIANS", "seed_demo"]
@@ -26,18 +25,18 @@ DEMO_TECHNICIANS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def seed_demo(store: Any, twin: Twin) -> int:
+def seed_demo(store: LiveStore, twin: Twin) -> int:
     """Register the demo crew in corridors/plant rooms of ``twin``; returns how many were added."""
-    if list_technicians(store, available=False):
+    if store.technicians.list(available=False):
         return 0
     places = sorted(
         (s for s in twin.spaces.values() if s.criticality == "plant" or "corridor" in s.category),
         key=lambda s: (s.elevation or 0.0, s.number),
     )
     for i, (tid, name, skills) in enumerate(DEMO_TECHNICIANS):
-        register_technician(store, tid, name=name, skills=skills, actor="demo")
+        store.technicians.register(tid, name=name, skills=skills, actor="demo")
         if places:
             space = places[(i * 7) % len(places)]
-            set_position(store, tid, "demo", space=space.guid, twin=twin)
+            store.technicians.set_position(tid, "demo", space=space.guid, twin=twin)
     log.info("demo: %d technicians on shift", len(DEMO_TECHNICIANS))
     return len(DEMO_TECHNICIANS)

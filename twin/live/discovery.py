@@ -8,13 +8,11 @@ the unit from :data:`DEFAULT_UNITS`. The sensor id is the element's GlobalId.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from twin.live.records import SensorSpec
+from twin.live.store import LiveStore
 from twin.model import Element, Twin
-
-if TYPE_CHECKING:
-    from twin.live.store import LiveStore
 
 __all__ = ["DEFAULT_UNITS", "discover_sensors", "register_model_sensors", "spec_for_element"]
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from twin.live.db import now_us
 from twin.live.records import Event, from_us
 from twin.live.tables import events
 
-if TYPE_CHECKING:
-    from twin.live.store import LiveStore
-
-__all__ = ["EventFilter", "follow", "publish", "read_events"]
+__all__ = ["EventFilter", "follow", "last_event_id", "publish", "read_events"]
 
 POLL_SECONDS = 0.2
 
@@ -77,26 +74,25 @@ def read_events(
 
 
 def last_event_id(conn: Connection) -> int:
-    from sqlalchemy import func
-
     return int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one())
 
 
 async def follow(
-    store: LiveStore,
+    engine: Engine,
     after_id: int | None,
     flt: EventFilter = EventFilter(),
     poll: float = POLL_SECONDS,
 ) -> AsyncIterator[Iterable[Event]]:
-    """Yield batches of new events forever; ``after_id=None`` starts at the current end."""
+    """Yield batches of new events forever; ``after_id=None`` starts at the current end.
+    Takes the engine, not the store: the event log sits below every repository that writes it."""
     loop = asyncio.get_running_loop()
 
     def _read(after: int) -> list[Event]:
-        with store.engine.connect() as conn:
+        with engine.connect() as conn:
             return read_events(conn, after, flt)
 
     def _last() -> int:
-        with store.engine.connect() as conn:
+        with engine.connect() as conn:
             return last_event_id(conn)
 
     cursor = after_id if after_id is not None else await loop.run_in_executor(None, _last)

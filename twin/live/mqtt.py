@@ -16,12 +16,14 @@ sessions and queues for this to hold: ``config/mosquitto/twin.conf``.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -30,9 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from twin.errors import StoreUnavailable
 from twin.live import validate
 from twin.live.mqtt_batch import Message, commit_batch
-
-if TYPE_CHECKING:
-    from twin.live.store import LiveStore
+from twin.live.store import LiveStore, open_store
 
 __all__ = ["MqttConfig", "MqttConsumer", "items_from_message"]
 
@@ -211,11 +211,6 @@ class MqttConsumer:
 def main(argv: list[str] | None = None) -> int:
     """``python -m twin.live.mqtt --store URL``: the consumer as its own process, without the
     API (an ingest-only node, and what the delivery tests and bench kill with SIGKILL)."""
-    import argparse
-    import signal
-
-    from twin.live.store import open_store
-
     d = MqttConfig()
     p = argparse.ArgumentParser(prog="python -m twin.live.mqtt", description=main.__doc__)
     p.add_argument("--store", required=True, help="live store URL (sqlite:///..., postgresql+...)")

@@ -15,17 +15,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import insert, text
+from typing import Any
 
 from twin.errors import StoreUnavailable
-from twin.live.db import now_us
-from twin.live.tables import dead_letters
+from twin.live.store import LiveStore
 from twin.live.validate import ID_MAX, clean_text
-
-if TYPE_CHECKING:
-    from twin.live.store import LiveStore
 
 __all__ = [
     "POISON_REASON",
@@ -85,7 +79,7 @@ def commit_batch(
         try:
             res = store.ingest([i for m in part for i in m.items], source="mqtt")
         except Exception as exc:
-            if not _answers(store):
+            if not store.ping():
                 raise StoreUnavailable(str(exc)) from exc
             if len(part) > 1:
                 half = len(part) // 2
@@ -105,16 +99,6 @@ def commit_batch(
     return out
 
 
-def _answers(store: LiveStore) -> bool:
-    """Whether the database is reachable right now (a failure is then the data's fault)."""
-    try:
-        with store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-
-
 def _sensor_of(msg: Message) -> str | None:
     """The sensor a dead letter is filed under: the first item's, else the topic's last level."""
     first = msg.items[0] if msg.items else None
@@ -127,19 +111,15 @@ def _sensor_of(msg: Message) -> str | None:
 def _dead_letter(store: LiveStore, msg: Message, exc: BaseException) -> None:
     """Record ``msg`` as refused by the store; raises :class:`StoreUnavailable` if it cannot be
     recorded, so the message stays unacknowledged rather than silently dropped."""
-    row = {
-        "received_us": now_us(),
-        "source": "mqtt",
-        "sensor": _sensor_of(msg),
-        "reason": POISON_REASON,
-        "detail": clean_text(f"{type(exc).__name__}: {exc}", _DETAIL_MAX),
-        "payload": clean_text(msg.payload.decode("utf-8", "replace"), _PAYLOAD_MAX),
-    }
+    detail = clean_text(f"{type(exc).__name__}: {exc}", _DETAIL_MAX)
     try:
-        with store.engine.begin() as conn:
-            conn.execute(insert(dead_letters), row)
+        store.record_dead_letter(
+            source="mqtt",
+            reason=POISON_REASON,
+            detail=detail,
+            payload=clean_text(msg.payload.decode("utf-8", "replace"), _PAYLOAD_MAX),
+            sensor=_sensor_of(msg),
+        )
     except Exception as err:
         raise StoreUnavailable(f"dead letter not recorded: {err}") from err
-    log.warning(
-        "MQTT message on %s dead-lettered after %d tries: %s", msg.topic, msg.tries, row["detail"]
-    )
+    log.warning("MQTT message on %s dead-lettered after %d tries: %s", msg.topic, msg.tries, detail)

@@ -1,6 +1,6 @@
-"""Stored renovation scenarios: create, read, list, replace, delete.
+"""Stored renovation scenarios: create, read, list, replace, delete (``store.scenarios``).
 
-The document is validated by :func:`twin.analysis.renovation.scenario_from_dict` before it is
+The document is validated by :func:`twin.scenario.scenario_from_dict` before it is
 stored, so a stored scenario always parses; writes are audited in the same transaction.
 """
 
@@ -11,22 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 
-from twin.analysis.renovation import scenario_from_dict
 from twin.errors import NotFound
 from twin.live import audit
 from twin.live.db import now_us
 from twin.live.tables_scenarios import scenarios
+from twin.live.txn import Db, transaction
+from twin.scenario import scenario_from_dict
 
-__all__ = [
-    "StoredScenario",
-    "create_scenario",
-    "delete_scenario",
-    "get_scenario",
-    "list_scenarios",
-    "replace_scenario",
-]
+__all__ = ["ScenarioNotFound", "ScenarioRepository", "StoredScenario"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,76 +39,76 @@ class ScenarioNotFound(NotFound):
     title = "Scenario not found"
 
 
-def _engine(target: Any) -> Engine:
-    return target.engine if hasattr(target, "engine") else target  # type: ignore[no-any-return]
-
-
-def _row(r: Any) -> StoredScenario:
+def _row(r: Row[Any]) -> StoredScenario:
     return StoredScenario(
         r.id, r.name, r.building, json.loads(r.document), r.created, r.created_by, r.updated
     )
 
 
-def create_scenario(store: Any, document: Mapping[str, Any], *, actor: str) -> StoredScenario:
-    sc = scenario_from_dict(document)
-    now = now_us()
-    with _engine(store).begin() as conn:
-        sid = conn.execute(
-            insert(scenarios)
-            .values(
-                name=sc.name,
-                building=sc.building,
-                document=json.dumps(dict(document)),
-                created=now,
-                created_by=actor,
-                updated=now,
-            )
-            .returning(scenarios.c.id)
-        ).scalar_one()
-        audit.record(conn, actor, "scenario.create", f"scenario:{sid}", {"name": sc.name})
-    return get_scenario(store, int(sid))
+class ScenarioRepository:
+    """Scenario documents (table ``scenarios``)."""
 
+    def __init__(self, db: Db) -> None:
+        self._db = db
 
-def get_scenario(store: Any, scenario_id: int) -> StoredScenario:
-    with _engine(store).connect() as conn:
-        r = conn.execute(select(scenarios).where(scenarios.c.id == scenario_id)).first()
-    if r is None:
-        raise ScenarioNotFound(f"no scenario {scenario_id}", scenario=scenario_id)
-    return _row(r)
+    def create(self, document: Mapping[str, Any], *, actor: str) -> StoredScenario:
+        sc = scenario_from_dict(document)
+        now = now_us()
+        with transaction(self._db) as conn:
+            sid = conn.execute(
+                insert(scenarios)
+                .values(
+                    name=sc.name,
+                    building=sc.building,
+                    document=json.dumps(dict(document)),
+                    created=now,
+                    created_by=actor,
+                    updated=now,
+                )
+                .returning(scenarios.c.id)
+            ).scalar_one()
+            audit.record(conn, actor, "scenario.create", f"scenario:{sid}", {"name": sc.name})
+        return self.get(int(sid))
 
-
-def list_scenarios(store: Any, *, building: str | None = None) -> list[StoredScenario]:
-    q = select(scenarios).order_by(scenarios.c.id)
-    if building:
-        q = q.where(scenarios.c.building == building)
-    with _engine(store).connect() as conn:
-        return [_row(r) for r in conn.execute(q)]
-
-
-def replace_scenario(
-    store: Any, scenario_id: int, document: Mapping[str, Any], *, actor: str
-) -> StoredScenario:
-    sc = scenario_from_dict(document)
-    with _engine(store).begin() as conn:
-        n = conn.execute(
-            update(scenarios)
-            .where(scenarios.c.id == scenario_id)
-            .values(
-                name=sc.name,
-                building=sc.building,
-                document=json.dumps(dict(document)),
-                updated=now_us(),
-            )
-        ).rowcount
-        if not n:
+    def get(self, scenario_id: int) -> StoredScenario:
+        with transaction(self._db) as conn:
+            r = conn.execute(select(scenarios).where(scenarios.c.id == scenario_id)).first()
+        if r is None:
             raise ScenarioNotFound(f"no scenario {scenario_id}", scenario=scenario_id)
-        audit.record(conn, actor, "scenario.replace", f"scenario:{scenario_id}", {"name": sc.name})
-    return get_scenario(store, scenario_id)
+        return _row(r)
 
+    def replace(
+        self, scenario_id: int, document: Mapping[str, Any], *, actor: str
+    ) -> StoredScenario:
+        sc = scenario_from_dict(document)
+        with transaction(self._db) as conn:
+            n = conn.execute(
+                update(scenarios)
+                .where(scenarios.c.id == scenario_id)
+                .values(
+                    name=sc.name,
+                    building=sc.building,
+                    document=json.dumps(dict(document)),
+                    updated=now_us(),
+                )
+            ).rowcount
+            if not n:
+                raise ScenarioNotFound(f"no scenario {scenario_id}", scenario=scenario_id)
+            audit.record(
+                conn, actor, "scenario.replace", f"scenario:{scenario_id}", {"name": sc.name}
+            )
+        return self.get(scenario_id)
 
-def delete_scenario(store: Any, scenario_id: int, *, actor: str) -> None:
-    with _engine(store).begin() as conn:
-        n = conn.execute(delete(scenarios).where(scenarios.c.id == scenario_id)).rowcount
-        if not n:
-            raise ScenarioNotFound(f"no scenario {scenario_id}", scenario=scenario_id)
-        audit.record(conn, actor, "scenario.delete", f"scenario:{scenario_id}", {})
+    def delete(self, scenario_id: int, *, actor: str) -> None:
+        with transaction(self._db) as conn:
+            n = conn.execute(delete(scenarios).where(scenarios.c.id == scenario_id)).rowcount
+            if not n:
+                raise ScenarioNotFound(f"no scenario {scenario_id}", scenario=scenario_id)
+            audit.record(conn, actor, "scenario.delete", f"scenario:{scenario_id}", {})
+
+    def list(self, *, building: str | None = None) -> list[StoredScenario]:
+        q = select(scenarios).order_by(scenarios.c.id)
+        if building:
+            q = q.where(scenarios.c.building == building)
+        with transaction(self._db) as conn:
+            return [_row(r) for r in conn.execute(q)]

@@ -13,15 +13,16 @@ normal        1 h        2 h
 planned       24 h       168 h
 ============  =========  =========
 
-Override with a mapping ``{"urgent": {"respond_min": 10, "arrive_min": 45}, ...}`` passed in, or
-the same JSON in ``TWIN_SLA``. A clock is *at risk* when less than ``at_risk_fraction`` (25 %)
-of its window remains and it is neither met nor breached.
+Override with a mapping ``{"urgent": {"respond_min": 10, "arrive_min": 45}, ...}`` or the same
+as JSON text (the API's ``TWIN_SLA`` setting, read once by ``api/settings.py`` and turned into
+policies when the app is created; nothing here reads the environment). A clock is *at risk*
+when less than ``at_risk_fraction`` (25 %) of its window remains and it is neither met nor
+breached.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,19 +93,21 @@ class SlaStatus:
         }
 
 
-def load_policies(overrides: Mapping[str, Any] | None = None) -> dict[str, SlaPolicy]:
-    """Defaults, then ``TWIN_SLA`` JSON, then ``overrides`` (minutes: respond_min, arrive_min)."""
+def load_policies(*layers: Mapping[str, Any] | str) -> dict[str, SlaPolicy]:
+    """Defaults, then each layer in order (minutes: ``respond_min``, ``arrive_min``): a mapping,
+    or its JSON text (an empty string is no layer). Raises InvalidInput for text that is not a
+    JSON object."""
     policies = dict(DEFAULT_SLA)
-    env = os.environ.get("TWIN_SLA")
-    layers: list[Mapping[str, Any]] = []
-    if env:
-        try:
-            layers.append(json.loads(env))
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"TWIN_SLA is not JSON: {exc}") from exc
-    if overrides:
-        layers.append(overrides)
     for layer in layers:
+        if isinstance(layer, str):
+            if not layer.strip():
+                continue
+            try:
+                layer = json.loads(layer)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"TWIN_SLA is not JSON: {exc}") from exc
+            if not isinstance(layer, Mapping):
+                raise InvalidInput("TWIN_SLA must be a JSON object of priorities")
         for prio, spec in layer.items():
             if isinstance(spec, SlaPolicy):
                 policies[prio] = spec

@@ -8,8 +8,8 @@ Lifecycle::
      +--------+-------+--------------+--> cancelled   (from any open state)
 
 Every transition is stored with actor, time and note, audited, and published as a ``ticket``
-event. Functions take a SQLAlchemy ``Connection`` (joining the caller's transaction), an
-``Engine`` or a store with ``.engine`` (each call is then its own transaction).
+event. :class:`TicketRepository` is bound to the engine (``store.tickets``: each call its own
+transaction) or to a connection (``store.transaction()``: every call joins it).
 """
 
 from __future__ import annotations
@@ -24,25 +24,22 @@ from sqlalchemy import Connection, Row, select
 from twin.errors import IllegalTransition, InvalidInput, NotFound
 from twin.live import audit
 from twin.live.db import now_us
+from twin.live.events import publish as publish_event
 from twin.live.records import Alarm, Ticket, Transition, from_us
 from twin.live.sla import PRIORITIES
+from twin.live.tables import sensors
 from twin.live.tables_ops import technicians, ticket_transitions, tickets
-from twin.live.txn import transaction
+from twin.live.txn import Db, transaction
+from twin.model import Twin
 
 __all__ = [
     "OPEN_STATES",
     "STATES",
     "TRANSITIONS",
-    "assign",
-    "create_ticket",
-    "create_ticket_for_alarm",
-    "decline",
-    "get_ticket",
-    "list_tickets",
+    "TicketRepository",
     "place_of",
+    "publish",
     "skill_for_quantity",
-    "transaction",
-    "transition",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,11 +67,8 @@ _STAMP = {"assigned": "responded", "on_site": "arrived", "resolved": "resolved",
 
 
 def publish(conn: Connection, kind: str, ticket: Ticket | None = None, **payload: Any) -> None:
-    """Hand a change to live A's event stream when it is installed (guarded import)."""
-    try:
-        from twin.live.events import publish as _publish
-    except ImportError:  # pragma: no cover - events module not there yet
-        return
+    """Publish a ``ticket`` or ``technician`` event in the caller's transaction; a ticket's id,
+    status, priority, technician and title lead the payload."""
     building = payload.pop("building", ticket.building if ticket else None)
     storey = payload.pop("storey", ticket.storey if ticket else None)
     if ticket is not None:
@@ -86,10 +80,12 @@ def publish(conn: Connection, kind: str, ticket: Ticket | None = None, **payload
             "title": ticket.title,
             **payload,
         }
-    _publish(conn, kind, building=building, storey=storey, payload=payload)
+    publish_event(conn, kind, building=building, storey=storey, payload=payload)
 
 
-def place_of(twin: Any, element: str | None, space: str | None) -> tuple[str | None, str | None]:
+def place_of(
+    twin: Twin | None, element: str | None, space: str | None
+) -> tuple[str | None, str | None]:
     """(storey, building) of an element or space GlobalId in ``twin`` (either may be None)."""
     if twin is None:
         return None, None
@@ -100,7 +96,7 @@ def place_of(twin: Any, element: str | None, space: str | None) -> tuple[str | N
         space = space or el.space
     if storey is None and space:
         storey = twin.space(space).storey
-    building = twin.storeys[storey].building if storey in twin.storeys else None
+    building = twin.storeys[storey].building if storey and storey in twin.storeys else None
     return storey, building
 
 
@@ -124,51 +120,6 @@ def _record_transition(
     ))  # fmt: skip
 
 
-def create_ticket(
-    target: Any,
-    *,
-    title: str,
-    priority: str,
-    actor: str,
-    description: str = "",
-    element: str | None = None,
-    space: str | None = None,
-    storey: str | None = None,
-    building: str | None = None,
-    skill: str | None = None,
-    alarm: int | None = None,
-    twin: Any = None,
-) -> Ticket:
-    """A new ticket attached to an element and/or space; storey/building come from ``twin``."""
-    if priority not in PRIORITIES:
-        raise InvalidInput(f"priority must be one of {', '.join(PRIORITIES)}", priority=priority)
-    if not title.strip():
-        raise InvalidInput("a ticket needs a title")
-    if twin is not None and (element or space):
-        storey, building = place_of(twin, element, space)
-        if element and not space:
-            space = twin.element(element).space
-    t = now_us()
-    with transaction(target) as conn:
-        res = conn.execute(tickets.insert().values(
-            title=title, description=description, priority=priority, status="new", created=t,
-            created_by=actor, element=element, space=space, storey=storey, building=building,
-            skill=skill, alarm=alarm,
-        ))  # fmt: skip
-        tid = int(res.inserted_primary_key[0])  # type: ignore[index]
-        _record_transition(conn, tid, None, "new", actor, t, description[:200])
-        audit.record(
-            conn,
-            actor,
-            "ticket.create",
-            f"ticket:{tid}",
-            {"priority": priority, "element": element, "space": space, "alarm": alarm},
-        )
-        ticket = get_ticket(conn, tid)
-        publish(conn, "ticket", ticket, change="created")
-    return ticket
-
-
 #: Which trade a sensor's quantity calls for (substring match, first hit wins).
 _QUANTITY_SKILLS: tuple[tuple[str, str], ...] = (
     ("oxygen", "medical_gas"), ("o2", "medical_gas"), ("medical_gas", "medical_gas"),
@@ -187,156 +138,201 @@ def skill_for_quantity(quantity: str | None) -> str:
     return next((skill for key, skill in _QUANTITY_SKILLS if key in q), "general")
 
 
-def _alarm_skill(conn: Connection, sensor: str) -> str:
-    from twin.live.db import metadata
+class TicketRepository:
+    """Tickets and their transitions (tables ``tickets``, ``ticket_transitions``)."""
 
-    table = metadata.tables.get("sensors")
-    if table is None:
-        return "general"
-    q = select(table.c.quantity).where(table.c.id == sensor)
-    return skill_for_quantity(conn.execute(q).scalar_one_or_none())
+    def __init__(self, db: Db) -> None:
+        self._db = db
 
-
-def create_ticket_for_alarm(conn: Connection, alarm: Alarm, priority: str) -> int:
-    """The ticket an auto-ticketing alarm rule opens, in the caller's transaction; its id.
-    The skill comes from the sensor's quantity so dispatch sends the right trade."""
-    title = f"{alarm.severity} alarm: {alarm.message or alarm.kind} ({alarm.sensor})"
-    ticket = create_ticket(
-        conn, title=title[:200], priority=priority, actor="alarm", alarm=alarm.id,
-        description=f"Raised {alarm.raised.isoformat()} by {alarm.rule}; value {alarm.value}, "
-        f"threshold {alarm.threshold}; room criticality {alarm.criticality}.",
-        element=alarm.element, space=alarm.space, storey=alarm.storey, building=alarm.building,
-        skill=_alarm_skill(conn, alarm.sensor),
-    )  # fmt: skip
-    return ticket.id
-
-
-def get_ticket(target: Any, ticket_id: int) -> Ticket:
-    """The ticket with its transitions, oldest first; NotFound if there is none."""
-    with transaction(target) as conn:
-        row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
-        if row is None:
-            raise NotFound(f"no ticket {ticket_id}", ticket=ticket_id)
-        q = select(ticket_transitions).where(ticket_transitions.c.ticket == ticket_id)
-        trs = tuple(
-            Transition(ticket=ticket_id, from_status=r.from_status, to_status=r.to_status,
-                       actor=r.actor, t=from_us(r._mapping["t"]), note=r.note or "")  # type: ignore[arg-type]
-            for r in conn.execute(q.order_by(ticket_transitions.c.id))
-        )  # fmt: skip
-        return _row_ticket(row, trs)
-
-
-def list_tickets(
-    target: Any,
-    *,
-    status: str | None = None,
-    priority: str | None = None,
-    building: str | None = None,
-    storey: str | None = None,
-    technician: str | None = None,
-    open_only: bool = False,
-    limit: int = 500,
-) -> list[Ticket]:
-    """Newest first, without transitions; ``status`` may be a comma-separated list."""
-    q = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
-    if status:
-        q = q.where(tickets.c.status.in_(status.split(",")))
-    if open_only:
-        q = q.where(tickets.c.status.in_(sorted(OPEN_STATES)))
-    for col, value in (("priority", priority), ("building", building), ("storey", storey),
-                       ("technician", technician)):  # fmt: skip
-        if value:
-            q = q.where(tickets.c[col] == value)
-    with transaction(target) as conn:
-        return [_row_ticket(r) for r in conn.execute(q)]
-
-
-def transition(
-    target: Any,
-    ticket_id: int,
-    to: str,
-    actor: str,
-    note: str = "",
-    *,
-    technician: str | None = None,
-    route: Mapping[str, Any] | None = None,
-) -> Ticket:
-    """Move a ticket to ``to``; IllegalTransition (409) names both states when not allowed.
-    ``technician`` is required for ``assigned``; declining (``assigned -> new``) clears it."""
-    if to not in STATES:
-        raise InvalidInput(f"unknown state {to!r}; states: {', '.join(STATES)}", to=to)
-    with transaction(target) as conn:
-        row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
-        if row is None:
-            raise NotFound(f"no ticket {ticket_id}", ticket=ticket_id)
-        frm = row.status
-        if to not in TRANSITIONS[frm]:
-            raise IllegalTransition(
-                f"ticket {ticket_id} cannot go from {frm!r} to {to!r}",
-                ticket=ticket_id, from_status=frm, to_status=to,
-                allowed=sorted(TRANSITIONS[frm]),
-            )  # fmt: skip
-        t = now_us()
-        values: dict[str, Any] = {"status": to}
-        if to == "assigned":
-            if not technician:
-                raise InvalidInput("assigning a ticket needs a technician")
-            if (
-                conn.execute(select(technicians.c.id).where(technicians.c.id == technician)).first()
-                is None
-            ):
-                raise NotFound(f"no technician {technician!r}", technician=technician)
-            values["technician"] = technician
-            values["route"] = json.dumps(route) if route is not None else None
-        elif to == "new":
-            values.update(technician=None, route=None)
-        stamp = _STAMP.get(to)
-        if stamp and getattr(row, stamp) is None:
-            values[stamp] = t
-        conn.execute(tickets.update().where(tickets.c.id == ticket_id).values(**values))
-        _record_transition(conn, ticket_id, frm, to, actor, t, note)
-        audit.record(
-            conn,
-            actor,
-            f"ticket.{to}",
-            f"ticket:{ticket_id}",
-            {"from": frm, "to": to, "note": note, "technician": values.get("technician")},
-        )
-        ticket = get_ticket(conn, ticket_id)
-        publish(conn, "ticket", ticket, change=to)
-        if technician or row.technician:
-            publish(
-                conn,
-                "technician",
-                None,
-                building=ticket.building,
-                storey=ticket.storey,
-                id=technician or row.technician,
-                busy_with=ticket.id if to != "new" else None,
+    def create(
+        self,
+        *,
+        title: str,
+        priority: str,
+        actor: str,
+        description: str = "",
+        element: str | None = None,
+        space: str | None = None,
+        storey: str | None = None,
+        building: str | None = None,
+        skill: str | None = None,
+        alarm: int | None = None,
+        twin: Twin | None = None,
+    ) -> Ticket:
+        """A new ticket attached to an element and/or space; storey/building come from
+        ``twin``."""
+        if priority not in PRIORITIES:
+            raise InvalidInput(
+                f"priority must be one of {', '.join(PRIORITIES)}", priority=priority
             )
-    return ticket
+        if not title.strip():
+            raise InvalidInput("a ticket needs a title")
+        if twin is not None and (element or space):
+            storey, building = place_of(twin, element, space)
+            if element and not space:
+                space = twin.element(element).space
+        t = now_us()
+        with transaction(self._db) as conn:
+            res = conn.execute(tickets.insert().values(
+                title=title, description=description, priority=priority, status="new",
+                created=t, created_by=actor, element=element, space=space, storey=storey,
+                building=building, skill=skill, alarm=alarm,
+            ))  # fmt: skip
+            tid = int(res.inserted_primary_key[0])  # type: ignore[index]
+            _record_transition(conn, tid, None, "new", actor, t, description[:200])
+            audit.record(
+                conn,
+                actor,
+                "ticket.create",
+                f"ticket:{tid}",
+                {"priority": priority, "element": element, "space": space, "alarm": alarm},
+            )
+            ticket = TicketRepository(conn).get(tid)
+            publish(conn, "ticket", ticket, change="created")
+        return ticket
 
-
-def assign(
-    target: Any,
-    ticket_id: int,
-    technician_id: str,
-    actor: str,
-    route: Mapping[str, Any] | None = None,
-) -> Ticket:
-    """Dispatch: ``new -> assigned`` to ``technician_id``, keeping the route JSON it was sent."""
-    note = f"assigned to {technician_id}"
-    return transition(target, ticket_id, "assigned", actor, note,
-                      technician=technician_id, route=route)  # fmt: skip
-
-
-def decline(target: Any, ticket_id: int, technician_id: str, actor: str, reason: str) -> Ticket:
-    """The assigned technician turns the job down: back to ``new`` for re-dispatch."""
-    with transaction(target) as conn:
-        current = get_ticket(conn, ticket_id)
-        if current.technician != technician_id:
-            raise IllegalTransition(
-                f"ticket {ticket_id} is not assigned to {technician_id!r}",
-                ticket=ticket_id, from_status=current.status, to_status="new",
+    def open_for_alarm(self, alarm: Alarm, priority: str) -> int:
+        """The ticket an auto-ticketing alarm rule opens, in this repository's transaction; its
+        id. The skill comes from the sensor's quantity so dispatch sends the right trade."""
+        title = f"{alarm.severity} alarm: {alarm.message or alarm.kind} ({alarm.sensor})"
+        with transaction(self._db) as conn:
+            q = select(sensors.c.quantity).where(sensors.c.id == alarm.sensor)
+            ticket = TicketRepository(conn).create(
+                title=title[:200], priority=priority, actor="alarm", alarm=alarm.id,
+                description=f"Raised {alarm.raised.isoformat()} by {alarm.rule}; value "
+                f"{alarm.value}, threshold {alarm.threshold}; room criticality "
+                f"{alarm.criticality}.",
+                element=alarm.element, space=alarm.space, storey=alarm.storey,
+                building=alarm.building,
+                skill=skill_for_quantity(conn.execute(q).scalar_one_or_none()),
             )  # fmt: skip
-        return transition(conn, ticket_id, "new", actor, f"declined by {technician_id}: {reason}")
+        return ticket.id
+
+    def get(self, ticket_id: int) -> Ticket:
+        """The ticket with its transitions, oldest first; NotFound if there is none."""
+        with transaction(self._db) as conn:
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+            if row is None:
+                raise NotFound(f"no ticket {ticket_id}", ticket=ticket_id)
+            q = select(ticket_transitions).where(ticket_transitions.c.ticket == ticket_id)
+            trs = tuple(
+                Transition(ticket=ticket_id, from_status=r.from_status, to_status=r.to_status,
+                           actor=r.actor, t=from_us(r._mapping["t"]), note=r.note or "")  # type: ignore[arg-type]
+                for r in conn.execute(q.order_by(ticket_transitions.c.id))
+            )  # fmt: skip
+            return _row_ticket(row, trs)
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        priority: str | None = None,
+        building: str | None = None,
+        storey: str | None = None,
+        technician: str | None = None,
+        open_only: bool = False,
+        limit: int = 500,
+    ) -> list[Ticket]:
+        """Newest first, without transitions; ``status`` may be a comma-separated list."""
+        q = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
+        if status:
+            q = q.where(tickets.c.status.in_(status.split(",")))
+        if open_only:
+            q = q.where(tickets.c.status.in_(sorted(OPEN_STATES)))
+        for col, value in (("priority", priority), ("building", building), ("storey", storey),
+                           ("technician", technician)):  # fmt: skip
+            if value:
+                q = q.where(tickets.c[col] == value)
+        with transaction(self._db) as conn:
+            return [_row_ticket(r) for r in conn.execute(q)]
+
+    def transition(
+        self,
+        ticket_id: int,
+        to: str,
+        actor: str,
+        note: str = "",
+        *,
+        technician: str | None = None,
+        route: Mapping[str, Any] | None = None,
+    ) -> Ticket:
+        """Move a ticket to ``to``; IllegalTransition (409) names both states when not allowed.
+        ``technician`` is required for ``assigned``; declining (``assigned -> new``) clears
+        it."""
+        if to not in STATES:
+            raise InvalidInput(f"unknown state {to!r}; states: {', '.join(STATES)}", to=to)
+        with transaction(self._db) as conn:
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+            if row is None:
+                raise NotFound(f"no ticket {ticket_id}", ticket=ticket_id)
+            frm = row.status
+            if to not in TRANSITIONS[frm]:
+                raise IllegalTransition(
+                    f"ticket {ticket_id} cannot go from {frm!r} to {to!r}",
+                    ticket=ticket_id, from_status=frm, to_status=to,
+                    allowed=sorted(TRANSITIONS[frm]),
+                )  # fmt: skip
+            t = now_us()
+            values: dict[str, Any] = {"status": to}
+            if to == "assigned":
+                if not technician:
+                    raise InvalidInput("assigning a ticket needs a technician")
+                q = select(technicians.c.id).where(technicians.c.id == technician)
+                if conn.execute(q).first() is None:
+                    raise NotFound(f"no technician {technician!r}", technician=technician)
+                values["technician"] = technician
+                values["route"] = json.dumps(route) if route is not None else None
+            elif to == "new":
+                values.update(technician=None, route=None)
+            stamp = _STAMP.get(to)
+            if stamp and getattr(row, stamp) is None:
+                values[stamp] = t
+            conn.execute(tickets.update().where(tickets.c.id == ticket_id).values(**values))
+            _record_transition(conn, ticket_id, frm, to, actor, t, note)
+            audit.record(
+                conn,
+                actor,
+                f"ticket.{to}",
+                f"ticket:{ticket_id}",
+                {"from": frm, "to": to, "note": note, "technician": values.get("technician")},
+            )
+            ticket = TicketRepository(conn).get(ticket_id)
+            publish(conn, "ticket", ticket, change=to)
+            if technician or row.technician:
+                publish(
+                    conn,
+                    "technician",
+                    None,
+                    building=ticket.building,
+                    storey=ticket.storey,
+                    id=technician or row.technician,
+                    busy_with=ticket.id if to != "new" else None,
+                )
+        return ticket
+
+    def assign(
+        self,
+        ticket_id: int,
+        technician_id: str,
+        actor: str,
+        route: Mapping[str, Any] | None = None,
+    ) -> Ticket:
+        """Dispatch: ``new -> assigned`` to ``technician_id``, keeping the route JSON it was
+        sent."""
+        note = f"assigned to {technician_id}"
+        return self.transition(ticket_id, "assigned", actor, note,
+                               technician=technician_id, route=route)  # fmt: skip
+
+    def decline(self, ticket_id: int, technician_id: str, actor: str, reason: str) -> Ticket:
+        """The assigned technician turns the job down: back to ``new`` for re-dispatch."""
+        with transaction(self._db) as conn:
+            repo = TicketRepository(conn)
+            current = repo.get(ticket_id)
+            if current.technician != technician_id:
+                raise IllegalTransition(
+                    f"ticket {ticket_id} is not assigned to {technician_id!r}",
+                    ticket=ticket_id, from_status=current.status, to_status="new",
+                )  # fmt: skip
+            return repo.transition(
+                ticket_id, "new", actor, f"declined by {technician_id}: {reason}"
+            )

@@ -1,23 +1,25 @@
-"""One way for operations functions to get a connection: join the caller's transaction when
-handed a ``Connection``, else open one from an ``Engine`` or a store holding ``.engine``."""
+"""One way for a repository to get a connection: join the caller's transaction when it holds a
+``Connection`` (``LiveStore.transaction()``), else open one from its ``Engine``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-__all__ = ["transaction"]
+__all__ = ["Db", "transaction"]
+
+#: What a repository is bound to: the engine (each call its own transaction) or a connection
+#: (every call joins the transaction that connection is in).
+Db = Engine | Connection
 
 
 @contextmanager
-def transaction(target: Any) -> Iterator[Connection]:
-    """A connection inside a transaction: the caller's own, or a new one from an engine/store."""
-    if isinstance(target, Connection):
-        yield target
+def transaction(db: Db) -> Iterator[Connection]:
+    """A connection inside a transaction: the caller's own, or a new one from the engine."""
+    if isinstance(db, Connection):
+        yield db
         return
-    engine: Engine = target if isinstance(target, Engine) else target.engine
-    with engine.begin() as conn:
+    with db.begin() as conn:
         yield conn

@@ -5,6 +5,14 @@ vertices are used as they come (``length_scale`` stays available for the odd cal
 that). The loop body only copies two buffers; boxes and plan footprints are computed afterwards
 in batches with numpy and shapely's vectorised functions, so the Python cost per product stays a
 small fraction of the engine's own triangulation time.
+
+The iterator runs in *local* coordinates and the placement is applied here with numpy. Why: with
+``use-world-coords`` ifcopenshell 0.9 triangulates a shared (mapped) representation again for
+every occurrence, at a cost that grows with the number of occurrences of the type in the file
+(5-7 ms per 12-triangle fitting in the large demo hospital against 0.2-0.5 ms in the small one);
+in local coordinates each distinct representation is triangulated once and every occurrence
+only carries its matrix. Same vertices up to float rounding (checked against a world-coordinate
+pass by tests/test_ingest_engines.py); measured in docs/ingest.md.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import ifcopenshell
@@ -26,6 +34,7 @@ from twin.model import BBox, Mesh
 __all__ = [
     "EXCLUDED_CLASSES",
     "GEOMETRY_LIBRARY",
+    "GeometryStats",
     "PendingMeshes",
     "bbox_of",
     "boxes_and_hulls",
@@ -36,6 +45,7 @@ __all__ = [
     "merge_meshes",
     "section_area",
     "start_meshes",
+    "to_world",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,18 +66,34 @@ GEOMETRY_LIBRARY: Literal["hybrid-cgal-simple-opencascade"] = "hybrid-cgal-simpl
 _MIN_TRIANGLE_AREA = 1e-8  # m2: vertical faces project to (near) zero area and are dropped
 
 
-def _settings() -> ifcopenshell.geom.settings:
+def _settings(*, world: bool = False) -> ifcopenshell.geom.settings:
     settings = ifcopenshell.geom.settings()
-    settings.set("use-world-coords", True)
+    settings.set("use-world-coords", world)  # False: placements applied in numpy (module doc)
     return settings
+
+
+@dataclass
+class GeometryStats:
+    """What one geometry pass did, for the ingest log and the bench: how many products got a
+    mesh, from how many distinct representations, by which engine and path."""
+
+    engine: str = "ifcopenshell"
+    path: str = "instanced-local"
+    products: int = 0
+    representations: int = 0
+    world_fallback: int = 0
+    empty: int = 0
 
 
 @dataclass
 class PendingMeshes:
     """A started geometry iterator: its worker threads triangulate in the background while the
-    caller does other work (the GIL is not needed by them); :func:`collect_meshes` drains it."""
+    caller does other work (the GIL is not needed by them); :func:`collect_meshes` drains it
+    and fills ``stats``."""
 
     iterator: ifcopenshell.geom.iterator | None
+    model: ifcopenshell.file | None = None
+    stats: GeometryStats = field(default_factory=GeometryStats)
 
 
 def start_meshes(model: ifcopenshell.file, *, ncpu: int | None = None) -> PendingMeshes:
@@ -89,7 +115,7 @@ def start_meshes(model: ifcopenshell.file, *, ncpu: int | None = None) -> Pendin
     if not iterator.initialize():
         log.info("geometry iterator found no products with geometry")
         return PendingMeshes(None)
-    return PendingMeshes(iterator)
+    return PendingMeshes(iterator, model)
 
 
 def collect_meshes(pending: PendingMeshes, *, length_scale: float = 1.0) -> dict[int, Mesh]:
@@ -99,23 +125,91 @@ def collect_meshes(pending: PendingMeshes, *, length_scale: float = 1.0) -> dict
     if iterator is None:
         return {}
     pending.iterator = None
-    raw: dict[int, tuple[bytes, bytes]] = {}
+    local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # geometry id -> (verts, faces)
+    placed: dict[int, tuple[str, tuple[float, ...]]] = {}  # product id -> (geometry id, matrix)
     while True:
         shape = iterator.get()
         geom = shape.geometry
-        raw[shape.id] = (geom.verts_buffer, geom.faces_buffer)
+        gid = geom.id
+        if gid not in local:  # each distinct representation is copied out once
+            local[gid] = (
+                np.frombuffer(geom.verts_buffer, dtype=np.float64).reshape(-1, 3),
+                np.frombuffer(geom.faces_buffer, dtype=np.int32).reshape(-1, 3).copy(),
+            )
+        placed[shape.id] = (gid, shape.transformation.matrix)
         if not iterator.next():
             break
     meshes: dict[int, Mesh] = {}
-    for pid, (vbuf, fbuf) in raw.items():
-        verts = np.frombuffer(vbuf, dtype=np.float64).reshape(-1, 3)
-        if length_scale != 1.0:
-            verts = verts * length_scale
-        faces = np.frombuffer(fbuf, dtype=np.int32).reshape(-1, 3)
+    empty: list[int] = []
+    for pid, (gid, matrix) in placed.items():
+        verts, faces = local[gid]
         if len(verts) == 0:
+            empty.append(pid)
             continue
-        meshes[pid] = Mesh(vertices=verts.astype(np.float32), faces=faces.copy())
+        meshes[pid] = _mesh(to_world(verts, matrix), faces, length_scale)
+    stats = pending.stats
+    if empty and pending.model is not None:
+        rescued = _world_pass(pending.model, empty)
+        stats.world_fallback = len(rescued)
+        for pid, (verts, faces) in rescued.items():
+            meshes[pid] = _mesh(verts, faces, length_scale)
+    stats.products, stats.representations = len(meshes), len(local)
+    stats.empty = len(placed) - len(meshes)
+    log.info(
+        "geometry: %d products from %d distinct representations (%s, %s), "
+        "%d by the world-coordinate fallback, %d empty",
+        stats.products,
+        stats.representations,
+        stats.engine,
+        stats.path,
+        stats.world_fallback,
+        stats.empty,
+    )
     return meshes
+
+
+def _mesh(world: np.ndarray, faces: np.ndarray, length_scale: float) -> Mesh:
+    if length_scale != 1.0:
+        world = world * length_scale
+    return Mesh(vertices=world.astype(np.float32), faces=faces)
+
+
+def _world_pass(
+    model: ifcopenshell.file, ids: Sequence[int]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The products the local pass left empty, again in world coordinates.
+
+    Why: ifcopenshell 0.9 returns an empty local-coordinate mesh for some mapped representations
+    cut by openings (the furniture of the shared Duplex_A) that it meshes in world coordinates;
+    these are few, so a second, world-coordinate pass over just them costs little.
+    """
+    iterator = ifcopenshell.geom.iterator(
+        _settings(world=True),
+        model,
+        1,
+        include=[model.by_id(i) for i in ids],
+        geometry_library=GEOMETRY_LIBRARY,
+    )
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if not iterator.initialize():
+        return out
+    while True:
+        shape = iterator.get()
+        geom = shape.geometry
+        verts = np.frombuffer(geom.verts_buffer, dtype=np.float64).reshape(-1, 3)
+        if len(verts):
+            faces = np.frombuffer(geom.faces_buffer, dtype=np.int32).reshape(-1, 3).copy()
+            out[shape.id] = (verts, faces)
+        if not iterator.next():
+            break
+    return out
+
+
+def to_world(verts: np.ndarray, matrix: Sequence[float]) -> np.ndarray:
+    """Local vertices (n x 3) through ifcopenshell's 4x4 placement matrix (16 values, column
+    major, as ``shape.transformation.matrix`` gives it) to world coordinates."""
+    m = np.asarray(matrix, dtype=np.float64).reshape(4, 4, order="F")
+    return verts @ m[:3, :3].T + m[:3, 3]
 
 
 def iterate_meshes(

@@ -11,7 +11,7 @@ layer's own failure never takes the plan down with a 500.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
 from fastapi import Request
@@ -41,19 +41,21 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: ``{GlobalId or kind: (r, g, b, a)}``: what a scene layer colours.
-SceneColors = Mapping[str, Sequence[float]]
+SceneColors = Mapping[str, tuple[float, ...]]
 
 
 class PlanLayerFactory(Protocol):
     """``factory(request, twin, storey_guid, value)``: the layer drawn on that storey's plan."""
 
-    def __call__(self, request: Request, twin: Twin, storey_guid: str, value: str) -> PlanLayer: ...
+    def __call__(
+        self, request: Request, twin: Twin, storey_guid: str, value: str, /
+    ) -> PlanLayer: ...
 
 
 class SceneLayerFactory(Protocol):
     """``factory(request, twin, value)``: the colours of a building's scene."""
 
-    def __call__(self, request: Request, twin: Twin, value: str) -> SceneColors: ...
+    def __call__(self, request: Request, twin: Twin, value: str, /) -> SceneColors: ...
 
 
 PlanLayers = dict[str, PlanLayerFactory]

@@ -8,12 +8,11 @@ query parameter naming an unknown or unavailable layer is a 422 problem that nam
 
 from __future__ import annotations
 
-import gzip
-import hashlib
+import json
 import logging
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -28,7 +27,10 @@ from api.schemas.exports import (
     SceneColorsOut,
 )
 from twin.errors import InvalidInput
-from twin.model import Twin
+from twin.export.geojson import plan_geojson as storey_geojson
+from twin.export.geojson import write_geopackage
+from twin.export.plan_svg import render_plan
+from twin.service.exports import bare_plan, kinds_key, scene, scene_tag
 
 __all__ = ["router"]
 
@@ -40,9 +42,6 @@ router = APIRouter(tags=["exports"])
 #: Query parameters of plan.svg that name a registered layer (beside ``highlight``).
 PLAN_LAYER_PARAMS = ("overlay", "route", "scenario", "trace")
 GUID = "3ilTldiXbMYexld_e2Jz5i"
-#: gzip level for scene.glb and plan.svg: on a large-hospital storey's pipes GLB level 1 takes
-#: 0.05 s for 0.51 MB where level 6 takes 0.17 s for 0.50 MB (from 1.07 MB); bytes are cached.
-GZIP_LEVEL = 1
 
 
 @router.get(
@@ -70,8 +69,6 @@ def plan_svg(
     trace: Annotated[str | None, Query(description="GlobalId to trace upstream")] = None,
     width: Annotated[int | None, Query(ge=100, le=10000, description="pixel width")] = None,
 ) -> Response:
-    from twin.export.plan_svg import render_plan
-
     twin = campus.twin_of(guid)
     twin.storey(guid)
     values = {"overlay": overlay, "route": route, "scenario": scenario, "trace": trace}
@@ -81,15 +78,11 @@ def plan_svg(
         svg = render_plan(twin, guid, layers=layers, highlight=marks, width_px=width)
         return Response(svg, media_type="image/svg+xml")
     # the bare plan depends on the model only: built once per storey and width, sent gzipped
-    data = campus.derived(
-        twin, f"plan.svg:{guid}:{width}", lambda t: render_plan(t, guid, width_px=width).encode()
-    )
+    gz = "gzip" in request.headers.get("accept-encoding", "")
     headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        data = campus.derived(
-            twin, f"plan.svg:{guid}:{width}:gz", lambda _t: gzip.compress(data, GZIP_LEVEL)
-        )
+    if gz:
         headers["Content-Encoding"] = "gzip"
+    data = bare_plan(campus, twin, guid, width=width, gz=gz)
     return Response(data, media_type="image/svg+xml", headers=headers)
 
 
@@ -106,12 +99,8 @@ def plan_geojson(
     campus: CampusDep,
     crs: Annotated[Literal["local", "wgs84", "map"], Query()] = "local",
 ) -> Response:
-    import json
-
-    from twin.export.geojson import plan_geojson as build
-
     twin = campus.twin_of(guid)
-    body = json.dumps(build(twin, guid, crs=crs), separators=(",", ":"))
+    body = json.dumps(storey_geojson(twin, guid, crs=crs), separators=(",", ":"))
     return Response(body, media_type="application/geo+json")
 
 
@@ -126,8 +115,6 @@ def plan_gpkg(
     campus: CampusDep,
     crs: Annotated[Literal["local", "wgs84", "map"], Query()] = "local",
 ) -> Response:
-    from twin.export.geojson import write_geopackage
-
     twin, _ = campus.building(guid)
     with tempfile.TemporaryDirectory() as tmp:
         data = write_geopackage(twin, Path(tmp) / "plan.gpkg", crs=crs).read_bytes()
@@ -136,11 +123,6 @@ def plan_gpkg(
         media_type="application/geopackage+sqlite3",
         headers={"Content-Disposition": f'attachment; filename="{guid}.gpkg"'},
     )
-
-
-def _scene_key(campus: Any, twin: Twin, *parts: str | None) -> str:
-    raw = "|".join([campus.model_id(twin), *(p or "" for p in parts)])
-    return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
 @router.get(
@@ -172,40 +154,26 @@ def scene_glb(
         str | None, Query(description="comma-separated kinds to leave out", examples=["segment"])
     ] = None,
 ) -> Response:
-    from twin.export.gltf import scene_glb as build
-
     twin, _ = campus.building(guid)
     if storey is not None and twin.storey(storey).building != guid:
         raise InvalidInput(f"storey {storey!r} is not in building {guid!r}", storey=storey)
     wanted = {k.strip() for k in kinds.split(",") if k.strip()} if kinds else None
     skip = sorted({k.strip() for k in (exclude or "").split(",") if k.strip()})
-    kind_key = ",".join(sorted(wanted)) if wanted else None
-    if skip:
-        kind_key = f"{kind_key or ''}-{','.join(skip)}"
     gz = "gzip" in request.headers.get("accept-encoding", "")
-    tag = _scene_key(campus, twin, guid, storey, kind_key, scenario, layout)
+    tag = scene_tag(campus, twin, guid, storey, kinds_key(wanted, skip), scenario, layout)
     etag = f'"{tag}{"-gz" if gz else ""}"'
     # no-cache: browsers revalidate with the ETag (a 304 is cheap), so a reloaded model is never
     # shown stale from the HTTP cache
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == etag and not scenario:
         return Response(status_code=304, headers=headers)
+    colors = scene_layer(request, "scenario", twin, scenario) if scenario else None
     if scenario:
-        colors = scene_layer(request, "scenario", twin, scenario)
-        data = build(twin, building=guid, storey=storey, kinds=wanted, colors=colors, layout=layout)
-        data = gzip.compress(data, GZIP_LEVEL) if gz else data
         headers["Cache-Control"] = "no-store"
-    else:
-        key = f"scene.glb:{guid}:{storey}:{kind_key}:{layout}"
-        data = campus.derived(
-            twin,
-            key,
-            lambda t: build(
-                t, building=guid, storey=storey, kinds=wanted, layout=layout, exclude=skip
-            ),
-        )
-        if gz:
-            data = campus.derived(twin, f"{key}:gz", lambda _t: gzip.compress(data, GZIP_LEVEL))
+    data = scene(
+        campus, twin, guid, storey=storey, kinds=wanted, exclude=skip, layout=layout, gz=gz,
+        colors=colors,
+    )  # fmt: skip
     if gz:
         headers["Content-Encoding"] = "gzip"
     return Response(data, media_type="model/gltf-binary", headers=headers)

@@ -16,7 +16,7 @@ from api.auth import PrincipalDep
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.live_deps import StoreDep
-from api.schemas.gateways import BindingIn, BindingOut, GatewaysOut, PointOut, WriteIn
+from api.schemas.gateways import BindingIn, BindingOut, GatewayPointOut, GatewaysOut, WriteIn
 from twin.errors import InvalidInput, NotFound
 from twin.gateways.service import GatewayService
 
@@ -51,13 +51,15 @@ def gateways(gw: GatewaysDep) -> GatewaysOut:
     return GatewaysOut(configured=True, **gw.health())
 
 
-@router.get("/gateways/points", response_model=list[PointOut], summary="Points of every device")
-def points(gw: GatewaysDep) -> list[PointOut]:
+@router.get(
+    "/gateways/points", response_model=list[GatewayPointOut], summary="Points of every device"
+)
+def points(gw: GatewaysDep) -> list[GatewayPointOut]:
     if gw is None:
         return []
     stale = gw.stale()
     return [
-        PointOut(
+        GatewayPointOut(
             id=p.id,
             device=p.device,
             protocol=p.protocol,

@@ -13,8 +13,8 @@ __all__ = [
     "BindingOut",
     "DeviceHealthOut",
     "GatewayHealthOut",
+    "GatewayPointOut",
     "GatewaysOut",
-    "PointOut",
     "WriteIn",
 ]
 
@@ -56,7 +56,7 @@ class GatewaysOut(BaseModel):
     gateways: list[GatewayHealthOut] = []
 
 
-class PointOut(BaseModel):
+class GatewayPointOut(BaseModel):
     id: str = Field(examples=["bacnet-1001.analog-input-1"])
     device: str
     protocol: str

@@ -22,13 +22,13 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from twin.errors import BuildingNotFound, NotFound
+from twin.federation import federate
 from twin.model import Building, Twin
-
-if TYPE_CHECKING:
-    from twin.revisions import Relation
+from twin.revisions import Relation, diff, relate
+from twin.service.cache import load_twin
 
 __all__ = ["Admission", "Campus", "serve_files"]
 
@@ -100,8 +100,6 @@ class Campus:
         are unrelated to that building's; ``replaces`` (a model id) marks a revision. A twin
         of a file already served replaces it under the same id. Raises
         :class:`~twin.errors.ModelConflict` for partial collisions."""
-        from twin.revisions import diff, relate
-
         mid = self.model_id(twin)
         with self._lock:
             if mid in self._models and replaces in (None, mid):
@@ -136,8 +134,6 @@ class Campus:
         """What ``twin`` would be to the served models (see :func:`twin.revisions.relate`),
         without serving it: raises :class:`~twin.errors.ModelConflict` where :meth:`admit`
         would."""
-        from twin.revisions import relate
-
         mid = self.model_id(twin)
         with self._lock:
             named = self._resolve_building(building) if building else None
@@ -169,8 +165,6 @@ class Campus:
 
     def _serve(self, key: str, members: tuple[str, ...]) -> None:
         """(Re)build the twin answering for group ``key`` and swap it in."""
-        from twin.federation import federate
-
         fed = federate([(m, self._models[m]) for m in members], building=self._named.get(key))
         served, old = fed.twin, self._served.get(key)
         owner = {g: k for g, k in self._owner.items() if k != key}
@@ -328,8 +322,6 @@ def serve_files(
     """Load and serve IFC files in order (start-up and the CLI). With ``federate`` every file
     joins the first file's building, whatever its GlobalIds; a collision raises
     :class:`~twin.errors.ModelConflict` before the colliding file is served."""
-    from twin.service.cache import load_twin
-
     done: list[Admission] = []
     building: str | None = None
     for path in paths:

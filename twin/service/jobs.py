@@ -25,6 +25,7 @@ from typing import Literal
 from twin.errors import ModelConflict, NotFound, TwinError
 from twin.live.records import iso
 from twin.model import Twin
+from twin.service.cache import load_twin
 
 __all__ = ["IngestJob", "JobRunner"]
 
@@ -85,8 +86,6 @@ def _client_text(value: object, path: Path, filename: str) -> object:
 
 def _parse_in_child(path: str, cache_dir: str) -> str:
     """Runs in the child: parse and fill the cache. Returns the sha256 of the file."""
-    from twin.service.cache import load_twin
-
     twin = load_twin(Path(path), cache_dir=Path(cache_dir))
     return twin.source.sha256
 
@@ -146,8 +145,6 @@ class JobRunner:
         try:
             future.result()
             self._set(job_id, state="loading", progress=0.9)
-            from twin.service.cache import load_twin
-
             twin = load_twin(path, cache_dir=self._cache_dir)
             outcome = on_done(twin)
             model_id, result = outcome if isinstance(outcome, tuple) else (outcome, None)

@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from twin.errors import InvalidInput
+from twin.geo import to_wgs84
 from twin.model import BBox, Element, Twin
 from twin.service.campus import Campus
 from twin.service.derived import spatial_index
@@ -29,8 +30,6 @@ class Located:
 
 def locate(campus: Campus, x: float, y: float, z: float, *, building: str | None = None) -> Located:
     """Which storey and room a point is in; the first building that places it on a storey wins."""
-    from twin.geo import to_wgs84
-
     twins = [campus.building(building)[0]] if building else list(campus)
     for twin in twins:
         hit = spatial_index(campus, twin).locate(x, y, z)

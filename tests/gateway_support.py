@@ -155,6 +155,14 @@ class BacnetSim:
 
         self.lt.call(go())
 
+    def remove(self, ref: str) -> None:
+        """Delete an object, as a reconfigured controller does."""
+
+        async def go() -> None:
+            self.app.delete_object(self.objects.pop(ref))
+
+        self.lt.call(go())
+
     def get(self, ref: str) -> Any:
         async def go() -> Any:
             return self.objects[ref].presentValue

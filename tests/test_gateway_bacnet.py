@@ -124,6 +124,15 @@ def test_bacnet_end_to_end_poll_alarm_and_a_silent_device(store: LiveStore, loop
     assert store.sensor("bacnet-1001.binary-input-1").last_value == 0.0
     assert [(x.sensor, x.kind) for x in store.alarms(state="active")] == [(temp, "above")]
 
+    # a point deleted from the controller: the device still answers, the rest still read
+    a.remove("binary-input,1")
+    a.set("analog-input,1", 33.0)
+    clock[0] += 5
+    rep = loop.run_until_complete(gw.poll_once())
+    assert rep.failed == () and rep.values == 3
+    assert store.sensor(temp).last_value == pytest.approx(33.0)
+    assert len(store.raw("bacnet-1001.binary-input-1")) == 2
+
     b.stop_device()  # the room controller goes silent
     for _ in range(2):
         clock[0] += 400
@@ -132,8 +141,8 @@ def test_bacnet_end_to_end_poll_alarm_and_a_silent_device(store: LiveStore, loop
     active = sorted(x.sensor for x in store.alarms(state="active"))
     assert active == ["bacnet-1001.analog-input-1", "gw.bacnet-1002"]
     assert gw.stale_points() == ["bacnet-1002.analog-input-7"]
-    assert len(store.raw("bacnet-1002.analog-input-7")) == 2
-    assert len(store.raw(temp)) == 4  # the AHU kept being polled
+    assert len(store.raw("bacnet-1002.analog-input-7")) == 3
+    assert len(store.raw(temp)) == 5  # the AHU kept being polled
     loop.run_until_complete(r.close())
 
 

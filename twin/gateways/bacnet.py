@@ -199,12 +199,24 @@ class BacnetReader:
         return Device(device.id, "bacnet", device.address, tuple(points), name)
 
     async def read(self, device: Device) -> Mapping[str, float]:
-        """Present values of the device's points, read concurrently."""
+        """Present values of the device's points, read concurrently. A point the device refuses
+        (an object deleted since discovery) is left out and logged; the device counts as down
+        only when no point answers."""
         pids = [p.id for p in device.points]
-        values = await asyncio.gather(
-            *(self._prop(*self._objects[pid], "present-value") for pid in pids)
+        got = await asyncio.gather(
+            *(self._prop(*self._objects[pid], "present-value") for pid in pids),
+            return_exceptions=True,
         )
-        return {pid: float(v) for pid, v in zip(pids, values, strict=True)}
+        values = {
+            pid: v for pid, v in zip(pids, got, strict=True) if not isinstance(v, BaseException)
+        }
+        if pids and not values:
+            first = next(v for v in got if isinstance(v, BaseException))
+            raise first
+        for pid, v in zip(pids, got, strict=True):
+            if isinstance(v, BaseException):
+                log.warning("BACnet point %s not read: %s", pid, v)
+        return {pid: float(v) for pid, v in values.items()}
 
     async def write(self, point: str, value: float, priority: int = 8) -> None:
         """Write a present value (a setpoint) at ``priority``; refused unless writes are

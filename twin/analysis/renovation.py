@@ -15,13 +15,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+import shapely
 from shapely.geometry import MultiPoint, Polygon
 
 from twin.analysis.clash import Clash, find_clashes
 from twin.analysis.design import DesignDiff
+from twin.distribution import Networks, impact
 from twin.errors import InvalidInput, NetworkUnknown
-from twin.kinds import CRITICALITY_RANK
+from twin.kinds import CRITICALITY_RANK, DISTRIBUTION_KINDS
+from twin.live.records import SensorSpec, Ticket
 from twin.model import Twin
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.routes import Endpoint, times_from
 from twin.scenario import ImpactReport, Proposed, Scenario
 
 __all__ = [
@@ -67,11 +72,9 @@ def _critical_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (CRITICALITY_RANK.get(r["criticality"], 99), r["label"]))
 
 
-def _reach(nav: Any, profile: str, restrictions: Any) -> dict[str, float]:
+def _reach(nav: NavGraph, profile: str, restrictions: Restrictions | None) -> dict[str, float]:
     """Seconds from the nearest building entrance to every room (entrances of the model, or
     every ground-floor door node when the model marks none)."""
-    from twin.navigation.routes import Endpoint, times_from
-
     entrances: dict[int, tuple[float, list[Any]]] = {
         n.id: (0.0, []) for n in nav.nodes if n.entrance
     }
@@ -87,7 +90,7 @@ def _reach(nav: Any, profile: str, restrictions: Any) -> dict[str, float]:
     return out
 
 
-def baseline_reach(nav: Any) -> dict[str, dict[str, float]]:
+def baseline_reach(nav: NavGraph) -> dict[str, dict[str, float]]:
     """Per profile, seconds from the entrances to every room with nothing closed. It does not
     depend on any scenario, so a service computes it once per model and passes it in."""
     return {prof: _reach(nav, prof, None) for prof in PROFILES_CHECKED}
@@ -95,13 +98,11 @@ def baseline_reach(nav: Any) -> dict[str, dict[str, float]]:
 
 def _routes(
     twin: Twin,
-    nav: Any,
+    nav: NavGraph,
     closed: Sequence[str],
     sc: Scenario,
     baseline: Mapping[str, Mapping[str, float]] | None,
 ) -> tuple[dict, dict]:
-    from twin.navigation.navgraph import Restrictions
-
     r = Restrictions.of(closed, sc.closed_doors, sc.out_of_service)
     unreachable: dict[str, list[dict[str, Any]]] = {}
     longer: dict[str, list[dict[str, Any]]] = {}
@@ -126,10 +127,6 @@ def _routes(
 
 def _segments_in(twin: Twin, closed: Iterable[str]) -> list[str]:
     """Distribution elements whose plan footprint runs through a closed room (same storey)."""
-    import shapely
-
-    from twin.kinds import DISTRIBUTION_KINDS
-
     rooms = [twin.spaces[g] for g in closed if twin.spaces[g].footprint is not None]
     if not rooms:
         return []
@@ -154,9 +151,7 @@ def _segments_in(twin: Twin, closed: Iterable[str]) -> list[str]:
     return sorted(hits)
 
 
-def _services(twin: Twin, nets: Any, closed: Sequence[str], sc: Scenario) -> dict[str, Any]:
-    from twin.distribution import impact
-
+def _services(twin: Twin, nets: Networks, closed: Sequence[str], sc: Scenario) -> dict[str, Any]:
     failed = set(_segments_in(twin, closed))
     for g in sc.shut_off:
         if g in twin.systems:
@@ -195,10 +190,10 @@ def impact_report(
     twin: Twin,
     scenario: Scenario,
     *,
-    nav: Any,
-    nets: Any,
-    sensors: Sequence[Any] = (),
-    tickets: Sequence[Any] = (),
+    nav: NavGraph,
+    nets: Networks,
+    sensors: Sequence[SensorSpec] = (),
+    tickets: Sequence[Ticket] = (),
     checkpoints: Sequence[str] | None = None,
     baseline: Mapping[str, Mapping[str, float]] | None = None,
     design: DesignDiff | None = None,
@@ -219,7 +214,7 @@ def impact_report(
             s.guid for s in twin.spaces.values() if s.criticality in ("plant", "cold_chain")
         ]
     ifc_sensors = [e.guid for e in twin.elements.values() if e.kind == "sensor" and e.space in shut]
-    inside = {
+    inside: dict[str, list[Any]] = {
         "sensors": sorted(
             set(ifc_sensors)
             | {s.id for s in sensors if s.space in shut or s.element in in_zone_elements}

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+import networkx as nx
 
 from twin.analysis.candidates import (
     MediumHint,
@@ -223,7 +224,7 @@ UNKNOWN_TEXT = "the model declares no distribution ports; the network is unknown
 
 
 def _input_group(
-    twin: Twin, nets: Networks, g: Any, guid: str, hint: MediumHint | None = None
+    twin: Twin, nets: Networks, g: nx.DiGraph, guid: str, hint: MediumHint | None = None
 ) -> tuple[str, ...]:
     """The network nodes an input stands for: a room its terminals (else every element of it in
     the network), those of the record's medium where it names one; an element or sensor itself."""

@@ -1,18 +1,22 @@
 """Ingest benchmark: cold ingest against the bare geometry engine, warm start from the cache.
 
 Each measurement runs in its own child process so peak RSS (``ru_maxrss``) belongs to it alone.
-The engine floor is a bare ``ifcopenshell.geom.iterator`` pass (open + triangulate, nothing
-kept) with the kernel the ingest uses, measured in the same run, alternating with the cold
-ingest ``--repeat`` times; the table shows medians. Wall seconds swing with the load of the
-shared 2-core machine, so CPU seconds (user + system, all threads) are shown too: their ratio
-is the steadier measure of how much work ingest adds to the engine's. Ingest starts the
-engine's threads first and reads relations, ports and the spatial tree while they run;
+Two engine passes are measured in the same run (open + triangulate, nothing kept), with the
+kernel the ingest uses: ``world s``, a plain ``ifcopenshell.geom.iterator`` pass with
+``use-world-coords`` (what ingest did before issue 20, and what most tools do; once per model,
+``--no-world`` leaves it out), and ``floor s``, the local-coordinate pass the ingest now runs
+(each distinct representation triangulated once, placements applied by the caller). Floor and
+cold ingest alternate ``--repeat`` times; the table shows medians. Wall seconds swing with the
+load of the shared 2-core machine, so CPU seconds (user + system, all threads) are shown too:
+their ratio is the steadier measure of how much work ingest adds to the engine's. Ingest starts
+the engine's threads first and reads relations, ports and the spatial tree while they run;
 ``wait s`` is the time it then spends draining the engine (timed inside the cold run), ``py s``
 the rest of the cold run (open, pre-work, and the geometry-dependent assembly after).
-``--occ`` adds a floor with ifcopenshell's default OpenCASCADE kernel (slow on large files).
+``cold/wld`` is cold ingest over the world-coordinate pass. ``--occ`` adds a floor with
+ifcopenshell's default OpenCASCADE kernel (slow on large files).
 
     .venv/bin/python bench/ingest.py [--skip-large] [--only-large] [--models A.ifc ...]
-                                     [--all-shared] [--no-small] [--repeat 3] [--occ]
+                                     [--all-shared] [--no-small] [--repeat 3] [--occ] [--no-world]
 """
 
 from __future__ import annotations
@@ -40,15 +44,15 @@ DEFAULT_MODELS = [
 ]
 
 
-def _floor(path: Path, library: str | None) -> float:
+def _floor(path: Path, library: str | None, *, world: bool = False) -> float:
     import ifcopenshell
     import ifcopenshell.geom
 
     start = time.perf_counter()
     model = ifcopenshell.open(str(path))
     settings = ifcopenshell.geom.settings()
-    settings.set("use-world-coords", True)
-    kwargs = {"geometry_library": library} if library else {}
+    settings.set("use-world-coords", world)
+    kwargs: dict[str, Any] = {"geometry_library": library} if library else {}
     it = ifcopenshell.geom.iterator(settings, model, os.cpu_count() or 1, **kwargs)
     if it.initialize():
         while True:
@@ -94,6 +98,11 @@ def _child(what: str, path: Path, cache: Path) -> None:
 
         cpu0 = _cpu()
         out["seconds"] = _floor(path, GEOMETRY_LIBRARY)
+    elif what == "floor_world":
+        from twin.ifc.geometry import GEOMETRY_LIBRARY
+
+        cpu0 = _cpu()
+        out["seconds"] = _floor(path, GEOMETRY_LIBRARY, world=True)
     elif what == "floor_occ":
         out["seconds"] = _floor(path, None)
     else:
@@ -129,11 +138,13 @@ def _median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def _measure(path: Path, repeat: int, occ: bool) -> dict[str, float]:
-    floors, colds, warms, occs = [], [], [], []
-    for _ in range(repeat):
+def _measure(path: Path, repeat: int, occ: bool, world: bool) -> dict[str, float]:
+    floors, colds, warms, occs, worlds = [], [], [], [], []
+    for n in range(repeat):
         with tempfile.TemporaryDirectory() as cache_dir:  # never the lead's var/cache
             cache = Path(cache_dir)
+            if world and n == 0:
+                worlds.append(_run("floor_world", path, cache))
             floors.append(_run("floor", path, cache))
             colds.append(_run("load", path, cache))
             warms += [_run("load", path, cache) for _ in range(3)]
@@ -150,6 +161,8 @@ def _measure(path: Path, repeat: int, occ: bool) -> dict[str, float]:
         "cold_mb": max(r["rss_mb"] for r in colds),
         "warm_mb": max(r["rss_mb"] for r in warms),
         "occ": _median(occs, "seconds") if occs else float("nan"),
+        "world": _median(worlds, "seconds") if worlds else float("nan"),
+        "world_mb": max(r["rss_mb"] for r in worlds) if worlds else float("nan"),
     }
     row["ratio"] = row["cold"] / row["floor"]
     row["ratio_cpu"] = row["cold_cpu"] / row["floor_cpu"]
@@ -165,6 +178,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="cold/floor pairs per model")
     parser.add_argument("--repeat-large", type=int, default=1)
     parser.add_argument("--occ", action="store_true", help="also the OpenCASCADE floor")
+    parser.add_argument(
+        "--no-world",
+        action="store_true",
+        help="leave out the world-coordinate iterator pass (minutes on the large hospital)",
+    )
     parser.add_argument("--no-small", action="store_true", help="leave out the small hospital")
     parser.add_argument("--all-shared", action="store_true", help="every IFC file in MANIFEST")
     args = parser.parse_args()
@@ -178,6 +196,7 @@ def main() -> None:
     if not args.skip_large:
         paths.append(_demo("large"))
     cols = (
+        "world s",
         "floor s",
         "cold s",
         "cold/fl",
@@ -186,7 +205,9 @@ def main() -> None:
         "py s",
         "warm s",
         "cold/warm",
+        "cold/wld",
         "occ s",
+        "world MB",
         "floor MB",
         "cold MB",
         "warm MB",
@@ -197,8 +218,9 @@ def main() -> None:
     print("-" * len(header), flush=True)
     for path in paths:
         repeat = args.repeat_large if path.name == "hospital_large.ifc" else args.repeat
-        r = _measure(path, repeat, args.occ)
+        r = _measure(path, repeat, args.occ, not args.no_world)
         values = (
+            f"{r['world']:.2f}",
             f"{r['floor']:.2f}",
             f"{r['cold']:.2f}",
             f"{r['ratio']:.2f}",
@@ -207,7 +229,9 @@ def main() -> None:
             f"{r['cold'] - r['engine']:.2f}",
             f"{r['warm']:.3f}",
             f"{r['speedup']:.1f}",
+            f"{r['cold'] / r['world']:.2f}",
             f"{r['occ']:.2f}",
+            f"{r['world_mb']:.0f}",
             f"{r['floor_mb']:.0f}",
             f"{r['cold_mb']:.0f}",
             f"{r['warm_mb']:.0f}",

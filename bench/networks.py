@@ -79,10 +79,10 @@ def _one_run(twin, seed: int = 7) -> tuple[float, list[Row], object, float]:  # 
 
 def _inference_row(cache: Path) -> str:
     """Geometric inference on b03 with every element portless, vs building its declared graph."""
-    from twin.cache import load_twin
     from twin.distribution import build_networks
-    from twin.distribution.joins import infer_joins
     from twin.distribution.build import GEOMETRY_TOLERANCE_M
+    from twin.distribution.joins import infer_joins
+    from twin.service.cache import load_twin
 
     if not B03.exists():
         return "b03 not found: inference row skipped"
@@ -107,7 +107,7 @@ def _cached_twin(path: Path, cache: Path):  # type: ignore[no-untyped-def]
     """
     import pickle
 
-    from twin.cache import _sha256, cache_path, load_twin
+    from twin.service.cache import _sha256, cache_path, load_twin
 
     if cache_path(path, cache).exists():
         return load_twin(path, cache_dir=cache), "current cache entry"

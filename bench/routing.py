@@ -23,15 +23,15 @@ import python_search as pysearch
 from _timing import percentile
 
 from twin.analysis.dispatch import rank
-from twin.cache import cache_path, load_twin
 from twin.errors import NoRoute
 from twin.live.records import Technician
 from twin.model import Twin
 from twin.navigation import paths
-from twin.navigation.navgraph import NavGraph
 from twin.navigation.build import build_navigation
+from twin.navigation.navgraph import NavGraph
 from twin.navigation.patrol import plan_patrol
 from twin.navigation.routes import route, shortest, times_from
+from twin.service.cache import cache_path, load_twin
 
 MS = 1000.0
 

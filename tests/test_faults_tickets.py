@@ -18,12 +18,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.ops_support import open_test_store
-from twin.analysis.faults import common_cause_for, record_target
-from twin.campus import Campus
 from twin.errors import NotFound, StoreUnavailable
 from twin.live.store import LiveStore
-from twin.live.tickets import create_ticket
+from twin.service.campus import Campus
 from twin.service.derived import networks_of
+from twin.service.faults import common_cause_for, record_target
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +50,8 @@ def _oxygen_pair(twin: Any, truth: dict[str, Any]) -> tuple[dict[str, Any], str,
 
 
 def _ticket(store: LiveStore, twin: Any, **where: str) -> int:
-    t = create_ticket(
-        store, title="no oxygen", priority="urgent", actor="nurse", twin=twin, **where
+    t = store.tickets.create(
+        title="no oxygen", priority="urgent", actor="nurse", twin=twin, **where
     )
     return t.id
 

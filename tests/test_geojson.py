@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, shape
 
+from tests.samples.spatial import hand_twin
 from twin.errors import InvalidInput
 from twin.export.geojson import plan_geojson, write_geopackage
 from twin.geo import to_wgs84
 from twin.model import Georef
-from tests.samples.spatial import hand_twin
 
 GEOREF = Georef("map_conversion", crs="EPSG:25832", eastings=458000.0, northings=5438000.0)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from twin.export.gltf import scene_glb
 from tests.samples.spatial import hand_twin
+from twin.export.gltf import scene_glb
 
 
 def _json_chunk(glb: bytes) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.samples.spatial import hand_twin
 from twin.errors import InvalidInput
 from twin.export.gltf import MAX_VERTS, scene_glb
-from tests.samples.spatial import hand_twin
 
 COMPONENTS = {5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 

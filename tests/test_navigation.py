@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from twin.navigation.build import build_navigation
 from tests.samples.networks import sample_twin
+from twin.navigation.build import build_navigation
 
 
 def test_nodes_and_links() -> None:

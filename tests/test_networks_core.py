@@ -11,6 +11,7 @@ import itertools
 import networkx as nx
 import pytest
 
+from twin.distribution import build_networks, common_cause, impact, isolate, trace
 from twin.errors import NetworkUnknown
 from twin.model import (
     Element,
@@ -23,7 +24,6 @@ from twin.model import (
     System,
     Twin,
 )
-from twin.distribution import build_networks, common_cause, impact, isolate, trace
 
 KINDS = {
     "IfcBoiler": "equipment",

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.ifc_fixtures.networks_made import MIXED_EDGES, write_mixed
-from twin.cache import load_twin
-from twin.model import Twin
 from twin.distribution import Networks, build_networks, isolate, trace
 from twin.distribution.sources import edge_flows, source_flows
+from twin.model import Twin
+from twin.service.cache import load_twin
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from tests.ifc_fixtures.networks_made import PARALLEL_JOINS, write_parallel
-from twin.cache import load_twin
-from twin.model import Twin
 from twin.distribution import build_networks, isolate, trace
-from twin.distribution.joins import infer_joins, segment_axis
 from twin.distribution.build import GEOMETRY_TOLERANCE_M
+from twin.distribution.joins import infer_joins, segment_axis
+from twin.model import Twin
+from twin.service.cache import load_twin
 
 B03 = "bim2sim_b03_heating_with_building_blenderBIM.ifc"
 

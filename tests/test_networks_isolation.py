@@ -16,9 +16,9 @@ import pytest
 
 from tests.ifc_fixtures.networks_made import write_loop
 from tests.ifc_fixtures.port_truth import port_graph
-from twin.cache import load_twin
-from twin.model import Twin
 from twin.distribution import build_networks, impact, isolate
+from twin.model import Twin
+from twin.service.cache import load_twin
 
 B03 = "bim2sim_b03_heating_with_building_blenderBIM.ifc"
 

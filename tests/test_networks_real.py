@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from twin.errors import NetworkUnknown
 from twin.distribution import build_networks, isolate, trace
+from twin.errors import NetworkUnknown
 
 B03 = "bim2sim_b03_heating_with_building_blenderBIM.ifc"
 HEATERS = ("IfcSpaceHeater", "IfcRadiator")

@@ -8,9 +8,9 @@ import networkx as nx
 import pytest
 
 from models_ifc.networks_small import write_network
-from twin.cache import load_twin
-from twin.model import Twin
 from twin.distribution import build_networks, impact, isolate, trace
+from twin.model import Twin
+from twin.service.cache import load_twin
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_served_networks_leave_the_collected_generations(made) -> None:  # type:
     rescanned by the garbage collector (whose full passes were trace downstream's p99)."""
     import gc
 
-    from twin.campus import Campus
+    from twin.service.campus import Campus
     from twin.service.derived import networks_of
 
     twin = made("ring")

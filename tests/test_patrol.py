@@ -8,10 +8,10 @@ import random
 
 import pytest
 
+from tests.samples.networks import sample_twin
 from twin.navigation.build import build_navigation
 from twin.navigation.patrol import held_karp, improve, mst_bound, plan_patrol
 from twin.navigation.routes import route
-from tests.samples.networks import sample_twin
 
 
 def _metric(n: int, seed: int) -> list[list[float]]:

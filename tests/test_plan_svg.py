@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import require
+from tests.samples.spatial import hand_twin
 from twin.errors import StoreyNotFound
 from twin.export.plan_svg import HighlightLayer, PlanContext, PlanLayer, PolylineLayer, render_plan
-from tests.samples.spatial import hand_twin
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -7,11 +7,11 @@ import pytest
 from shapely.geometry import LineString
 from shapely.ops import unary_union
 
-from twin.errors import NoRoute
-from twin.navigation.navgraph import NavGraph, Restrictions
-from twin.navigation.build import build_navigation
-from twin.navigation.routes import Route, route
 from tests.samples.networks import sample_twin
+from twin.errors import NoRoute
+from twin.navigation.build import build_navigation
+from twin.navigation.navgraph import NavGraph, Restrictions
+from twin.navigation.routes import Route, route
 
 
 @pytest.fixture(scope="module")

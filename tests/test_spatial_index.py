@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, box
 
+from tests.samples.spatial import hand_twin
 from twin.model import Twin
 from twin.spatial.index import build_index
-from tests.samples.spatial import hand_twin
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.samples.spatial import hand_twin
 from twin.model import BBox, Twin
 from twin.spatial.index import SearchHit, build_index, scan_rows, scan_search
-from tests.samples.spatial import hand_twin
 
 
 def _scan_search(twin: Twin, text: str, limit: int = 20) -> list[SearchHit]:

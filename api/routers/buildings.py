@@ -10,9 +10,9 @@ from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas.buildings import BuildingOut, LocateOut, SpaceOut, StoreyOut
 from api.strict import coord_query
-from twin import query
-from twin.campus import Campus
 from twin.model import Building, Twin
+from twin.service import query
+from twin.service.campus import Campus
 
 router = APIRouter(tags=["buildings"], responses=PROBLEM_RESPONSES)
 

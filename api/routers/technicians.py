@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -11,7 +11,7 @@ from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
 from api.routers.tickets import Store
 from api.schemas.technicians import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
-from twin.errors import NotFound
+from twin.service.technicians import place_technician
 
 router = APIRouter(tags=["technicians"], responses=PROBLEM_RESPONSES)
 
@@ -52,18 +52,6 @@ def get_technician(technician_id: str, store: Store, _who: PrincipalDep) -> Tech
     return TechnicianOut.model_validate(store.technicians.get(technician_id))
 
 
-def _twin(campus: Any, body: PositionIn) -> Any:
-    guid = body.space or body.storey
-    if guid is None or len(campus) == 0:
-        return None
-    try:
-        return campus.twin_of(guid)
-    except NotFound:
-        if body.space:
-            raise
-        return None
-
-
 @router.put(
     "/technicians/{technician_id}/position",
     response_model=TechnicianOut,
@@ -77,9 +65,9 @@ def put_position(
     who: PrincipalDep,
 ) -> TechnicianOut:
     _own(who, technician_id)
-    t = store.technicians.set_position(
-        technician_id, who.name, space=body.space, point=body.point, storey=body.storey,
-        twin=_twin(campus, body),
+    t = place_technician(
+        store, campus, technician_id, who.name, space=body.space, point=body.point,
+        storey=body.storey,
     )  # fmt: skip
     return TechnicianOut.model_validate(t)
 

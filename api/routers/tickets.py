@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -14,23 +14,12 @@ from api.errors import PROBLEM_RESPONSES
 from api.live_deps import SlaDep, StoreDep
 from api.schemas.tickets import TicketIn, TicketOut, TransitionIn
 from api.strict import DbId
-from twin.errors import NotFound
-from twin.service.tickets import move_ticket
+from twin.service.tickets import bcf_of_ticket, move_ticket, open_ticket
 
 router = APIRouter(tags=["tickets"], responses=PROBLEM_RESPONSES)
 
 #: The live store (``app.state.store``); re-exported for the other operations routers.
 Store = StoreDep
-
-
-def twin_for(campus: Any, *guids: str | None) -> Any:
-    """The loaded twin holding the first given GlobalId (None when no model is loaded)."""
-    if len(campus) == 0:
-        return None
-    for guid in guids:
-        if guid:
-            return campus.twin_of(guid)
-    return None
 
 
 @router.post(
@@ -46,10 +35,9 @@ def create_ticket(
     who: PrincipalDep,
     sla: SlaDep,
 ) -> TicketOut:
-    ticket = store.tickets.create(
-        title=body.title, priority=body.priority, actor=who.name,
+    ticket = open_ticket(
+        store, campus, title=body.title, priority=body.priority, actor=who.name,
         description=body.description, element=body.element, space=body.space, skill=body.skill,
-        twin=twin_for(campus, body.element, body.space),
     )  # fmt: skip
     return TicketOut.of(ticket, datetime.now(UTC), sla)
 
@@ -120,16 +108,8 @@ def transition(
     responses={200: {"content": {"application/zip": {}}}},
 )
 def ticket_bcf(ticket_id: DbId, store: Store, campus: CampusDep, _who: PrincipalDep) -> Response:
-    from twin.export.bcf import ticket_bcf_zip
-
-    ticket = store.tickets.get(ticket_id)
-    try:
-        twin = twin_for(campus, ticket.element, ticket.space)
-    except NotFound:
-        twin = None
-    data = ticket_bcf_zip(ticket, twin)
     return Response(
-        data,
+        bcf_of_ticket(store, campus, ticket_id),
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="ticket-{ticket_id}.bcfzip"'},
     )

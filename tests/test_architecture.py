@@ -52,9 +52,12 @@ def _reads_environment(tree: ast.AST) -> list[int]:
             value = node.value
             if isinstance(value, ast.Name) and value.id == "os":
                 lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module == "os":
-            if any(alias.name in {"environ", "getenv"} for alias in node.names):
-                lines.append(node.lineno)
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(alias.name in {"environ", "getenv"} for alias in node.names)
+        ):
+            lines.append(node.lineno)
     return lines
 
 

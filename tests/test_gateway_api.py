@@ -6,6 +6,7 @@ by default, and raises one device alarm when the Modbus device goes away."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -108,3 +109,36 @@ def test_without_configuration_the_gateways_are_off(hospital_api) -> None:  # ty
         assert client.get("/gateways/points").json() == []
         r = client.put("/gateways/bindings/x.y", json={"space": None})
         assert r.status_code == 404
+
+
+def test_an_allowed_setpoint_write_reaches_the_device_and_is_audited(  # type: ignore[no-untyped-def]
+    hospital_api, tmp_path: Path
+) -> None:
+    ahu = BacnetSim(2002, [{
+        "type": "analog-value", "instance": 4, "objectName": "AHU-02 supply setpoint",
+        "description": "", "presentValue": 18.0, "units": "degreesCelsius",
+        "statusFlags": [0, 0, 0, 0],
+    }], "AHU-02 controller")  # fmt: skip
+    cfg = tmp_path / "gateways.json"
+    local = f"127.0.0.1:{free_port(2)}"
+    doc = {"interval_s": 0.5, "bacnet": {"local": local, "devices": [ahu.address],
+                                         "allow_writes": True}}  # fmt: skip
+    cfg.write_text(json.dumps(doc))
+    point = "bacnet-2002.analog-value-4"
+    try:
+        with hospital_api(gateways=str(cfg)) as client:
+            r = client.post(f"/gateways/points/{point}/write", json={"value": 16.5, "priority": 9})
+            assert r.status_code == 204, r.text
+            assert ahu.get("analog-value,4") == pytest.approx(16.5)
+            _wait(lambda: client.get(f"/sensors/{point}").json().get("last_value") == 16.5)
+            audit = client.get("/audit", params={"action": "gateway."}).json()
+            assert [(a["action"], a["target"]) for a in audit] == [
+                ("gateway.write", f"point:{point}")
+            ]
+            assert audit[0]["detail"] == {"value": 16.5, "priority": 9}
+            r = client.post(f"/gateways/points/{point}/write", json={"value": 1, "priority": 17})
+            assert r.status_code == 422
+            r = client.post("/gateways/points/nope.x/write", json={"value": 1})
+            assert r.status_code == 404
+    finally:
+        ahu.close()

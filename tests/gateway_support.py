@@ -111,6 +111,12 @@ def run(coro_fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     return asyncio.run(coro_fn())
 
 
+class NoCovAnalogValue(AnalogValueObject):
+    """An analog value whose device refuses COV subscriptions (older controllers do)."""
+
+    _cov_criteria = None
+
+
 class BacnetSim:
     """A bacpypes3 BACnet/IP device on 127.0.0.1 with its own UDP port: an AHU controller with
     a supply temperature (analog input), a fan status (binary input) and a setpoint (analog
@@ -142,8 +148,9 @@ class BacnetSim:
             )
             self.app = NormalApplication(dev, IPv4Address(self.address))
             for o in self.spec:
-                kw = {k: v for k, v in o.items() if k not in ("type", "instance")}
-                obj = kinds[o["type"]](objectIdentifier=(o["type"], o["instance"]), **kw)
+                kw = {k: v for k, v in o.items() if k not in ("type", "instance", "cov")}
+                cls = kinds[o["type"]] if o.get("cov", True) else NoCovAnalogValue
+                obj = cls(objectIdentifier=(o["type"], o["instance"]), **kw)
                 self.app.add_object(obj)
                 self.objects[f"{o['type']},{o['instance']}"] = obj
 

@@ -160,3 +160,43 @@ def test_writes_are_off_by_default_and_work_when_allowed(loop, devices) -> None:
             loop.run_until_complete(r.write(setpoint, 23.5))
             assert a.get("analog-value,3") == pytest.approx(23.5)
         loop.run_until_complete(r.close())
+
+
+def test_cov_pushes_values_between_polls_where_the_device_supports_it(tmp_path, loop) -> None:  # type: ignore[no-untyped-def]
+    from twin.live.store import open_store
+
+    dev = BacnetSim(1003, [
+        {"type": "analog-input", "instance": 1, "objectName": "Room 2.10 CO2",
+         "presentValue": 450.0, "units": "partsPerMillion", "covIncrement": 1.0,
+         "statusFlags": [0, 0, 0, 0]},
+        {"type": "analog-value", "instance": 2, "objectName": "Old setpoint", "cov": False,
+         "presentValue": 5.0, "units": "degreesCelsius", "statusFlags": [0, 0, 0, 0]},
+    ])  # fmt: skip
+    store = open_store(f"sqlite:///{tmp_path / 'live.db'}")
+    r = _reader(loop)
+    try:
+        d = loop.run_until_complete(r.discover(loop.run_until_complete(r.who_is(dev.address))[0]))
+        gw = Gateway(store, "bacnet", [d], r, interval_s=3600.0)
+        gw.register()
+        subscribed = loop.run_until_complete(r.subscribe(d, gw.push))
+        assert subscribed == ["bacnet-1003.analog-input-1"]  # the other point is polled only
+
+        async def until(sensor: str, value: float) -> bool:
+            for _ in range(60):
+                if store.sensor(sensor).last_value == value:
+                    return True
+                await asyncio.sleep(0.05)
+            return False
+
+        co2, old = "bacnet-1003.analog-input-1", "bacnet-1003.analog-value-2"
+        assert loop.run_until_complete(until(co2, 450.0))  # the subscription's first value
+        dev.set("analog-input,1", 1250.0)
+        dev.set("analog-value,2", 7.0)
+        assert loop.run_until_complete(until(co2, 1250.0))  # no poll in between
+        assert store.sensor(old).last_value is None  # not pushed: waits for a poll
+        loop.run_until_complete(gw.poll_once())
+        assert store.sensor(old).last_value == 7.0
+    finally:
+        loop.run_until_complete(r.close())
+        dev.close()
+        store.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +70,10 @@ UNITS: Mapping[str, tuple[str, str]] = {
 }
 
 
+#: called with (point id, value) on each COV notification
+OnValue = Callable[[str, float], Awaitable[None]]
+
+
 class BacnetError(TwinError):
     status = 502
     title = "BACnet device error"
@@ -121,6 +125,7 @@ class BacnetReader:
         self.app: NormalApplication | None = None
         self.devices: dict[str, BacnetDevice] = {}
         self._objects: dict[str, tuple[str, str]] = {}  # point id -> (address, "type,instance")
+        self._cov_tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         if self.app is None:
@@ -218,6 +223,48 @@ class BacnetReader:
                 log.warning("BACnet point %s not read: %s", pid, v)
         return {pid: float(v) for pid, v in values.items()}
 
+    async def subscribe(
+        self, device: Device, on_value: OnValue, lifetime_s: int = 300
+    ) -> list[str]:
+        """Subscribe to COV on every point of ``device`` that supports it; ``on_value(point,
+        value)`` is awaited on each present-value notification. Returns the subscribed points;
+        a point the device refuses a subscription for stays polled only (polling goes on for
+        every point anyway: it is what tells a silent device)."""
+        started = []
+        for p in device.points:
+            address, ref = self._objects[p.id]
+            ready: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._cov(p.id, address, ref, on_value, lifetime_s, ready))
+            try:
+                ok = await asyncio.wait_for(asyncio.shield(ready), self.timeout_s * 3)
+            except TimeoutError:
+                ok = False
+                task.cancel()
+            if ok:
+                self._cov_tasks.append(task)
+                started.append(p.id)
+        return started
+
+    async def _cov(
+        self, pid: str, address: str, ref: str, on_value: OnValue, lifetime_s: int,
+        ready: asyncio.Future[bool],
+    ) -> None:  # fmt: skip
+        app = self._need()
+        try:
+            scm = app.change_of_value(Address(address), ObjectIdentifier(ref), lifetime=lifetime_s)
+            async with scm:
+                ready.set_result(True)
+                while True:
+                    prop, value = await scm.get_value()
+                    if str(prop) == "present-value":
+                        await on_value(pid, float(value))
+        except (ErrorRejectAbortNack, Exception) as exc:
+            if not ready.done():
+                log.info("BACnet %s: no COV (%s); polled only", pid, exc)
+                ready.set_result(False)
+            else:
+                log.warning("BACnet COV of %s ended: %s", pid, exc)
+
     async def write(self, point: str, value: float, priority: int = 8) -> None:
         """Write a present value (a setpoint) at ``priority``; refused unless writes are
         allowed. Auditing and the role check belong to the caller (the API)."""
@@ -236,6 +283,10 @@ class BacnetReader:
             raise BacnetError(f"write {point}: {exc}") from None
 
     async def close(self) -> None:
+        for t in self._cov_tasks:
+            t.cancel()
+        await asyncio.gather(*self._cov_tasks, return_exceptions=True)
+        self._cov_tasks.clear()
         if self.app is not None:
             self.app.close()
             self.app = None

@@ -12,6 +12,7 @@ bacnet:
   devices: [10.20.1.20, 10.20.1.21]  # Who-Is sent to each (unicast)
   broadcast: false        # also a global Who-Is
   allow_writes: false     # setpoint writes (admin, audited) stay refused unless true
+  cov: true               # COV subscriptions where supported (values pushed between polls)
 ```
 
 Relative paths (register maps, bindings) are resolved against the configuration file's folder.
@@ -45,6 +46,7 @@ class BacnetConfig:
     broadcast: bool = False
     allow_writes: bool = False
     who_is_timeout_s: float = 2.0
+    cov: bool = True  # subscribe to COV where a device supports it (polling goes on too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ def parse_config(doc: Mapping[str, Any], base: Path) -> GatewayConfig:
             bool(bac.get("broadcast", False)),
             bool(bac.get("allow_writes", False)),
             float(bac.get("who_is_timeout_s", 2.0)),
+            bool(bac.get("cov", True)),
         )
     bindings = doc.get("bindings")
     return GatewayConfig(

@@ -79,6 +79,7 @@ class Gateway:
         self.placements = dict(placements or {})
         self.clock = clock
         self.health = HealthBook(interval_s, max_backoff_s)
+        self._by_id = {p.id: p for d in devices for p in d.points}
         for d in devices:
             self.health.add(d.id, protocol, len(d.points))
 
@@ -137,6 +138,18 @@ class Gateway:
                       len(items), exc)  # fmt: skip
             result = None
         return PollReport(tuple(d.id for d in due), tuple(failed), n_values, result)
+
+    async def push(self, point: str, value: float) -> None:
+        """Ingest one value a device sent on its own (a BACnet COV notification), now."""
+        p = self._by_id.get(point)
+        if p is None:
+            return
+        item = reading(point, datetime.now(UTC), value, p.unit)
+        try:
+            await asyncio.to_thread(self.store.ingest, [item], self.protocol)
+        except StoreUnavailable as exc:
+            log.error("%s gateway: store unavailable, pushed value of %s dropped: %s",
+                      self.protocol, point, exc)  # fmt: skip
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set, sleeping until the next device is due."""

@@ -84,6 +84,12 @@ class GatewayService:
         for gw in self.gateways:
             await asyncio.to_thread(gw.register)
             self._tasks.append(asyncio.create_task(gw.run(self._stop)))
+        for gw in self.gateways:  # after registration: a subscription sends its first value
+            if gw.protocol == "bacnet" and self.bacnet is not None and c.bacnet and c.bacnet.cov:
+                for d in gw.devices.values():
+                    subscribed = await self.bacnet.subscribe(d, gw.push)
+                    log.info("BACnet %s: COV on %d of %d points", d.id, len(subscribed),
+                             len(d.points))  # fmt: skip
         log.info("gateways started: %s", {g.protocol: len(g.devices) for g in self.gateways})
 
     def _gateway(self, protocol: str, devices: list[Device], reader: Reader) -> Gateway:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
-from api.routers.tickets import Store
+from api.live_deps import StoreDep
 from api.schemas.audit import AuditOut
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -17,7 +17,7 @@ router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 
 @router.get("/audit", response_model=list[AuditOut], summary="Audit entries, newest first")
 def list_audit(
-    store: Store,
+    store: StoreDep,
     _who: PrincipalDep,
     actor: str | None = None,
     action: Annotated[str | None, Query(description="prefix, e.g. `ticket.`")] = None,

@@ -8,20 +8,20 @@ from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
 from api.errors import PROBLEM_RESPONSES
-from api.routers.tickets import Store
+from api.live_deps import StoreDep
 from api.schemas.keys import KeyCreatedOut, KeyCreateIn, KeyOut
 
 router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreatedOut, summary="Create an API key")
-def create_key(body: KeyCreateIn, store: Store, who: PrincipalDep) -> KeyCreatedOut:
+def create_key(body: KeyCreateIn, store: StoreDep, who: PrincipalDep) -> KeyCreatedOut:
     secret, record = store.keys.create(body.role, body.name, body.technician, actor=who.name)
     return KeyCreatedOut(key=secret, **KeyOut.model_validate(record).model_dump())
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="API keys (never their secrets)")
-def list_keys(store: Store, _who: PrincipalDep) -> list[KeyOut]:
+def list_keys(store: StoreDep, _who: PrincipalDep) -> list[KeyOut]:
     return [KeyOut.model_validate(k) for k in store.keys.list()]
 
 
@@ -34,7 +34,7 @@ def list_keys(store: Store, _who: PrincipalDep) -> list[KeyOut]:
 )
 def revoke_key(
     key_id: str,
-    store: Store,
+    store: StoreDep,
     who: PrincipalDep,
     force: Annotated[bool, Query(description="also revoke the key making this request")] = False,
 ) -> KeyOut:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.auth import Principal, PrincipalDep, act_for
 from api.deps import CampusDep
 from api.errors import PROBLEM_RESPONSES
-from api.routers.tickets import Store
+from api.live_deps import StoreDep
 from api.schemas.technicians import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
 from twin.service.technicians import place_technician
 
@@ -23,7 +23,7 @@ def _own(who: Principal, technician_id: str) -> None:
 
 @router.get("/technicians", response_model=list[TechnicianOut], summary="Technicians")
 def list_technicians(
-    store: Store,
+    store: StoreDep,
     _who: PrincipalDep,
     skill: Annotated[str | None, Query(examples=["medical_gas"])] = None,
     available: Annotated[bool, Query(description="on shift and not busy")] = False,
@@ -38,7 +38,7 @@ def list_technicians(
 )
 def register(
     body: TechnicianIn,
-    store: Store,
+    store: StoreDep,
     who: PrincipalDep,
 ) -> TechnicianOut:
     t = store.technicians.register(
@@ -48,7 +48,7 @@ def register(
 
 
 @router.get("/technicians/{technician_id}", response_model=TechnicianOut)
-def get_technician(technician_id: str, store: Store, _who: PrincipalDep) -> TechnicianOut:
+def get_technician(technician_id: str, store: StoreDep, _who: PrincipalDep) -> TechnicianOut:
     return TechnicianOut.model_validate(store.technicians.get(technician_id))
 
 
@@ -60,7 +60,7 @@ def get_technician(technician_id: str, store: Store, _who: PrincipalDep) -> Tech
 def put_position(
     technician_id: str,
     body: PositionIn,
-    store: Store,
+    store: StoreDep,
     campus: CampusDep,
     who: PrincipalDep,
 ) -> TechnicianOut:
@@ -76,7 +76,7 @@ def put_position(
 def put_shift(
     technician_id: str,
     body: ShiftIn,
-    store: Store,
+    store: StoreDep,
     who: PrincipalDep,
 ) -> TechnicianOut:
     _own(who, technician_id)

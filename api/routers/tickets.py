@@ -18,9 +18,6 @@ from twin.service.tickets import bcf_of_ticket, move_ticket, open_ticket
 
 router = APIRouter(tags=["tickets"], responses=PROBLEM_RESPONSES)
 
-#: The live store (``app.state.store``); re-exported for the other operations routers.
-Store = StoreDep
-
 
 @router.post(
     "/tickets",
@@ -30,7 +27,7 @@ Store = StoreDep
 )
 def create_ticket(
     body: TicketIn,
-    store: Store,
+    store: StoreDep,
     campus: CampusDep,
     who: PrincipalDep,
     sla: SlaDep,
@@ -44,7 +41,7 @@ def create_ticket(
 
 @router.get("/tickets", response_model=list[TicketOut], summary="Work orders with SLA state")
 def list_tickets(
-    store: Store,
+    store: StoreDep,
     _who: PrincipalDep,
     sla: SlaDep,
     status: Annotated[str | None, Query(examples=["new,assigned"])] = None,
@@ -67,7 +64,7 @@ def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One work order")
-def get_ticket(ticket_id: DbId, store: Store, _who: PrincipalDep, sla: SlaDep) -> TicketOut:
+def get_ticket(ticket_id: DbId, store: StoreDep, _who: PrincipalDep, sla: SlaDep) -> TicketOut:
     return TicketOut.of(store.tickets.get(ticket_id), datetime.now(UTC), sla)
 
 
@@ -85,7 +82,7 @@ def get_ticket(ticket_id: DbId, store: Store, _who: PrincipalDep, sla: SlaDep) -
 def transition(
     ticket_id: DbId,
     body: TransitionIn,
-    store: Store,
+    store: StoreDep,
     who: PrincipalDep,
     sla: SlaDep,
 ) -> TicketOut:
@@ -107,7 +104,7 @@ def transition(
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}}},
 )
-def ticket_bcf(ticket_id: DbId, store: Store, campus: CampusDep, _who: PrincipalDep) -> Response:
+def ticket_bcf(ticket_id: DbId, store: StoreDep, campus: CampusDep, _who: PrincipalDep) -> Response:
     return Response(
         bcf_of_ticket(store, campus, ticket_id),
         media_type="application/zip",

@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -134,9 +135,13 @@ def _counts(w: IfcWriter, n_storeys: int, n_spaces: int) -> tuple[dict[str, int]
     return counts, dict(sorted(classes.items()))
 
 
-def write_hospital(spec: HospitalSpec, path: Path) -> Path:
-    """Write the hospital as IFC4 to ``path`` and its known answers to ``<stem>.truth.json``."""
+def write_hospital(
+    spec: HospitalSpec, path: Path, progress: Callable[[str, float], None] | None = None
+) -> Path:
+    """Write the hospital as IFC4 to ``path`` and its known answers to ``<stem>.truth.json``.
+    ``progress`` hears ``(phase, fraction done)``: the large one takes minutes."""
     t0 = time.perf_counter()
+    tell = progress or (lambda phase, done: None)
     path = Path(path)
     w = IfcWriter(spec.name)
     _, _, building, georef = _project(w, spec)
@@ -144,6 +149,7 @@ def write_hospital(spec: HospitalSpec, path: Path) -> Path:
     rooms_by_level: list[list[Room]] = []
     truth: dict[str, Any] = {"doors": {}, "walls_between": [], "entrances": []}
     for level in range(spec.storeys):
+        tell("storeys", 0.5 * level / spec.storeys)
         elevation = level * spec.floor_height
         splace = w.placement(building.ObjectPlacement, (0.0, 0.0, elevation))
         storey = w.f.create_entity(
@@ -175,14 +181,19 @@ def write_hospital(spec: HospitalSpec, path: Path) -> Path:
         RelatingObject=building,
         RelatedObjects=[s for s, _ in storeys],
     )
+    tell("stairs and lifts", 0.5)
     stairs, lifts = write_vertical(w, storeys, rooms_by_level, spec.floor_height)
+    tell("systems", 0.55)
     systems, isolation, handles = write_systems(
         w, building, storeys, rooms_by_level, spec.floor_height
     )
+    tell("sensors", 0.75)
     sensors = write_sensors(w, storeys, rooms_by_level, handles)
     w.flush()
     path.parent.mkdir(parents=True, exist_ok=True)
+    tell("writing IFC", 0.8)
     w.f.write(str(path))
+    tell("truth", 0.95)
     all_rooms = [r for rooms in rooms_by_level for r in rooms]
     counts, classes = _counts(w, len(storeys), len(all_rooms))
     truth = _truth(spec, building, storeys, all_rooms, counts, classes, georef, truth)
@@ -197,6 +208,7 @@ def write_hospital(spec: HospitalSpec, path: Path) -> Path:
         len(w.products),
         time.perf_counter() - t0,
     )
+    tell("done", 1.0)
     return path
 
 

@@ -8,6 +8,7 @@ kept here in one place and tested.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import logging
@@ -15,7 +16,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -55,12 +56,62 @@ def _cache_dir(args: argparse.Namespace) -> Path:
     return Path(args.cache_dir or os.environ.get("TWIN_CACHE_DIR") or "var/cache")
 
 
+@contextlib.contextmanager
+def progress_bar(enabled: bool, what: str) -> Iterator[Callable[[str, float], None] | None]:
+    """A rich progress bar on stderr fed by ``(phase, fraction)`` reports, or None when off.
+
+    Why stderr: stdout carries the ``--json`` document and the summary; the bar must never mix
+    into them. Off with ``--quiet``, and in ``--json`` mode unless ``--progress``.
+    """
+    if not enabled:
+        yield None
+        return
+    if not sys.stderr.isatty():  # a log or a pipe: one line per phase, no redrawn bar
+        seen: list[str] = []
+
+        def line(phase: str, done: float) -> None:
+            if phase not in seen:
+                seen.append(phase)
+                print(f"{what}: {phase} {done:.0%}", file=sys.stderr, flush=True)
+
+        yield line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(what, total=1.0)
+
+        def update(phase: str, done: float) -> None:
+            bar.update(task, completed=done, description=f"{what}: {phase}")
+
+        yield update
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    if getattr(args, "quiet", False):
+        return False
+    return bool(getattr(args, "progress", False)) or not getattr(args, "json", False)
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from twin.service.cache import load_twin
 
     t0 = time.perf_counter()
     try:
-        twin = load_twin(args.file, cache_dir=_cache_dir(args), use_cache=not args.no_cache)
+        with progress_bar(_show_progress(args), f"ingest {args.file.name}") as progress:
+            twin = load_twin(
+                args.file,
+                cache_dir=_cache_dir(args),
+                use_cache=not args.no_cache,
+                progress=progress,
+            )
     except TwinError as exc:
         print(f"twin ingest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -187,19 +238,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return _serve(args.files, args)
 
 
-def _generate(size: str, out: Path) -> Path:
+def _generate(size: str, out: Path, *, show_progress: bool = False) -> Path:
     from models_ifc.hospital import LARGE, SMALL, write_hospital
 
     spec = {"small": SMALL, "large": LARGE}[size]
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    write_hospital(spec, out)
+    with progress_bar(show_progress, f"generate {size} hospital") as progress:
+        write_hospital(spec, out, progress)
     log.info("wrote %s hospital to %s in %.1f s", size, out, time.perf_counter() - t0)
     return out
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    _generate(args.size, args.out)
+    _generate(args.size, args.out, show_progress=_show_progress(args))
     return EXIT_OK
 
 
@@ -233,6 +285,13 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=None)
 
 
+def _add_progress_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--progress", action="store_true", help="a progress bar on stderr even with --json"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="twin", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"twin {__version__}")
@@ -244,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--no-cache", action="store_true", help="parse even if a cached twin exists")
     p.add_argument("--cache-dir", type=Path, default=None)
+    _add_progress_options(p)
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("serve", help="serve one or several IFC files (API and viewer)")
@@ -267,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="write the demo hospital IFC (and its truth JSON)")
     p.add_argument("--size", choices=("small", "large"), default="small")
     p.add_argument("--out", type=Path, required=True)
+    _add_progress_options(p)
     p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser("keys", help="manage API keys")

@@ -32,6 +32,7 @@ from twin.ifc.georef import read_georef
 from twin.ifc.open import open_ifc
 from twin.ifc.placement import Placements
 from twin.ifc.ports import read_connections, read_ports, read_systems
+from twin.ifc.progress import Progress, report
 from twin.ifc.quality import build_quality
 from twin.ifc.relations import Relations, read_relations
 from twin.ifc.spatial import SpatialTree, read_spaces, read_spatial_tree, text
@@ -52,20 +53,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_twin(path: Path, *, ncpu: int | None = None) -> Twin:
-    """Parse ``path`` into a Twin; raises IfcLoadError / UnsupportedSchema (see module doc)."""
+def build_twin(path: Path, *, ncpu: int | None = None, progress: Progress | None = None) -> Twin:
+    """Parse ``path`` into a Twin; raises IfcLoadError / UnsupportedSchema (see module doc).
+    ``progress`` hears the phases of :mod:`twin.ifc.progress`."""
     path = Path(path)
     start = time.perf_counter()
+    report(progress, "open")
     model = open_ifc(path)
     try:
         with _gc_paused():
-            twin = _build(model, path, ncpu, start)
+            twin = _build(model, path, ncpu, start, progress)
     except TwinError:
         raise
     except Exception as exc:  # a model ifcopenshell reads but we cannot make sense of
         log.exception("ingest of %s failed", path)
         raise IfcLoadError(f"{path}: cannot build a twin ({exc})", file=str(path)) from exc
     log.info("ingested %s in %.2f s", path, twin.ingest_seconds)
+    report(progress, "done")
     return twin
 
 
@@ -88,9 +92,16 @@ def _scales(model: ifcopenshell.file) -> tuple[float, float]:
     return length, area
 
 
-def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float) -> Twin:
+def _build(
+    model: ifcopenshell.file,
+    path: Path,
+    ncpu: int | None,
+    start: float,
+    progress: Progress | None = None,
+) -> Twin:
     length_to_m, area_to_m2 = _scales(model)
     pending = start_meshes(model, ncpu=ncpu)
+    report(progress, "semantics")
     # while the engine's threads triangulate: everything that needs no geometry
     rels = read_relations(model)
     placements = Placements()
@@ -105,7 +116,8 @@ def _build(model: ifcopenshell.file, path: Path, ncpu: int | None, start: float)
         for q in parts.get(p.id(), ()):
             guid_of[q.id()] = guid_of[p.id()]
     systems = read_systems(model, rels, guid_of)
-    raw_meshes = collect_meshes(pending)
+    raw_meshes = collect_meshes(pending, progress=progress)
+    report(progress, "assembly")
     meshes, geo = _element_geometry(products, parts, raw_meshes, placements, length_to_m)
     footprints = {g: f for g, (_, f, _) in geo.items() if f is not None}
     spaces = read_spaces(

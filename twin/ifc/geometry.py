@@ -29,6 +29,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from twin.ifc.progress import Progress, report
 from twin.model import BBox, Mesh
 
 __all__ = [
@@ -118,13 +119,17 @@ def start_meshes(model: ifcopenshell.file, *, ncpu: int | None = None) -> Pendin
     return PendingMeshes(iterator, model)
 
 
-def collect_meshes(pending: PendingMeshes, *, length_scale: float = 1.0) -> dict[int, Mesh]:
+def collect_meshes(
+    pending: PendingMeshes, *, length_scale: float = 1.0, progress: Progress | None = None
+) -> dict[int, Mesh]:
     """Meshes by product entity id, world metres, from a started iterator. Products the engine
-    cannot triangulate are simply absent (callers fall back to boundaries or placement)."""
+    cannot triangulate are simply absent (callers fall back to boundaries or placement).
+    ``progress`` hears the "geometry" phase from the engine's own percentage."""
     iterator = pending.iterator
     if iterator is None:
         return {}
     pending.iterator = None
+    report(progress, "geometry")
     local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # geometry id -> (verts, faces)
     placed: dict[int, tuple[str, tuple[float, ...]]] = {}  # product id -> (geometry id, matrix)
     while True:
@@ -137,6 +142,8 @@ def collect_meshes(pending: PendingMeshes, *, length_scale: float = 1.0) -> dict
                 np.frombuffer(geom.faces_buffer, dtype=np.int32).reshape(-1, 3).copy(),
             )
         placed[shape.id] = (gid, shape.transformation.matrix)
+        if progress is not None and len(placed) % 256 == 0:
+            report(progress, "geometry", iterator.progress() / 100.0)
         if not iterator.next():
             break
     meshes: dict[int, Mesh] = {}

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import twin
 from twin.errors import IfcLoadError
+from twin.ifc.progress import Progress
 from twin.model import Twin
 
 __all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin"]
@@ -27,8 +28,9 @@ __all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin"]
 log = logging.getLogger(__name__)
 
 #: Bump when the pickled layout changes in a way the version does not capture.
-FORMAT = 4  # 2: area_checks compare with the WoFlV/declared-factor area; 3: area_bases,
-#   other_classes, default-location georef; 4: Element.fills, SpaceBoundary.external (doors)
+FORMAT = 5  # 2: area_checks compare with the WoFlV/declared-factor area; 3: area_bases,
+#   other_classes, default-location georef; 4: Element.fills, SpaceBoundary.external (doors);
+#   5: meshes from the local-coordinate geometry pass, faces shared by occurrences (issue 20)
 
 
 #: Where entries go when the caller names no directory. The directory is the caller's setting
@@ -98,11 +100,11 @@ def _write(entry: Path, key: str, value: Twin) -> None:
         raise
 
 
-def _build(path: Path, ncpu: int | None) -> Twin:
+def _build(path: Path, ncpu: int | None, progress: Progress | None = None) -> Twin:
     # imported here so a warm start never loads ifcopenshell
     import twin.ifc.build
 
-    return twin.ifc.build.build_twin(path, ncpu=ncpu)
+    return twin.ifc.build.build_twin(path, ncpu=ncpu, progress=progress)
 
 
 def load_twin(
@@ -111,18 +113,20 @@ def load_twin(
     cache_dir: Path | None = None,
     ncpu: int | None = None,
     use_cache: bool = True,
+    progress: Progress | None = None,
 ) -> Twin:
-    """The twin of ``path``, from the cache when its content was parsed before."""
+    """The twin of ``path``, from the cache when its content was parsed before; ``progress``
+    hears the phases of a cold build (:mod:`twin.ifc.progress`), nothing on a cache hit."""
     path = Path(path)
     if not use_cache:
-        return _build(path, ncpu)
+        return _build(path, ncpu, progress)
     key = _key(_sha256(path))
     entry = (cache_dir or DEFAULT_CACHE_DIR) / f"{key}.twin.pkl"
     cached = _read(entry, key)
     if cached is not None:
         log.info("twin of %s loaded from cache %s", path, entry)
         return cached
-    built = _build(path, ncpu)
+    built = _build(path, ncpu, progress)
     try:
         _write(entry, key, built)
     except OSError as exc:  # a read-only cache must not stop the twin from loading

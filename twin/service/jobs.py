@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 import uuid
@@ -42,17 +43,20 @@ class IngestJob:
     state: JobState
     created: float
     updated: float
-    progress: float  # 0..1, by stage: queued 0, parsing 0.1, loading 0.9, done 1
+    progress: float  # 0..1: queued 0, parsing 0.1 -> 0.9 by the ingest's phases, done 1
     model_id: str | None = None
     error: dict[str, object] | None = field(default=None)
     #: what serving the model did (twin.service.campus.Admission.as_dict: revision changes, ...)
     result: dict[str, object] | None = field(default=None)
+    #: the ingest phase while parsing (twin.ifc.progress.PHASES), else the state
+    phase: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {
             "id": self.id,
             "filename": self.filename,
             "state": self.state,
+            "phase": self.phase or self.state,
             "progress": self.progress,
             "created": _iso(self.created),
             "updated": _iso(self.updated),
@@ -84,10 +88,36 @@ def _client_text(value: object, path: Path, filename: str) -> object:
     return value
 
 
-def _parse_in_child(path: str, cache_dir: str) -> str:
-    """Runs in the child: parse and fill the cache. Returns the sha256 of the file."""
-    twin = load_twin(Path(path), cache_dir=Path(cache_dir))
+def _parse_in_child(path: str, cache_dir: str, progress_file: str | None = None) -> str:
+    """Runs in the child: parse and fill the cache. Returns the sha256 of the file.
+
+    The child reports its ingest phases to the parent through ``progress_file`` (one line,
+    "phase fraction", replaced atomically on each phase or 2 % step): a plain file, because the
+    pool's child has no channel back but its result.
+    """
+    last: dict[str, float] = {}  # phase -> last fraction written
+
+    def tell(phase: str, done: float) -> None:
+        if progress_file is None or done - last.get(phase, -1.0) < 0.02:
+            return
+        last[phase] = done
+        tmp = f"{progress_file}.tmp"
+        try:
+            Path(tmp).write_text(f"{phase} {done:.4f}")
+            os.replace(tmp, progress_file)
+        except OSError:  # a read-only cache directory costs the progress, never the job
+            return
+
+    twin = load_twin(Path(path), cache_dir=Path(cache_dir), progress=tell)
     return twin.source.sha256
+
+
+def _read_progress(progress_file: Path) -> tuple[str, float] | None:
+    try:
+        phase, done = progress_file.read_text().rsplit(maxsplit=1)
+        return phase, float(done)
+    except (OSError, ValueError):
+        return None
 
 
 class JobRunner:
@@ -134,14 +164,20 @@ class JobRunner:
             self._jobs[job.id] = job
             self._ends[job.id] = _JobEnd(path, on_end, discard_on_failure)
             self._paths[job.id] = path
-        future = self._executor().submit(_parse_in_child, str(path), str(self._cache_dir))
+        future = self._executor().submit(
+            _parse_in_child, str(path), str(self._cache_dir), str(self._progress_file(job.id))
+        )
         self._set(job.id, state="parsing", progress=0.1)
         done = on_done or self._on_done
         future.add_done_callback(lambda f: self._finish(job.id, path, f, done))
         log.info("ingest job %s queued for %s", job.id, filename)
         return self._jobs[job.id]
 
+    def _progress_file(self, job_id: str) -> Path:
+        return self._cache_dir / f".job-{job_id}.progress"
+
     def _finish(self, job_id: str, path: Path, future: Future[str], on_done: OnDone) -> None:
+        self._progress_file(job_id).unlink(missing_ok=True)
         try:
             future.result()
             self._set(job_id, state="loading", progress=0.9)
@@ -198,9 +234,14 @@ class JobRunner:
 
     def get(self, job_id: str) -> IngestJob:
         try:
-            return self._jobs[job_id]
+            job = self._jobs[job_id]
         except KeyError:
             raise NotFound(f"no ingest job {job_id!r}", job=job_id) from None
+        if job.state == "parsing":  # the child's phase: parsing spans 0.1 -> 0.9
+            heard = _read_progress(self._progress_file(job_id))
+            if heard is not None:
+                return replace(job, phase=heard[0], progress=0.1 + 0.8 * heard[1])
+        return job
 
     def all(self) -> list[IngestJob]:
         return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)

@@ -233,3 +233,36 @@ def test_a_device_that_never_answers_times_out_and_backs_off(tmp_path: Path, sim
     assert [a.sensor for a in store.alarms(state="active")] == ["gw.hung"]
     silent.close()
     store.close()
+
+
+def test_a_refused_block_skips_its_points_device_up(
+    tmp_path: Path, sims, run
+) -> None:  # type: ignore[no-untyped-def]
+    """The simulator holds 200 registers: address 500 draws an exception response (the device
+    answered), so only that point is missing; a device refusing every read is down."""
+    from twin.live.store import open_store
+
+    a, _ = sims
+    a.set_holding(20, float_words(3.5))
+    a.set_input(10, [77])
+    rmap = parse_register_map({"model": "m", "points": [
+        {"name": "p", "address": 20, "type": "float32", "unit": "kW"},
+        {"name": "missing", "address": 500, "type": "uint16"},
+        {"name": "level", "address": 10, "table": "input", "unit": "%"},
+    ]})  # fmt: skip
+    only_bad = parse_register_map({"points": [{"name": "missing", "address": 500}]})
+    devs = [
+        ModbusDevice("meter", "127.0.0.1", a.port, 1, rmap),
+        ModbusDevice("wrong-map", "127.0.0.1", a.port, 1, only_bad),
+    ]
+    store = open_store(f"sqlite:///{tmp_path / 'live.db'}")
+    gw = Gateway(store, "modbus", [modbus_device(d) for d in devs], ModbusReader(devs, 1.0))
+    gw.register()
+    rep = run(gw.poll_once())
+    assert rep.failed == ("wrong-map",) and rep.values == 2
+    assert store.sensor("meter.p").last_value == pytest.approx(3.5)
+    assert store.sensor("meter.level").last_value == 77.0
+    assert store.sensor("meter.missing").last_value is None
+    assert [x.sensor for x in store.alarms(state="active")] == ["gw.wrong-map"]
+    run(gw.reader.close())
+    store.close()

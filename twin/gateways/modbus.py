@@ -3,6 +3,7 @@ map allows (contiguous registers of one table in blocks of at most 120)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ __all__ = [
     "blocks",
     "modbus_device",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_BLOCK = 120  # registers per read request (the protocol allows 125)
 MAX_GAP = 16  # unused registers read rather than sending another request
@@ -110,17 +113,27 @@ class ModbusReader:
             raise
 
     async def _read(self, d: ModbusDevice) -> Mapping[str, float]:
+        """Every block of the map; a block the device refuses (an exception response, e.g. an
+        address this firmware lacks) leaves its points out and is logged: the device answered,
+        so it is up. Only when it refuses every block does the read fail."""
         c = await self._client(d)
         raw: dict[tuple[str, int], int] = {}
+        refused = []
         for table, start, count in blocks(d.map.points):
             fn = c.read_holding_registers if table == "holding" else c.read_input_registers
             rr = await fn(start, count=count, device_id=d.unit)
             if rr.isError():
-                raise ModbusError(f"{d.id}: {table} {start}+{count}: {rr}")
+                refused.append(f"{table} {start}+{count}: {rr}")
+                continue
             raw.update({(table, start + i): v for i, v in enumerate(rr.registers)})
+        if refused and not raw:
+            raise ModbusError(f"{d.id}: every read refused: {'; '.join(refused)}")
+        for why in refused:
+            log.warning("Modbus %s: read refused, its points skipped: %s", d.id, why)
         return {
             f"{d.id}.{p.name}": decode([raw[(p.table, p.address + i)] for i in range(p.count)], p)
             for p in d.map.points
+            if all((p.table, p.address + i) in raw for i in range(p.count))
         }
 
     async def close(self) -> None:

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.roles import FAIL_CLOSED_ROLE, PUBLIC, required_role
 from twin.errors import AuthError, Forbidden, TwinError
+from twin.live.store import LiveStore
 
 __all__ = [
     "ROLES",
@@ -81,7 +82,7 @@ class StoreAuthenticator:
         self.app = app
 
     def authenticate(self, key: str) -> Principal | None:
-        store: Any = getattr(self.app.state, "store", None)
+        store: LiveStore | None = getattr(self.app.state, "store", None)
         if store is None:
             return None
         record = store.keys.authenticate(key)

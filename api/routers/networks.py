@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -49,10 +49,19 @@ def systems(guid: str, campus: CampusDep) -> SystemsOut:
 
 
 def _trace(
-    campus: Campus, guid: str, direction: Literal["upstream", "downstream"], **kw: Any
+    campus: Campus,
+    guid: str,
+    direction: Literal["upstream", "downstream"],
+    *,
+    max_depth: int | None,
+    stop_kinds: list[str],
+    system: str | None,
 ) -> TraceOut:
     _, nets = twin_and_networks(campus, guid)
-    return TraceOut.model_validate(trace(nets, guid, direction=direction, **kw))
+    found = trace(
+        nets, guid, direction=direction, max_depth=max_depth, stop_kinds=stop_kinds, system=system
+    )
+    return TraceOut.model_validate(found)
 
 
 DepthQ = Annotated[int | None, Query(ge=0, le=10000, description="hops; unlimited if absent")]

@@ -25,6 +25,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.errors import problem
 from api.roles import FAIL_CLOSED_ROLE, PUBLIC, required_role
 from twin.errors import AuthError, Forbidden, TwinError
 from twin.live.store import LiveStore
@@ -205,8 +206,6 @@ class AuthGate:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, exc: TwinError) -> None:
-    from api.errors import problem
-
     request = Request(scope)
     response = problem(request, exc.status, exc.title, exc.detail, exc.slug, **exc.extra)
     if exc.status == 401:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from api.limits import routes_of
 from api.problem_docs import PROBLEM_SCHEMA, install_problem_docs
 from twin.errors import TwinError
 
@@ -119,8 +120,6 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def _allowed_methods(request: Request) -> str:
     """Every method any route of this path answers (Starlette's own ``Allow`` names only the
     first route that matched the path, so ``/sensors`` said GET though it takes POST too)."""
-    from api.limits import routes_of
-
     path = request.scope.get("path", "")
     methods: set[str] = set()
     for route in routes_of(request.app):

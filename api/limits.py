@@ -20,6 +20,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fastapi import params
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from twin.live.validate import clean_text, text_problem
@@ -123,8 +124,6 @@ def routes_of(app: Any) -> list[Any]:
 
 def _upload_routes(app: Any) -> list[tuple[re.Pattern[str], set[str]]]:
     """(path regex, methods) of the routes whose body takes files or form fields."""
-    from fastapi import params
-
     out = []
     for route in routes_of(app):
         dependant = getattr(route, "dependant", None)

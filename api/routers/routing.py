@@ -29,6 +29,7 @@ from twin.export.plan_svg import PolylineLayer
 from twin.live.store import LiveStore
 from twin.model import Twin
 from twin.navigation.navgraph import Restrictions
+from twin.navigation.patrol import plan_patrol
 from twin.navigation.routes import Place, Route, route
 from twin.service import dispatch as dispatching
 from twin.service.campus import Campus
@@ -168,8 +169,6 @@ def decline_ticket(
 
 @router.post("/patrols", response_model=PatrolOut, summary="Plan a patrol round")
 def post_patrol(campus: CampusDep, body: PatrolIn) -> PatrolOut:
-    from twin.navigation.patrol import plan_patrol
-
     nav = navigation_of(campus, campus.twin_of(body.start))
     p = plan_patrol(
         nav, body.checkpoints, start=body.start, end=body.end, profile=body.profile,

@@ -188,28 +188,38 @@ def check_binding(b: Binding, twin: Twin | None, row: int | str = "") -> Binding
 
 
 def bindings_from_csv(
-    text: str, known: Mapping[str, GatewayPoint], twin: Twin | None = None
+    text: str,
+    known: Mapping[str, GatewayPoint],
+    twin: Twin | None = None,
+    *,
+    keep_unknown: bool = False,
 ) -> list[Binding]:
     """Bindings from CSV (the columns of :data:`CSV_FIELDS`; ``point`` required, the point's
     own columns are taken from the gateway, not the file). Every row is checked before any is
-    returned: an unknown point, element or space, or a bad status, rejects the whole file."""
+    returned: an unknown point, element or space, or a bad status, rejects the whole file.
+
+    ``keep_unknown`` (the gateway's own file at start): a row of a point not discovered now (a
+    device that did not answer at start) is kept as the file has it instead of refused, so it
+    is neither lost nor applied."""
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or "point" not in reader.fieldnames:
         raise BindingError("the CSV needs a header with at least a 'point' column")
     out: list[Binding] = []
     for i, r in enumerate(reader, start=2):
-        pid = (r.get("point") or "").strip()
-        p = known.get(pid)
-        if p is None:
-            raise BindingError(f"row {i}: unknown point {pid!r}")
+        cell = {f: (r.get(f) or "").strip() for f in CSV_FIELDS}
+        p = known.get(cell["point"])
+        if p is None and not keep_unknown:
+            raise BindingError(f"row {i}: unknown point {cell['point']!r}")
+        own = (
+            (p.device, p.protocol, p.ref, p.name, p.description)
+            if p is not None
+            else (cell["device"], cell["protocol"], cell["ref"], cell["name"], cell["description"])
+        )
         b = Binding(
-            pid, p.device, p.protocol, p.ref, p.name, p.description,
-            element=(r.get("element") or "").strip() or None,
-            space=(r.get("space") or "").strip() or None,
-            storey=(r.get("storey") or "").strip() or None,
-            building=(r.get("building") or "").strip() or None,
-            status=(r.get("status") or "confirmed").strip(),
-            evidence=(r.get("evidence") or "").strip(),
+            cell["point"], *own,
+            element=cell["element"] or None, space=cell["space"] or None,
+            storey=cell["storey"] or None, building=cell["building"] or None,
+            status=cell["status"] or "confirmed", evidence=cell["evidence"],
         )  # fmt: skip
         out.append(check_binding(b, twin, i))
     return out

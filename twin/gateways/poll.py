@@ -154,7 +154,10 @@ class Gateway:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set, sleeping until the next device is due."""
         while not stop.is_set():
-            await self.poll_once()
+            try:
+                await self.poll_once()
+            except Exception:  # a bug in one cycle must not end the gateway
+                log.exception("%s gateway: poll cycle failed", self.protocol)
             nxt = min((h.next_due for h in self.health.devices.values()), default=self.clock())
             delay = max(0.05, min(nxt - self.clock(), self.interval_s))
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):

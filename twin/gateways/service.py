@@ -50,6 +50,7 @@ class GatewayService:
         self.gateways: list[Gateway] = []
         self.bacnet: BacnetReader | None = None
         self._bindings: list[Binding] = []
+        self._orphans: list[Binding] = []  # saved bindings of points not discovered this run
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
@@ -212,18 +213,26 @@ class GatewayService:
         return self.set_bindings(rows)
 
     def export_csv(self) -> str:
-        return bindings_to_csv(self.bindings())
+        """Every point's binding, then those kept for points not discovered now."""
+        return bindings_to_csv([*self.bindings(), *self._orphans])
 
     def _load_bindings(self) -> None:
+        """The bindings file as saved; rows of points not discovered now are kept aside (and
+        written back), never applied."""
         path = self.config.bindings
         if path is None or not path.is_file():
             return
         known = {p.id: p for g in self.gateways for p in g.points()}
-        text = path.read_text(encoding="utf-8")
-        self._bindings = bindings_from_csv(text, known) if known else []
+        rows = bindings_from_csv(path.read_text(encoding="utf-8"), known, keep_unknown=True)
+        self._bindings = [b for b in rows if b.point in known]
+        self._orphans = [b for b in rows if b.point not in known]
+        if self._orphans:
+            log.warning("%d bindings of points not discovered now are kept, not applied",
+                        len(self._orphans))  # fmt: skip
         place = placements(self._bindings)
         for g in self.gateways:
-            g.placements = {k: v for k, v in place.items() if k in {p.id for p in g.points()}}
+            ids = {p.id for p in g.points()}
+            g.placements = {k: v for k, v in place.items() if k in ids}
 
     def _apply(self) -> None:
         place = placements(self.bindings())

@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 
 from fastapi import Request
 
-from api.live_deps import get_store
+from api.deps import get_store
 from api.routers.routing import route_layer
 from api.routers.scenarios import plan_layer as scenario_plan_layer
 from api.routers.scenarios import scene_layer as scenario_scene_layer

@@ -6,7 +6,7 @@ loaded and :func:`stop_live` at shutdown; nothing else opens a store. Everything
 ``mqtt_topic``, ``mqtt_client_id`` (one API process per id) and ``stale_sweep_s`` (the one timer;
 0 or less: off).
 
-State left on ``app.state``: ``store`` (read by :data:`api.live_deps.StoreDep`), ``mqtt``,
+State left on ``app.state``: ``store`` (read by :data:`api.deps.StoreDep`), ``mqtt``,
 ``stale_sweeper`` and ``gateways`` (None when off; ``gateways`` when ``settings.gateways`` names a
 gateway configuration file, :mod:`twin.gateways.service`).
 """

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
+from api.deps import StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
 from api.schemas.audit import AuditOut
 
 router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)

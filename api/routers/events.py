@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from sse_starlette import EventSourceResponse
 
-from api.live_deps import StoreDep
+from api.deps import StoreDep
 from twin.live.events import EventFilter
 from twin.live.records import iso
 from twin.live.validate import INT64_MAX

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from api.auth import PrincipalDep
-from api.deps import CampusDep
+from api.deps import CampusDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
 from api.schemas.gateways import BindingIn, BindingOut, GatewayPointOut, GatewaysOut, WriteIn
 from twin.errors import InvalidInput, NotFound
 from twin.gateways.service import GatewayService

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
+from api.deps import StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
 from api.schemas.keys import KeyCreatedOut, KeyCreateIn, KeyOut
 
 router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)

@@ -19,8 +19,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep
+from api.deps import StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
 from api.schemas.readings import BucketOut, DeadLetterOut, DeadLettersOut, IngestOut, LatestOut
 from twin.errors import InvalidInput, PayloadTooLarge
 from twin.live.records import IngestResult, to_us

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 
 from api.auth import PrincipalDep, act_for
-from api.deps import CampusDep
+from api.deps import CampusDep, SlaDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import SlaDep
 from api.problem_docs import problem_response
 from api.schemas.routing import (
     CandidateOut,

@@ -8,9 +8,8 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.auth import PrincipalDep
-from api.deps import CampusDep, JobsDep, SettingsDep
+from api.deps import CampusDep, JobsDep, SettingsDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
 from api.schemas.scenarios import ScenarioIn, ScenarioOut
 from api.strict import DbId, DbIdItem
 from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook

@@ -11,9 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
-from api.deps import CampusDep
+from api.deps import CampusDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
 from api.schemas.sensors import SensorIn, SensorOut
 from twin.service import sensors
 

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import Principal, PrincipalDep, act_for
-from api.deps import CampusDep
+from api.deps import CampusDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import StoreDep
 from api.schemas.technicians import PositionIn, ShiftIn, TechnicianIn, TechnicianOut
 from twin.service.technicians import place_technician
 

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.auth import PrincipalDep
-from api.deps import CampusDep
+from api.deps import CampusDep, SlaDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.live_deps import SlaDep, StoreDep
 from api.schemas.tickets import TicketIn, TicketOut, TransitionIn
 from api.strict import DbId
 from twin.service.tickets import bcf_of_ticket, move_ticket, open_ticket

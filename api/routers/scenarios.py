@@ -16,7 +16,6 @@ from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
 from twin.errors import InvalidInput
 from twin.export.scenario_plan import ScenarioLayer, scene_colors
 from twin.export.scenario_report import clashes_bcf_zip, report_html
-from twin.live import scenarios as stored
 from twin.live.store import LiveStore
 from twin.live.validate import INT64_MAX
 from twin.model import Twin
@@ -25,16 +24,6 @@ from twin.service import scenarios
 from twin.service.campus import Campus
 
 router = APIRouter(tags=["scenarios"], responses=PROBLEM_RESPONSES)
-
-
-def _out(s: stored.StoredScenario) -> ScenarioOut:
-    return ScenarioOut(
-        id=s.id,
-        name=s.name,
-        building=s.building,
-        document=dict(s.document),
-        created_by=s.created_by,
-    )
 
 
 def _report(request: Request, store: LiveStore, doc: dict[str, Any]) -> tuple[Twin, ImpactReport]:
@@ -54,7 +43,7 @@ def create(
     created = scenarios.create_scenario(
         campus, store, doc, upload_dir=settings.upload_dir, actor=who.name
     )
-    return _out(created)
+    return ScenarioOut.model_validate(created)
 
 
 @router.post(
@@ -91,12 +80,12 @@ async def attach_design(
 
 @router.get("/scenarios", summary="Stored scenarios", response_model=list[ScenarioOut])
 def list_all(store: StoreDep, _who: PrincipalDep, building: str | None = None) -> list[ScenarioOut]:
-    return [_out(s) for s in store.scenarios.list(building=building)]
+    return [ScenarioOut.model_validate(s) for s in store.scenarios.list(building=building)]
 
 
 @router.get("/scenarios/{scenario_id}", summary="One scenario", response_model=ScenarioOut)
 def get_one(scenario_id: DbId, store: StoreDep, _who: PrincipalDep) -> ScenarioOut:
-    return _out(store.scenarios.get(scenario_id))
+    return ScenarioOut.model_validate(store.scenarios.get(scenario_id))
 
 
 @router.put("/scenarios/{scenario_id}", summary="Replace a scenario", response_model=ScenarioOut)
@@ -112,7 +101,7 @@ def replace(
     replaced = scenarios.replace_scenario(
         campus, store, scenario_id, doc, upload_dir=settings.upload_dir, actor=who.name
     )
-    return _out(replaced)
+    return ScenarioOut.model_validate(replaced)
 
 
 @router.delete("/scenarios/{scenario_id}", status_code=204, summary="Delete a scenario")

@@ -109,7 +109,9 @@ class ScenarioIn(StrictIn):
 
 
 class ScenarioOut(BaseModel):
+    # Read from :class:`twin.live.scenarios.StoredScenario` (``ScenarioOut.model_validate(s)``).
     model_config = ConfigDict(
+        from_attributes=True,
         json_schema_extra={
             "examples": [
                 {
@@ -120,7 +122,7 @@ class ScenarioOut(BaseModel):
                     "created_by": "planner-1",
                 }
             ]
-        }
+        },
     )
 
     id: int

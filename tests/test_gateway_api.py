@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import ifcopenshell
+import ifcopenshell.util.element
 import pytest
 
 from tests.gateway_support import BacnetSim, ModbusSim, float_words, free_port
@@ -21,12 +22,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 METER_MAP = Path(__file__).resolve().parent.parent / "config" / "gateways" / "power-meter.yaml"
 
 
-def _room(path: Path) -> tuple[str, str]:
-    """A room number and GlobalId straight from the IFC file (not through the twin)."""
+def _room(path: Path) -> tuple[str, str, str]:
+    """A room number, its GlobalId and its storey's, straight from the IFC file (not through
+    the twin)."""
     f = ifcopenshell.open(str(path))
-    rooms = sorted((s.Name, s.GlobalId) for s in f.by_type("IfcSpace") if s.Name and "." in s.Name)
-    names = [n for n, _ in rooms]
-    return next((n, g) for n, g in rooms if names.count(n) == 1)
+    spaces = [s for s in f.by_type("IfcSpace") if s.Name and "." in s.Name]
+    names = [s.Name for s in spaces]
+    s = min((s for s in spaces if names.count(s.Name) == 1), key=lambda s: s.Name)
+    return s.Name, s.GlobalId, ifcopenshell.util.element.get_aggregate(s).GlobalId
 
 
 def _wait(check: Callable[[], Any], timeout: float = 8.0) -> Any:
@@ -40,7 +43,7 @@ def _wait(check: Callable[[], Any], timeout: float = 8.0) -> Any:
 
 
 def test_gateways_through_the_api(hospital_api, small_hospital: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    number, space = _room(small_hospital)
+    number, space, storey = _room(small_hospital)
     meter = ModbusSim()
     meter.set_holding(20, float_words(7.25))
     ahu = BacnetSim(2001, [{
@@ -73,6 +76,9 @@ def test_gateways_through_the_api(hospital_api, small_hospital: Path, tmp_path: 
             r = client.put(f"/gateways/bindings/{bac}", json={"space": space})
             assert r.status_code == 200, r.text
             assert client.get(f"/sensors/{bac}").json()["space"] == space
+            plan = f"/storeys/{storey}/plan.svg"
+            svg = client.get(plan, params={"overlay": "sensor:temperature"})
+            assert f'data-guid="{space}"' in svg.text and "22.5 degc" in svg.text.lower()
 
             csv_text = client.get("/gateways/bindings.csv").text
             row = next(ln for ln in csv_text.splitlines() if ln.startswith(bac + ","))
@@ -95,6 +101,9 @@ def test_gateways_through_the_api(hospital_api, small_hospital: Path, tmp_path: 
             time.sleep(1.0)  # several more failed polls
             active = client.get("/alarms", params={"state": "active"}).json()
             assert [a["sensor"] for a in active] == ["gw.meter-1"]
+            assert active[0]["space"] == space  # where its bound point is
+            svg = client.get(plan, params={"overlay": "alarms"})
+            assert f'data-guid="{space}"' in svg.text
             stale = {p["id"] for p in client.get("/gateways/points").json() if p["stale"]}
             assert stale == {"meter-1.active_power", "meter-1.energy", "meter-1.panel_temperature"}
     finally:

@@ -89,11 +89,17 @@ class Gateway:
     def register(self) -> int:
         """Create or update the sensors of every point and device (placements applied)."""
         specs = [point_sensor(p, self.placements.get(p.id)) for p in self.points()]
-        specs += [
-            status_sensor(d, self.placements.get(status_sensor_id(d.id)))
-            for d in self.devices.values()
-        ]
+        specs += [status_sensor(d, self._device_place(d)) for d in self.devices.values()]
         return self.store.register_sensors(specs)
+
+    def _device_place(self, device: Device) -> Placement | None:
+        """Where the device's own alarm shows: its status sensor's binding, else the one place
+        all its bound points share (a meter whose points are all in the switch room)."""
+        own = self.placements.get(status_sensor_id(device.id))
+        if own is not None:
+            return own
+        places = {self.placements[p.id] for p in device.points if p.id in self.placements}
+        return places.pop() if len(places) == 1 else None
 
     def stale_points(self) -> list[str]:
         """Points of the devices that are down: their last value is no longer current."""

@@ -15,6 +15,7 @@ from api.deps import StoreDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas.alarms import AlarmOut, AlarmRuleIn, AlarmRuleOut
 from api.strict import DbId
+from twin.service import alarms as service
 
 __all__ = ["router"]
 
@@ -31,9 +32,7 @@ def list_rules(store: StoreDep) -> list[AlarmRuleOut]:
 )
 def add_rule(body: AlarmRuleIn, store: StoreDep, who: PrincipalDep) -> AlarmRuleOut:
     """A rule for one sensor or every sensor of a quantity (besides each sensor's own limits)."""
-    rule = store.add_rule(body.record())
-    store.audit.record(who.name, "alarm_rule.create", f"alarm_rule:{rule.id}")
-    return AlarmRuleOut.model_validate(rule)
+    return AlarmRuleOut.model_validate(service.add_alarm_rule(store, body.record(), who.name))
 
 
 @router.get("/alarms", response_model=list[AlarmOut])
@@ -60,14 +59,10 @@ def get_alarm(alarm_id: DbId, store: StoreDep) -> AlarmOut:
 @router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
 def ack_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised -> acknowledged; 409 from any other state."""
-    alarm = store.acknowledge(alarm_id, who.name)
-    store.audit.record(who.name, "alarm.ack", f"alarm:{alarm_id}")
-    return AlarmOut.model_validate(alarm)
+    return AlarmOut.model_validate(service.acknowledge_alarm(store, alarm_id, who.name))
 
 
 @router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
 def clear_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised/acknowledged -> cleared by hand; 409 when already cleared."""
-    alarm = store.clear(alarm_id, who.name)
-    store.audit.record(who.name, "alarm.clear", f"alarm:{alarm_id}")
-    return AlarmOut.model_validate(alarm)
+    return AlarmOut.model_validate(service.clear_alarm(store, alarm_id, who.name))

@@ -12,6 +12,7 @@ from api.schemas.buildings import BuildingOut, LocateOut, SpaceOut, StoreyOut
 from api.strict import coord_query
 from twin.model import Building, Twin
 from twin.service import query
+from twin.service.buildings import spaces_on
 from twin.service.campus import Campus
 
 router = APIRouter(tags=["buildings"], responses=PROBLEM_RESPONSES)
@@ -51,10 +52,7 @@ def get_storey(guid: str, campus: CampusDep) -> StoreyOut:
 
 @router.get("/storeys/{guid}/spaces", summary="Rooms on a storey", response_model=list[SpaceOut])
 def list_spaces(guid: str, campus: CampusDep) -> list[SpaceOut]:
-    twin = campus.twin_of(guid)
-    twin.storey(guid)
-    spaces = [s for s in twin.spaces.values() if s.storey == guid]
-    return [SpaceOut.of(s, with_psets=False) for s in sorted(spaces, key=lambda s: s.number)]
+    return [SpaceOut.of(s, with_psets=False) for s in spaces_on(campus, guid)]
 
 
 @router.get("/spaces/{guid}", summary="One room with its property sets", response_model=SpaceOut)

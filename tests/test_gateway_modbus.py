@@ -235,9 +235,7 @@ def test_a_device_that_never_answers_times_out_and_backs_off(tmp_path: Path, sim
     store.close()
 
 
-def test_a_refused_block_skips_its_points_device_up(
-    tmp_path: Path, sims, run
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_block_skips_its_points_device_up(tmp_path: Path, sims, run) -> None:  # type: ignore[no-untyped-def]
     """The simulator holds 200 registers: address 500 draws an exception response (the device
     answered), so only that point is missing; a device refusing every read is down."""
     from twin.live.store import open_store

@@ -8,9 +8,9 @@ DEMO_IFC ?= models_ifc/out/hospital_small.ifc
 MQTT_URL ?= mqtt://127.0.0.1:1883
 LINT_DIRS := $(wildcard twin api models_ifc tests bench)
 
-.PHONY: setup system venv viewer-deps demo serve test lint typecheck bench clean
+.PHONY: setup system venv viewer-deps webifc-deps demo serve test lint typecheck bench clean
 
-setup: system venv viewer-deps
+setup: system venv viewer-deps webifc-deps
 
 system:            ## Debian packages the tests and the demo use (chromium, PostGIS); skipped when present
 	bash scripts/setup-system.sh
@@ -21,6 +21,11 @@ $(BIN)/twin: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(BIN)/twin
+
+webifc-deps: twin/ifc/webifc/node_modules/web-ifc/package.json  ## web-ifc geometry worker (issue 20)
+twin/ifc/webifc/node_modules/web-ifc/package.json: twin/ifc/webifc/package.json
+	cd twin/ifc/webifc && npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	touch $@
 
 viewer-deps: viewer/node_modules/three/package.json
 viewer/node_modules/three/package.json: viewer/package.json

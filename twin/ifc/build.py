@@ -27,7 +27,13 @@ from twin.ifc.containment import SpaceFinder, space_query
 from twin.ifc.doors import door_notes, link_doors
 from twin.ifc.elements import classify, element_occurrences, is_part_of_classified
 from twin.ifc.fast import attr, isa
-from twin.ifc.geometry import boxes_and_hulls, collect_meshes, merge_meshes, start_meshes
+from twin.ifc.geometry import (
+    Engine,
+    boxes_and_hulls,
+    collect_meshes,
+    merge_meshes,
+    start_meshes,
+)
 from twin.ifc.georef import read_georef
 from twin.ifc.open import open_ifc
 from twin.ifc.placement import Placements
@@ -53,16 +59,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_twin(path: Path, *, ncpu: int | None = None, progress: Progress | None = None) -> Twin:
+def build_twin(
+    path: Path,
+    *,
+    ncpu: int | None = None,
+    progress: Progress | None = None,
+    engine: Engine = "auto",
+) -> Twin:
     """Parse ``path`` into a Twin; raises IfcLoadError / UnsupportedSchema (see module doc).
-    ``progress`` hears the phases of :mod:`twin.ifc.progress`."""
+    ``progress`` hears the phases of :mod:`twin.ifc.progress`; ``engine`` picks the geometry
+    engine (:mod:`twin.ifc.geometry`: web-ifc where installed, ifcopenshell for the rest)."""
     path = Path(path)
     start = time.perf_counter()
     report(progress, "open")
     model = open_ifc(path)
     try:
         with _gc_paused():
-            twin = _build(model, path, ncpu, start, progress)
+            twin = _build(model, path, ncpu, start, progress, engine)
     except TwinError:
         raise
     except Exception as exc:  # a model ifcopenshell reads but we cannot make sense of
@@ -98,9 +111,10 @@ def _build(
     ncpu: int | None,
     start: float,
     progress: Progress | None = None,
+    engine: Engine = "auto",
 ) -> Twin:
     length_to_m, area_to_m2 = _scales(model)
-    pending = start_meshes(model, ncpu=ncpu)
+    pending = start_meshes(model, ncpu=ncpu, path=path, engine=engine)
     report(progress, "semantics")
     # while the engine's threads triangulate: everything that needs no geometry
     rels = read_relations(model)

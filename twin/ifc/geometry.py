@@ -21,6 +21,7 @@ import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import ifcopenshell
@@ -29,12 +30,16 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from twin.errors import IfcLoadError
+from twin.ifc.fast import attr
 from twin.ifc.progress import Progress, report
+from twin.ifc.webifc_engine import WebIfcRun, webifc_available
 from twin.model import BBox, Mesh
 
 __all__ = [
     "EXCLUDED_CLASSES",
     "GEOMETRY_LIBRARY",
+    "Engine",
     "GeometryStats",
     "PendingMeshes",
     "bbox_of",
@@ -73,63 +78,168 @@ def _settings(*, world: bool = False) -> ifcopenshell.geom.settings:
     return settings
 
 
+#: "auto": web-ifc when Node and its package are installed, else ifcopenshell.
+Engine = Literal["auto", "ifcopenshell", "web-ifc"]
+
+
 @dataclass
 class GeometryStats:
     """What one geometry pass did, for the ingest log and the bench: how many products got a
-    mesh, from how many distinct representations, by which engine and path."""
+    mesh from which engine and path, from how many distinct ifcopenshell representations."""
 
     engine: str = "ifcopenshell"
     path: str = "instanced-local"
     products: int = 0
+    by_engine: dict[str, int] = field(default_factory=dict)
     representations: int = 0
     world_fallback: int = 0
     empty: int = 0
+    webifc_error: str = ""
 
 
 @dataclass
 class PendingMeshes:
-    """A started geometry iterator: its worker threads triangulate in the background while the
-    caller does other work (the GIL is not needed by them); :func:`collect_meshes` drains it
-    and fills ``stats``."""
+    """A started geometry pass: the iterator's threads (or the web-ifc worker) triangulate in
+    the background while the caller does other work (the GIL is not needed by them);
+    :func:`collect_meshes` drains it and fills ``stats``."""
 
     iterator: ifcopenshell.geom.iterator | None
     model: ifcopenshell.file | None = None
     stats: GeometryStats = field(default_factory=GeometryStats)
+    webifc: WebIfcRun | None = None
+    ncpu: int = 1
 
 
-def start_meshes(model: ifcopenshell.file, *, ncpu: int | None = None) -> PendingMeshes:
-    """Start triangulating every product on ``ncpu`` threads (all cores by default).
-
-    Why: the engine's threads keep going between ``next()`` calls, so ingest reads relations,
-    ports and the spatial tree while they run instead of after (measured in bench/ingest.py).
-    """
-    ncpu = max(1, ncpu or os.cpu_count() or 1)
+def _excluded(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
     exclude: list[ifcopenshell.entity_instance] = []
     for cls in EXCLUDED_CLASSES:
         try:
             exclude.extend(model.by_type(cls))
         except RuntimeError:  # class absent from this schema
             continue
+    return exclude
+
+
+def _start_iterator(
+    model: ifcopenshell.file,
+    ncpu: int,
+    include: list[ifcopenshell.entity_instance] | None = None,
+) -> ifcopenshell.geom.iterator | None:
+    kwargs = {"include": include} if include is not None else {"exclude": _excluded(model) or None}
     iterator = ifcopenshell.geom.iterator(
-        _settings(), model, ncpu, exclude=exclude or None, geometry_library=GEOMETRY_LIBRARY
+        _settings(), model, ncpu, geometry_library=GEOMETRY_LIBRARY, **kwargs
     )
     if not iterator.initialize():
         log.info("geometry iterator found no products with geometry")
-        return PendingMeshes(None)
-    return PendingMeshes(iterator, model)
+        return None
+    return iterator
+
+
+def start_meshes(
+    model: ifcopenshell.file,
+    *,
+    ncpu: int | None = None,
+    path: Path | None = None,
+    engine: Engine = "ifcopenshell",
+) -> PendingMeshes:
+    """Start triangulating every product on ``ncpu`` threads (all cores by default), with
+    web-ifc in a Node worker when ``engine`` asks for it (``path`` is the file it reads).
+
+    Why: the engine's threads keep going between ``next()`` calls, so ingest reads relations,
+    ports and the spatial tree while they run instead of after (measured in bench/ingest.py).
+    """
+    ncpu = max(1, ncpu or os.cpu_count() or 1)
+    wants_webifc = engine == "web-ifc" or (engine == "auto" and webifc_available())
+    if wants_webifc and path is not None:
+        try:
+            return PendingMeshes(None, model, webifc=WebIfcRun(path), ncpu=ncpu)
+        except (IfcLoadError, OSError) as exc:
+            log.warning("web-ifc engine unavailable (%s): using ifcopenshell", exc)
+    return PendingMeshes(_start_iterator(model, ncpu), model, ncpu=ncpu)
+
+
+def _expected(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
+    """Products the ifcopenshell pass would be asked to mesh: those with a representation,
+    but the excluded classes."""
+    skip = {e.id() for e in _excluded(model)}
+    return [
+        p
+        for p in model.by_type("IfcProduct")
+        if p.id() not in skip and attr(p, "Representation") is not None
+    ]
 
 
 def collect_meshes(
     pending: PendingMeshes, *, length_scale: float = 1.0, progress: Progress | None = None
 ) -> dict[int, Mesh]:
-    """Meshes by product entity id, world metres, from a started iterator. Products the engine
-    cannot triangulate are simply absent (callers fall back to boundaries or placement).
-    ``progress`` hears the "geometry" phase from the engine's own percentage."""
+    """Meshes by product entity id, world metres, from a started pass. Products no engine
+    can triangulate are simply absent (callers fall back to boundaries or placement).
+    ``progress`` hears the "geometry" phase from the engine's own counter.
+
+    With web-ifc, the products it did not mesh (and every product, if the worker failed) are
+    meshed by ifcopenshell; ``stats.by_engine`` counts each."""
+    report(progress, "geometry")
+    stats = pending.stats
+    run, pending.webifc = pending.webifc, None
+    model = pending.model
+    if run is not None and model is not None:
+        expected = _expected(model)
+        try:
+            meshes = _wait_webifc(run, len(expected), progress)
+        except IfcLoadError as exc:
+            log.warning("%s: meshing with ifcopenshell instead", exc)
+            stats.webifc_error = str(exc)[:300]
+            pending.iterator = _start_iterator(model, pending.ncpu)
+        else:
+            stats.engine = "web-ifc"
+            missing = [p for p in expected if p.id() not in meshes]
+            if length_scale != 1.0:
+                meshes = {k: _mesh(m.vertices, m.faces, length_scale) for k, m in meshes.items()}
+            stats.by_engine["web-ifc"] = len(meshes)
+            if missing:  # what web-ifc left out, from ifcopenshell
+                pending.iterator = _start_iterator(model, pending.ncpu, include=missing)
+                rest = _drain(pending, length_scale, None)
+                stats.by_engine["ifcopenshell"] = len(rest)
+                meshes.update(rest)
+            stats.products = len(meshes)
+            stats.empty = len(expected) - len(meshes)
+            _log_stats(stats)
+            return meshes
+    meshes = _drain(pending, length_scale, progress)
+    stats.by_engine["ifcopenshell"] = len(meshes)
+    stats.products = len(meshes)
+    _log_stats(stats)
+    return meshes
+
+
+def _wait_webifc(run: WebIfcRun, expected: int, progress: Progress | None) -> dict[int, Mesh]:
+    while run.running():
+        if progress is not None and expected:
+            report(progress, "geometry", run.count() / expected)
+        run.join(0.2)
+    return run.result().meshes
+
+
+def _log_stats(stats: GeometryStats) -> None:
+    log.info(
+        "geometry: %d products (%s), %d distinct ifcopenshell representations, "
+        "%d by the world-coordinate fallback, %d empty",
+        stats.products,
+        ", ".join(f"{k} {v}" for k, v in stats.by_engine.items()),
+        stats.representations,
+        stats.world_fallback,
+        stats.empty,
+    )
+
+
+def _drain(
+    pending: PendingMeshes, length_scale: float, progress: Progress | None
+) -> dict[int, Mesh]:
+    """Every shape of the started ifcopenshell iterator, placed in world coordinates."""
     iterator = pending.iterator
     if iterator is None:
         return {}
     pending.iterator = None
-    report(progress, "geometry")
     local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # geometry id -> (verts, faces)
     placed: dict[int, tuple[str, tuple[float, ...]]] = {}  # product id -> (geometry id, matrix)
     while True:
@@ -157,22 +267,19 @@ def collect_meshes(
     stats = pending.stats
     if empty and pending.model is not None:
         rescued = _world_pass(pending.model, empty)
-        stats.world_fallback = len(rescued)
+        stats.world_fallback += len(rescued)
         for pid, (verts, faces) in rescued.items():
             meshes[pid] = _mesh(verts, faces, length_scale)
-    stats.products, stats.representations = len(meshes), len(local)
-    stats.empty = len(placed) - len(meshes)
-    log.info(
-        "geometry: %d products from %d distinct representations (%s, %s), "
-        "%d by the world-coordinate fallback, %d empty",
-        stats.products,
-        stats.representations,
-        stats.engine,
-        stats.path,
-        stats.world_fallback,
-        stats.empty,
-    )
+    stats.representations += len(local)
+    stats.empty += len(placed) - len(meshes)
     return meshes
+
+
+def to_world(verts: np.ndarray, matrix: Sequence[float]) -> np.ndarray:
+    """Local vertices (n x 3) through ifcopenshell's 4x4 placement matrix (16 values, column
+    major, as ``shape.transformation.matrix`` gives it) to world coordinates."""
+    m = np.asarray(matrix, dtype=np.float64).reshape(4, 4, order="F")
+    return verts @ m[:3, :3].T + m[:3, 3]
 
 
 def _mesh(world: np.ndarray, faces: np.ndarray, length_scale: float) -> Mesh:
@@ -212,17 +319,10 @@ def _world_pass(
     return out
 
 
-def to_world(verts: np.ndarray, matrix: Sequence[float]) -> np.ndarray:
-    """Local vertices (n x 3) through ifcopenshell's 4x4 placement matrix (16 values, column
-    major, as ``shape.transformation.matrix`` gives it) to world coordinates."""
-    m = np.asarray(matrix, dtype=np.float64).reshape(4, 4, order="F")
-    return verts @ m[:3, :3].T + m[:3, 3]
-
-
 def iterate_meshes(
     model: ifcopenshell.file, *, ncpu: int | None = None, length_scale: float = 1.0
 ) -> dict[int, Mesh]:
-    """Start and drain the iterator in one call (see :func:`start_meshes`)."""
+    """Start and drain the ifcopenshell iterator in one call (see :func:`start_meshes`)."""
     return collect_meshes(start_meshes(model, ncpu=ncpu), length_scale=length_scale)
 
 

@@ -28,9 +28,10 @@ __all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin"]
 log = logging.getLogger(__name__)
 
 #: Bump when the pickled layout changes in a way the version does not capture.
-FORMAT = 5  # 2: area_checks compare with the WoFlV/declared-factor area; 3: area_bases,
+FORMAT = 6  # 2: area_checks compare with the WoFlV/declared-factor area; 3: area_bases,
 #   other_classes, default-location georef; 4: Element.fills, SpaceBoundary.external (doors);
-#   5: meshes from the local-coordinate geometry pass, faces shared by occurrences (issue 20)
+#   5: meshes from the local-coordinate geometry pass, faces shared by occurrences;
+#   6: meshes from web-ifc where installed (issue 20)
 
 
 #: Where entries go when the caller names no directory. The directory is the caller's setting

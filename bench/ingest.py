@@ -12,7 +12,10 @@ their ratio is the steadier measure of how much work ingest adds to the engine's
 the engine's threads first and reads relations, ports and the spatial tree while they run;
 ``wait s`` is the time it then spends draining the engine (timed inside the cold run), ``py s``
 the rest of the cold run (open, pre-work, and the geometry-dependent assembly after).
-``cold/wld`` is cold ingest over the world-coordinate pass. ``--occ`` adds a floor with
+``cold/wld`` is cold ingest over the world-coordinate pass. ``webifc s`` is web-ifc's all-mesh
+pass (twin/ifc/webifc: Node start, open, every mesh streamed to and read by Python), the engine
+cold ingest uses where installed; ``cold/wifc`` the issue-20 ratio, ``node MB`` the worker's
+peak RSS (cold MB is Python's alone). ``--occ`` adds a floor with
 ifcopenshell's default OpenCASCADE kernel (slow on large files).
 
     .venv/bin/python bench/ingest.py [--skip-large] [--only-large] [--models A.ifc ...]
@@ -105,6 +108,20 @@ def _child(what: str, path: Path, cache: Path) -> None:
         out["seconds"] = _floor(path, GEOMETRY_LIBRARY, world=True)
     elif what == "floor_occ":
         out["seconds"] = _floor(path, None)
+    elif what == "webifc":
+        from twin.ifc.webifc_engine import run_webifc
+
+        cpu0 = _cpu()
+        start = time.perf_counter()
+        result = run_webifc(path)
+        out["seconds"] = time.perf_counter() - start
+        out["products"] = float(len(result.meshes))
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out["node_mb"] = children.ru_maxrss / 1024
+        out["cpu"] = _cpu() - cpu0 + children.ru_utime + children.ru_stime
+        out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(out))
+        return
     else:
         out = _load(path, cache)
     out["cpu"] = _cpu() - cpu0  # over the timed call only, not the interpreter's imports
@@ -139,12 +156,17 @@ def _median(runs: list[dict[str, float]], key: str) -> float:
 
 
 def _measure(path: Path, repeat: int, occ: bool, world: bool) -> dict[str, float]:
-    floors, colds, warms, occs, worlds = [], [], [], [], []
+    from twin.ifc.webifc_engine import webifc_available
+
+    webifc = webifc_available()
+    floors, colds, warms, occs, worlds, webs = [], [], [], [], [], []
     for n in range(repeat):
         with tempfile.TemporaryDirectory() as cache_dir:  # never the lead's var/cache
             cache = Path(cache_dir)
             if world and n == 0:
                 worlds.append(_run("floor_world", path, cache))
+            if webifc:
+                webs.append(_run("webifc", path, cache))
             floors.append(_run("floor", path, cache))
             colds.append(_run("load", path, cache))
             warms += [_run("load", path, cache) for _ in range(3)]
@@ -163,6 +185,8 @@ def _measure(path: Path, repeat: int, occ: bool, world: bool) -> dict[str, float
         "occ": _median(occs, "seconds") if occs else float("nan"),
         "world": _median(worlds, "seconds") if worlds else float("nan"),
         "world_mb": max(r["rss_mb"] for r in worlds) if worlds else float("nan"),
+        "webifc": _median(webs, "seconds") if webs else float("nan"),
+        "node_mb": max(r["node_mb"] for r in webs) if webs else float("nan"),
     }
     row["ratio"] = row["cold"] / row["floor"]
     row["ratio_cpu"] = row["cold_cpu"] / row["floor_cpu"]
@@ -196,6 +220,7 @@ def main() -> None:
     if not args.skip_large:
         paths.append(_demo("large"))
     cols = (
+        "webifc s",
         "world s",
         "floor s",
         "cold s",
@@ -205,8 +230,10 @@ def main() -> None:
         "py s",
         "warm s",
         "cold/warm",
+        "cold/wifc",
         "cold/wld",
         "occ s",
+        "node MB",
         "world MB",
         "floor MB",
         "cold MB",
@@ -220,6 +247,7 @@ def main() -> None:
         repeat = args.repeat_large if path.name == "hospital_large.ifc" else args.repeat
         r = _measure(path, repeat, args.occ, not args.no_world)
         values = (
+            f"{r['webifc']:.2f}",
             f"{r['world']:.2f}",
             f"{r['floor']:.2f}",
             f"{r['cold']:.2f}",
@@ -229,8 +257,10 @@ def main() -> None:
             f"{r['cold'] - r['engine']:.2f}",
             f"{r['warm']:.3f}",
             f"{r['speedup']:.1f}",
+            f"{r['cold'] / r['webifc']:.2f}",
             f"{r['cold'] / r['world']:.2f}",
             f"{r['occ']:.2f}",
+            f"{r['node_mb']:.0f}",
             f"{r['world_mb']:.0f}",
             f"{r['floor_mb']:.0f}",
             f"{r['cold_mb']:.0f}",

@@ -73,7 +73,7 @@ _MIN_TRIANGLE_AREA = 1e-8  # m2: vertical faces project to (near) zero area and 
 
 
 def _settings(*, world: bool = False) -> ifcopenshell.geom.settings:
-    settings = ifcopenshell.geom.settings()
+    settings = ifcopenshell.geom.settings()  # type: ignore[no-untyped-call]
     settings.set("use-world-coords", world)  # False: placements applied in numpy (module doc)
     return settings
 
@@ -243,7 +243,7 @@ def _drain(
     local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # geometry id -> (verts, faces)
     placed: dict[int, tuple[str, tuple[float, ...]]] = {}  # product id -> (geometry id, matrix)
     while True:
-        shape = iterator.get()
+        shape = iterator.get()  # type: ignore[no-untyped-call]
         geom = shape.geometry
         gid = geom.id
         if gid not in local:  # each distinct representation is copied out once
@@ -308,7 +308,7 @@ def _world_pass(
     if not iterator.initialize():
         return out
     while True:
-        shape = iterator.get()
+        shape = iterator.get()  # type: ignore[no-untyped-call]
         geom = shape.geometry
         verts = np.frombuffer(geom.verts_buffer, dtype=np.float64).reshape(-1, 3)
         if len(verts):

@@ -51,7 +51,7 @@ def get_store(request: Request) -> LiveStore:
 
 
 def get_sla(request: Request) -> Mapping[str, SlaPolicy]:
-    return getattr(request.app.state, "sla", DEFAULT_SLA)  # type: ignore[no-any-return]
+    return getattr(request.app.state, "sla", DEFAULT_SLA)
 
 
 CampusDep = Annotated[Campus, Depends(get_campus)]

@@ -158,10 +158,10 @@ def _proposed(i: int, p: Mapping[str, Any]) -> Proposed:
     pid = str(p.get("id") or f"proposed-{i + 1}")
     kind = str(p.get("kind", "proposed"))
     if "box" in p:
-        return box_element(pid, kind, tuple(p["box"]), name=p.get("name", ""))  # type: ignore[arg-type]
+        return box_element(pid, kind, tuple(p["box"]), name=p.get("name", ""))
     if "polygon" in p:
         return extruded_element(
-            pid, kind, parse_polygon(p["polygon"]), float(p["z"]), float(p["height"]),  # type: ignore[arg-type]
+            pid, kind, parse_polygon(p["polygon"]), float(p["z"]), float(p["height"]),
             name=p.get("name", ""),
         )  # fmt: skip
     raise InvalidInput(f"proposed element {pid!r} needs a 'box' or a 'polygon' with z and height")

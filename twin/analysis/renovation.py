@@ -78,7 +78,7 @@ def _reach(nav: NavGraph, profile: str, restrictions: Restrictions | None) -> di
     entrances: dict[int, tuple[float, list[Any]]] = {
         n.id: (0.0, []) for n in nav.nodes if n.entrance
     }
-    start = Endpoint("building entrances", None, None, (0.0, 0.0, 0.0), entrances)  # type: ignore[arg-type]
+    start = Endpoint("building entrances", None, None, (0.0, 0.0, 0.0), entrances)
     _, dist = times_from(nav, start, profile=profile, restrictions=restrictions)
     out: dict[str, float] = {}
     for guid, s in nav.twin.spaces.items():
@@ -102,7 +102,7 @@ def _routes(
     closed: Sequence[str],
     sc: Scenario,
     baseline: Mapping[str, Mapping[str, float]] | None,
-) -> tuple[dict, dict]:
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
     r = Restrictions.of(closed, sc.closed_doors, sc.out_of_service)
     unreachable: dict[str, list[dict[str, Any]]] = {}
     longer: dict[str, list[dict[str, Any]]] = {}

@@ -113,7 +113,7 @@ def _declared_edges(
             continue
         used += 1
         d1, d2 = p1.flow_direction, p2.flow_direction
-        if d1 == "SOURCE" and d2 in ("SINK", "NOTDEFINED", "SOURCEANDSINK") and d2 != "SOURCE":
+        if d1 == "SOURCE" and d2 in ("SINK", "NOTDEFINED", "SOURCEANDSINK"):
             directed[(a, b)].append(c.guid)
         elif d1 == "SINK" and d2 == "SOURCE":
             directed[(b, a)].append(c.guid)

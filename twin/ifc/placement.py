@@ -56,7 +56,7 @@ def _relative(axis: Any) -> Affine | None:
     o = [float(c) for c in coords] + [0.0] * (3 - len(coords))
     z = _unit(_ratios(attr(axis, "Axis"), _Z) if cls.endswith("3D") else _Z)
     y = _unit(_cross(z, _ratios(attr(axis, "RefDirection"), _X)))  # type: ignore[arg-type]
-    x = _cross(y, z)  # type: ignore[arg-type]
+    x = _cross(y, z)
     return (x[0], y[0], z[0], o[0], x[1], y[1], z[1], o[1], x[2], y[2], z[2], o[2])
 
 

@@ -55,7 +55,7 @@ class AlarmRepository:
         _check_rule(rule)
         if rule.sensor is not None:
             self._sensors.get(rule.sensor)
-        values = {k: getattr(rule, k) for k in AlarmRule.__slots__ if k != "id"}  # type: ignore[attr-defined]
+        values = {k: getattr(rule, k) for k in AlarmRule.__slots__ if k != "id"}
         check_lengths("rule", alarm_rules, values)
         with self._engine.begin() as conn:
             rid = conn.execute(

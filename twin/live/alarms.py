@@ -247,7 +247,7 @@ class Evaluator:
 def alarm_json(a: Alarm) -> dict[str, object]:
     """JSON-ready dict of an alarm (events and API)."""
     out: dict[str, object] = {}
-    for name in Alarm.__slots__:  # type: ignore[attr-defined]
+    for name in Alarm.__slots__:
         v = getattr(a, name)
         out[name] = iso(v) if isinstance(v, datetime) else v
     return out

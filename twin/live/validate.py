@@ -127,7 +127,7 @@ def parse_item(
     if not isinstance(item, Mapping):
         return None, "malformed", "a reading must be a JSON object"
     sensor = item.get("sensor")
-    unit_of = sensors.get(sensor) if type(sensor) is str else None  # type: ignore[call-overload]
+    unit_of = sensors.get(sensor) if type(sensor) is str else None
     if unit_of is None:
         if not isinstance(sensor, str) or not sensor:
             return None, "malformed", "missing 'sensor'"

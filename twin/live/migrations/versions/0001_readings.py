@@ -17,20 +17,20 @@ depends_on = None
 def _tables():  # type: ignore[no-untyped-def]
     # The first revision creates the tables exactly as declared (one source of truth); later
     # revisions alter them with explicit op.* calls.
-    from twin.live import tables
+    from twin.live import db, tables
 
-    return [tables.metadata.tables[name] for name in tables.READINGS_TABLES]
+    return [db.metadata.tables[name] for name in tables.READINGS_TABLES]
 
 
 def upgrade() -> None:
     bind = op.get_bind()
-    from twin.live.tables import metadata
+    from twin.live.db import metadata
 
     metadata.create_all(bind, tables=_tables(), checkfirst=True)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    from twin.live.tables import metadata
+    from twin.live.db import metadata
 
     metadata.drop_all(bind, tables=list(reversed(_tables())), checkfirst=True)

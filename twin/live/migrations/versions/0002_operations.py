@@ -16,9 +16,9 @@ depends_on = None
 
 def _tables():  # type: ignore[no-untyped-def]
     # Like 0001: create the tables exactly as declared in twin.live.tables_ops.
-    from twin.live import tables_ops
+    from twin.live import db, tables_ops
 
-    return [tables_ops.metadata.tables[name] for name in tables_ops.OPS_TABLES]
+    return [db.metadata.tables[name] for name in tables_ops.OPS_TABLES]
 
 
 def upgrade() -> None:

@@ -15,9 +15,9 @@ depends_on = None
 
 
 def _tables():  # type: ignore[no-untyped-def]
-    from twin.live import tables_scenarios
+    from twin.live import db, tables_scenarios
 
-    return [tables_scenarios.metadata.tables[n] for n in tables_scenarios.SCENARIO_TABLES]
+    return [db.metadata.tables[n] for n in tables_scenarios.SCENARIO_TABLES]
 
 
 def upgrade() -> None:

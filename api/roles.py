@@ -94,6 +94,16 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/alarms/{alarm_id}"): _V,
     ("POST", "/alarms/{alarm_id}/ack"): _O,
     ("POST", "/alarms/{alarm_id}/clear"): _O,
+    # the alarm inbox (issue 15): reads for viewers, the operator's decisions
+    ("GET", "/alarm-inbox"): _V,
+    ("POST", "/alarm-inbox/{alarm_id}/ack"): _O,
+    ("PUT", "/alarm-inbox/{alarm_id}/shelf"): _O,
+    ("DELETE", "/alarm-inbox/{alarm_id}/shelf"): _O,
+    ("GET", "/alarm-shelves"): _V,
+    ("GET", "/alarm-suppressions"): _V,
+    ("POST", "/alarm-suppressions"): _O,
+    ("DELETE", "/alarm-suppressions/{suppression_id}"): _O,
+    ("GET", "/alarm-health"): _V,
     # work orders and technicians
     ("GET", "/tickets"): _V,
     ("POST", "/tickets"): _O,

@@ -17,6 +17,7 @@ technicians               ``TechnicianRepository`` (technicians)  ``store.techni
 API keys                  ``KeyRepository`` (keys)                ``store.keys.…``
 audit log                 ``AuditLog`` (audit)                    ``store.audit.…``
 scenarios                 ``ScenarioRepository`` (scenarios)      ``store.scenarios.…``
+alarm inbox, shelves      ``AlarmInboxRepository`` (alarm_inbox)  ``store.alarm_inbox.…``
 events                    :mod:`twin.live.events`                 ``store.follow_events``
 ========================  ======================================  ==============================
 
@@ -33,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from twin.live.alarm_inbox import AlarmInboxRepository
 from twin.live.alarm_repo import RULE_KINDS, AlarmNotFound, AlarmRepository
 from twin.live.audit import AuditLog
 from twin.live.db import make_engine
@@ -76,6 +78,7 @@ class Repositories:
         self.keys = KeyRepository(db)
         self.audit = AuditLog(db)
         self.scenarios = ScenarioRepository(db)
+        self.alarm_inbox = AlarmInboxRepository(db)
 
 
 class LiveStore(Repositories):

@@ -1,0 +1,220 @@
+"""The alarm inbox repository: the narrow rows the inbox query classifies, acknowledgement of
+active and returned-to-normal alarms, shelves and design suppressions (issue 15).
+
+Writes join the caller's transaction when bound to a connection (``store.transaction()``), so
+the service records the change and its audit entry in one commit.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+
+from twin.errors import Conflict
+from twin.live.alarm_repo import AlarmNotFound
+from twin.live.alarms import alarm_json, row_to_alarm
+from twin.live.db import now_us
+from twin.live.events import publish
+from twin.live.records import Alarm, from_us
+from twin.live.records_alarm_inbox import InboxRow, Shelf, Suppression
+from twin.live.tables import alarms
+from twin.live.tables_alarm_inbox import alarm_shelves, alarm_suppressions
+from twin.live.txn import Db, transaction
+
+__all__ = ["AlarmInboxRepository", "ShelfNotFound", "SuppressionNotFound"]
+
+_NARROW = (
+    alarms.c.id,
+    alarms.c.sensor,
+    alarms.c.severity,
+    alarms.c.active,
+    alarms.c.acknowledged_us,
+    alarms.c.raised_us,
+    alarms.c.cleared_us,
+    alarms.c.element,
+    alarms.c.space,
+    alarms.c.storey,
+    alarm_shelves.c.until_us,
+)
+
+
+class ShelfNotFound(AlarmNotFound):
+    title = "Alarm not shelved"
+
+
+class SuppressionNotFound(AlarmNotFound):
+    title = "Suppression not found"
+
+
+class AlarmInboxRepository:
+    """What operators decide about alarms; the alarms themselves are raised by the ingest."""
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    # ---- reads ---------------------------------------------------------------------------
+    def rows(
+        self,
+        *,
+        building: str | None = None,
+        storey: str | None = None,
+        history: bool = False,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> list[InboxRow]:
+        """Narrow rows for classification: by default only alarms that can still be in the
+        inbox (active, or cleared but unacknowledged, or shelved); ``history`` adds the
+        acknowledged-and-cleared ones. ``since_us``/``until_us`` keep the alarms alive at some
+        time in that period (raised before ``until_us``, not cleared before ``since_us``)."""
+        q = select(*_NARROW).select_from(
+            alarms.outerjoin(alarm_shelves, alarm_shelves.c.alarm == alarms.c.id)
+        )
+        if building is not None:
+            q = q.where(alarms.c.building == building)
+        if storey is not None:
+            q = q.where(alarms.c.storey == storey)
+        if since_us is not None:
+            q = q.where(or_(alarms.c.cleared_us.is_(None), alarms.c.cleared_us >= since_us))
+        if until_us is not None:
+            q = q.where(alarms.c.raised_us < until_us)
+        if not history:
+            q = q.where(
+                or_(
+                    alarms.c.active.is_(True),
+                    alarms.c.acknowledged_us.is_(None),
+                    alarm_shelves.c.alarm.is_not(None),
+                )
+            )
+        with transaction(self._db) as conn:
+            return [InboxRow(*r) for r in conn.execute(q)]
+
+    def alarms(self, ids: Sequence[int]) -> builtins.list[Alarm]:
+        """Full alarms for ``ids``, in the order given (the inbox's page)."""
+        if not ids:
+            return []
+        with transaction(self._db) as conn:
+            found = {
+                r.id: row_to_alarm(r)
+                for r in conn.execute(select(alarms).where(alarms.c.id.in_(list(ids))))
+            }
+        return [found[i] for i in ids if i in found]
+
+    def get(self, alarm_id: int) -> Alarm:
+        with transaction(self._db) as conn:
+            row = conn.execute(select(alarms).where(alarms.c.id == alarm_id)).first()
+        if row is None:
+            raise AlarmNotFound(f"no alarm {alarm_id}")
+        return row_to_alarm(row)
+
+    # ---- acknowledge ---------------------------------------------------------------------
+    def acknowledge(self, alarm_id: int, by: str) -> Alarm:
+        """Acknowledge an active or a returned-to-normal alarm nobody acknowledged yet
+        (ISA-18.2: both need an acknowledgement); 409 when it already was."""
+        t = now_us()
+        with transaction(self._db) as conn:
+            res = conn.execute(
+                update(alarms)
+                .where(and_(alarms.c.id == alarm_id, alarms.c.acknowledged_us.is_(None)))
+                .values(acknowledged_us=t, acknowledged_by=by)
+            )
+            if res.rowcount == 0:
+                row = conn.execute(select(alarms.c.id).where(alarms.c.id == alarm_id)).first()
+                if row is None:
+                    raise AlarmNotFound(f"no alarm {alarm_id}")
+                raise Conflict(f"alarm {alarm_id} is already acknowledged")
+            conn.execute(
+                update(alarms)
+                .where(and_(alarms.c.id == alarm_id, alarms.c.state == "raised"))
+                .values(state="acknowledged")
+            )
+            a = row_to_alarm(conn.execute(select(alarms).where(alarms.c.id == alarm_id)).one())
+            publish(
+                conn,
+                "alarm",
+                building=a.building,
+                storey=a.storey,
+                payload={"change": "acknowledged", **alarm_json(a)},
+            )
+        return a
+
+    # ---- shelves -------------------------------------------------------------------------
+    def shelve(self, alarm_id: int, by: str, reason: str, until_us: int) -> Shelf:
+        """Shelve (or re-shelve with a new expiry) an alarm that is still in the inbox."""
+        t = now_us()
+        with transaction(self._db) as conn:
+            row = conn.execute(
+                select(alarms.c.active, alarms.c.acknowledged_us).where(alarms.c.id == alarm_id)
+            ).first()
+            if row is None:
+                raise AlarmNotFound(f"no alarm {alarm_id}")
+            if not row.active and row.acknowledged_us is not None:
+                raise Conflict(f"alarm {alarm_id} is cleared and acknowledged; nothing to shelve")
+            conn.execute(delete(alarm_shelves).where(alarm_shelves.c.alarm == alarm_id))
+            conn.execute(
+                insert(alarm_shelves).values(
+                    alarm=alarm_id, reason=reason, shelved_by=by, shelved_us=t, until_us=until_us
+                )
+            )
+            return self._shelf(conn, alarm_id)
+
+    def unshelve(self, alarm_id: int) -> Shelf:
+        """Remove the shelf (expired or not); returns what it was."""
+        with transaction(self._db) as conn:
+            shelf = self._shelf(conn, alarm_id)
+            conn.execute(delete(alarm_shelves).where(alarm_shelves.c.alarm == alarm_id))
+        return shelf
+
+    def shelves(self) -> builtins.list[Shelf]:
+        with transaction(self._db) as conn:
+            q = select(alarm_shelves).order_by(alarm_shelves.c.alarm)
+            return [_shelf(r) for r in conn.execute(q)]
+
+    def _shelf(self, conn, alarm_id: int) -> Shelf:  # type: ignore[no-untyped-def]
+        row = conn.execute(select(alarm_shelves).where(alarm_shelves.c.alarm == alarm_id)).first()
+        if row is None:
+            raise ShelfNotFound(f"alarm {alarm_id} is not shelved")
+        return _shelf(row)
+
+    # ---- design suppressions -------------------------------------------------------------
+    def suppress(self, target: str, reason: str, by: str) -> Suppression:
+        with transaction(self._db) as conn:
+            sid = conn.execute(
+                insert(alarm_suppressions)
+                .values(target=target, reason=reason, created_by=by, created_us=now_us())
+                .returning(alarm_suppressions.c.id)
+            ).scalar_one()
+            row = conn.execute(
+                select(alarm_suppressions).where(alarm_suppressions.c.id == sid)
+            ).one()
+        return _suppression(row)
+
+    def suppressions(self) -> builtins.list[Suppression]:
+        with transaction(self._db) as conn:
+            q = select(alarm_suppressions).order_by(alarm_suppressions.c.id)
+            return [_suppression(r) for r in conn.execute(q)]
+
+    def suppressed_targets(self) -> frozenset[str]:
+        with transaction(self._db) as conn:
+            return frozenset(conn.execute(select(alarm_suppressions.c.target)).scalars())
+
+    def unsuppress(self, suppression_id: int) -> Suppression:
+        with transaction(self._db) as conn:
+            row = conn.execute(
+                select(alarm_suppressions).where(alarm_suppressions.c.id == suppression_id)
+            ).first()
+            if row is None:
+                raise SuppressionNotFound(f"no suppression {suppression_id}")
+            conn.execute(
+                delete(alarm_suppressions).where(alarm_suppressions.c.id == suppression_id)
+            )
+        return _suppression(row)
+
+
+def _shelf(r) -> Shelf:  # type: ignore[no-untyped-def]
+    return Shelf(r.alarm, r.reason, r.shelved_by, from_us(r.shelved_us), from_us(r.until_us))  # type: ignore[arg-type]
+
+
+def _suppression(r) -> Suppression:  # type: ignore[no-untyped-def]
+    return Suppression(r.id, r.target, r.reason, r.created_by, from_us(r.created_us))  # type: ignore[arg-type]

@@ -46,8 +46,7 @@ PAGE_JS = """async () => {
   const res = performance.getEntriesByType('resource').map((e) => e.name);
   const svg = res.filter((u) => u.includes('/plan.svg')).pop();
   const glbs = [...new Set(res.filter((u) => u.includes('/scene.glb')))];
-  const s3d = await import('/viewer/js/scene3d.js');
-  const per = s3d.lastTimings();
+  const per = window.twinDebug.scene3d.timings();
   const sum = (k) => per.reduce((a, t) => a + t[k], 0);
   const get = async (u) => { const r = await fetch(u, {cache: 'no-store'});
                              return (await r.arrayBuffer()).byteLength; };
@@ -113,7 +112,7 @@ def measure(model: Path, runs: int = 3, cache: str = "var/cache") -> list[dict[s
                 for _ in range(runs):
                     ctx = br.new_context(viewport={"width": 1366, "height": 768})
                     pg = ctx.new_page()
-                    pg.goto(f"{base}/viewer/#view=plan&building={b}&storey={st}")
+                    pg.goto(f"{base}/viewer/?test=1#view=plan&building={b}&storey={st}")
                     pg.wait_for_selector("#plan[data-ready='1']", state="attached", timeout=600_000)
                     pg.wait_for_selector("body[data-ready='1']", state="attached", timeout=60_000)
                     pg.click("#tab-3d")

@@ -84,7 +84,7 @@ def _storey_with_rooms(server: str) -> tuple[str, dict[str, Any]]:
 
 
 def _open(page: Any, server: str, building: str, storey: str, view: str = "plan") -> None:
-    page.goto(f"/viewer/#view={view}&building={building}&storey={storey}")
+    page.goto(f"/viewer/?test=1#view={view}&building={building}&storey={storey}")
     page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
     page.wait_for_selector("#plan[data-ready='1']", state="attached", timeout=10_000)
 
@@ -189,9 +189,7 @@ def test_3d_streams_storeys_renders_and_picks(page: Any, server: str, artifacts:
     # click the middle of the building: the panel opens on the product the ray met first
     box = page.locator("#scene canvas").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    picked = page.evaluate(
-        "async ([x, y]) => (await import('/viewer/js/scene3d.js')).pickAt(x, y)", [x, y]
-    )
+    picked = page.evaluate("([x, y]) => window.twinDebug.scene3d.pickAt(x, y)", [x, y])
     assert picked is not None, "nothing under the centre of the 3D view"
     page.mouse.click(x, y)
     page.wait_for_selector(f'#sel-title[data-guid="{picked["guid"]}"]', timeout=10_000)
@@ -205,7 +203,7 @@ def test_3d_streams_storeys_renders_and_picks(page: Any, server: str, artifacts:
     )
     assert len(detail) == len(storeys)
     pipes = get_json(f"{server}/elements?building={building}&kind=segment&limit=1")["total"]
-    held = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).held('segment')")
+    held = page.evaluate("() => window.twinDebug.scene3d.held('segment')")
     assert held == pipes > 0
 
 
@@ -341,8 +339,7 @@ def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> 
     page.click("#tab-3d")
     page.wait_for_selector("#scene[data-ready='1']", state="attached", timeout=60_000)
     tinted = page.wait_for_function(
-        "async (g) => { const m = await import('/viewer/js/scene3d.js');"
-        " const t = m.tinted(); return t.includes(g) ? t : false; }",
+        "(g) => { const t = window.twinDebug.scene3d.tinted(); return t.includes(g) ? t : false; }",
         arg=closed,
         timeout=15_000,
     ).json_value()
@@ -431,7 +428,7 @@ def test_3d_isolate_explode_and_fly_to_a_search_hit(page: Any, server: str) -> N
     """Storeys can be isolated and exploded; choosing a room on another storey from the search
     flies the camera to it."""
     building, storey = _open_3d(page, server)
-    js = "async () => (await import('/viewer/js/scene3d.js')).arrangement()"
+    js = "() => window.twinDebug.scene3d.arrangement()"
     page.check("#isolate")
     shown = page.evaluate(js)
     assert [s["guid"] for s in shown if s["visible"]] == [storey["guid"]]
@@ -450,13 +447,32 @@ def test_3d_isolate_explode_and_fly_to_a_search_hit(page: Any, server: str) -> N
     page.wait_for_selector(f'#sel-title[data-guid="{room["guid"]}"]', timeout=10_000)
     b = get_json(f"{server}/spaces/{room['guid']}")["bbox"]
     centre = [(b[i] + b[i + 3]) / 2 for i in range(3)]
-    before = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).lookingAt()")
-    landed = """async (c) => {
-      const t = (await import('/viewer/js/scene3d.js')).lookingAt();
+    before = page.evaluate("() => window.twinDebug.scene3d.lookingAt()")
+    landed = """(c) => {
+      const t = window.twinDebug.scene3d.lookingAt();
       return t !== null && Math.max(...t.map((v, i) => Math.abs(v - c[i]))) < 0.5;
     }"""
     try:
         page.wait_for_function(landed, arg=centre, timeout=10_000)
     except Exception:
-        now = page.evaluate("async () => (await import('/viewer/js/scene3d.js')).lookingAt()")
+        now = page.evaluate("() => window.twinDebug.scene3d.lookingAt()")
         pytest.fail(f"camera looks at {now} (before {before}), not at the room centre {centre}")
+
+
+def test_debug_surface_only_with_the_test_flag(browser: Any, server: str) -> None:
+    """Production pages carry no test hooks: window.twinDebug (and debug.js) exist only with
+    ?test=1, and a plain page does not load three.js before the 3D view opens."""
+    building, storey = _storey_with_rooms(server)
+    with watched_page(browser, server) as (pg, errors):
+        pg.goto(f"/viewer/#view=plan&building={building}&storey={storey['guid']}")
+        pg.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
+        assert pg.evaluate("() => typeof window.twinDebug") == "undefined"
+        loaded = pg.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+        assert not [u for u in loaded if u.endswith("/debug.js") or "/three" in u], loaded
+        pg.goto(f"/viewer/?test=1#view=plan&building={building}&storey={storey['guid']}")
+        pg.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
+        surface = pg.evaluate("() => Object.keys(window.twinDebug.scene3d).sort()")
+        assert {"arrangement", "held", "lookingAt", "pickAt", "tinted", "timings"} <= set(surface)
+        # before the 3D view opens there is no scene: the surface answers "nothing", not an error
+        assert pg.evaluate("() => window.twinDebug.scene3d.arrangement()") == []
+    assert errors == [], errors

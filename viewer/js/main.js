@@ -12,7 +12,7 @@ import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const errorBox = $("error");
-let scene3d = null; // loaded on first use so the plan paints without three.js
+let scene3d = null; // the BuildingScene, made on first use so the plan paints without three.js
 let alarms = [];
 let storeyList = []; // /buildings/{g}/storeys of the current building
 
@@ -116,9 +116,11 @@ async function showView(view) {
   $("scene-tools").hidden = view !== "3d";
   if (view !== "3d") return;
   try {
-    if (!scene3d) performance.mark("view-3d"); // the first 3D view: three.js is fetched from here
-    scene3d ||= await import("./scene3d.js");
-    scene3d.init({ select });
+    if (!scene3d) {
+      performance.mark("view-3d"); // the first 3D view: three.js is fetched from here
+      const { BuildingScene } = await import("./scene3d.js");
+      scene3d ||= new BuildingScene($("scene"), { select });
+    }
     const loading = scene3d.load(state.building, storeyList, state.storey);
     arrange();
     paintStates();
@@ -169,6 +171,8 @@ function wire() {
 
 async function start() {
   wire();
+  // ?test=1 only: window.twinDebug, the read-only debug surface (debug.js; never loaded otherwise)
+  if (new URLSearchParams(window.location.search).get("test") === "1") (await import("./debug.js")).install(() => scene3d);
   Object.assign(state, readHash());
   await loadCapabilities();
   plan.init({ select });

@@ -65,3 +65,28 @@ export function preferInside(hits) {
   const limit = (exit ? exit.h.distance : Infinity) - 0.05;
   return found.find((x) => x.id.kind !== "space" && x.h.distance < limit)?.id || first.id;
 }
+
+// Axes: IFC and the API speak model metres with Z up; glTF and three.js are Y up (the server
+// rotates when it exports, x' = x, y' = z, z' = -y). Every model <-> view conversion goes through
+// these three functions.
+/** A model point [x, y, z] (Z up) as a view vector (Y up). */
+export const toView = (p) => new THREE.Vector3(p[0], p[2], -p[1]);
+/** A view vector (Y up) as a model point [x, y, z] (Z up). */
+export const toModel = (v) => [v.x, -v.z, v.y];
+/** An API bbox [x0, y0, z0, x1, y1, z1] (Z up) as a view box. */
+export const boxToView = (b) => new THREE.Box3().setFromPoints([toView(b.slice(0, 3)), toView(b.slice(3, 6))]);
+
+/** Free a subtree's GPU and CPU resources: geometries, materials and the textures they hold.
+ * Shared objects are disposed once (three.js re-uploads them if anything still draws them). */
+export function disposeTree(root) {
+  const done = new Set();
+  const once = (x) => { if (x && !done.has(x)) { done.add(x); x.dispose(); } };
+  root.traverse((o) => {
+    once(o.geometry);
+    for (const m of [o.material].flat()) {
+      if (!m) continue;
+      for (const v of Object.values(m)) if (v?.isTexture) once(v);
+      once(m);
+    }
+  });
+}

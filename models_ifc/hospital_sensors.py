@@ -2,7 +2,9 @@
 
 Room sensors are contained in their room. Equipment sensors are contained in the host's space
 and hosted through IfcRelFlowControlElements (what ``system.assign_flow_control`` writes).
-Every sensor carries ``Pset_HospitalSensor`` (Quantity, Unit, LowerLimit, UpperLimit).
+Every sensor carries ``Pset_HospitalSensor`` (Quantity, Unit, LowerLimit, UpperLimit); the
+energy meters (quantity ``energy``, kWh registers on the main electrical supply and on each
+storey's distribution board) have no limits.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ _KIND = {
     "pressure": ("PRESSURESENSOR", None, "kPa"),
     "oxygen_pressure": ("USERDEFINED", "OxygenPressureSensor", "kPa"),
     "power": ("USERDEFINED", "PowerSensor", "kW"),
+    "energy": ("USERDEFINED", "EnergyMeter", "kWh"),
 }
 
 
@@ -46,7 +49,7 @@ def _sensor(
     w: IfcWriter,
     key: str,
     quantity: str,
-    limits: tuple[float, float],
+    limits: tuple[float, float] | None,
     splace: Entity,
     at: tuple[float, float, float],
     space: Entity,
@@ -63,18 +66,14 @@ def _sensor(
         PredefinedType=ptype,
         ObjectType=otype,
     )
-    w.pset(
-        f"sensor/{key}",
-        [sensor],
-        "Pset_HospitalSensor",
-        {
-            "Quantity": ("IfcLabel", quantity),
-            "Unit": ("IfcLabel", unit),
-            "LowerLimit": limits[0],
-            "UpperLimit": limits[1],
-        },
-    )
-    if host is not None:
+    props: dict[str, Any] = {"Quantity": ("IfcLabel", quantity), "Unit": ("IfcLabel", unit)}
+    if limits is not None:  # a cumulative register (energy) has no band
+        props |= {"LowerLimit": limits[0], "UpperLimit": limits[1]}
+    w.pset(f"sensor/{key}", [sensor], "Pset_HospitalSensor", props)
+    existing = list(getattr(host, "HasControlElements", None) or ()) if host else []
+    if existing:  # IFC4: one IfcRelFlowControlElements per flow element ([0:1] inverse)
+        existing[0].RelatedControlElements = [*existing[0].RelatedControlElements, sensor]
+    elif host is not None:
         w.rel(
             "IfcRelFlowControlElements",
             f"sensor/{key}/host",
@@ -87,8 +86,8 @@ def _sensor(
         "unit": unit,
         "space": space.GlobalId,
         "host": host.GlobalId if host is not None else None,
-        "lower": limits[0],
-        "upper": limits[1],
+        "lower": limits[0] if limits else None,
+        "upper": limits[1] if limits else None,
     }
 
 
@@ -111,21 +110,23 @@ def write_sensors(
         for sys_key, quantity, limits in (
             ("o2", "oxygen_pressure", (400.0, 500.0)),
             ("el", "power", (0.0, 40.0)),
+            ("el", "energy", None),
         ):
             host = handles[sys_key][f"valve{level}"]
             loc = host.ObjectPlacement.RelativePlacement.Location.Coordinates
-            at = (loc[0], loc[1] - 0.2, loc[2])
+            at = (loc[0] + (0.15 if quantity == "energy" else 0.0), loc[1] - 0.2, loc[2])
             key = f"L{level}/{sys_key}/{quantity}"
             out.append(_sensor(w, key, quantity, limits, splace, at, corridor.entity, host))
     ground = storeys[0][1]
     for sys_key, handle, quantity, limits in (
         ("cw", "source1", "pressure", (300.0, 600.0)),
         ("el", "source0", "power", (0.0, 400.0)),
+        ("el", "source0", "energy", None),
         ("o2", "source0", "oxygen_pressure", (800.0, 1000.0)),
     ):
         host = handles[sys_key][handle]
         loc = host.ObjectPlacement.RelativePlacement.Location.Coordinates
-        at = (loc[0], loc[1] + 0.35, 0.6)
+        at = (loc[0] + (0.15 if quantity == "energy" else 0.0), loc[1] + 0.35, 0.6)
         space = handles[sys_key][f"{handle}_space"]
         key = f"{sys_key}/{handle}/{quantity}"
         out.append(_sensor(w, key, quantity, limits, ground, at, space, host))

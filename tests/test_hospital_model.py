@@ -298,12 +298,17 @@ def test_sensors(model: ifcopenshell.file, small_hospital_truth: dict) -> None:
     sensors = small_hospital_truth["sensors"]
     assert len(sensors) == len(model.by_type("IfcSensor"))
     quantities = {s["quantity"] for s in sensors}
-    assert quantities == {"temperature", "humidity", "pressure", "oxygen_pressure", "power"}
+    assert quantities == {
+        "temperature", "humidity", "pressure", "oxygen_pressure", "power", "energy"
+    }  # fmt: skip
     for s in sensors:
         sensor = model.by_guid(s["guid"])
         pset = ifcopenshell.util.element.get_psets(sensor)["Pset_HospitalSensor"]
         assert (pset["Quantity"], pset["Unit"]) == (s["quantity"], s["unit"])
-        assert pset["LowerLimit"] == s["lower"] < s["upper"] == pset["UpperLimit"]
+        if s["quantity"] == "energy":  # a kWh register: no band
+            assert s["unit"] == "kWh" and "LowerLimit" not in pset and s["upper"] is None
+        else:
+            assert pset["LowerLimit"] == s["lower"] < s["upper"] == pset["UpperLimit"]
         assert _container(sensor).GlobalId == s["space"]
         hosts = [r.RelatingFlowElement.GlobalId for r in sensor.AssignedToFlowElement]
         assert hosts == ([s["host"]] if s["host"] else [])

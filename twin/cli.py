@@ -15,8 +15,10 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -149,7 +151,23 @@ def _print_summary(s: dict[str, Any]) -> None:
         out.write(f"  warning: {w}\n")
 
 
-def _serve(models: Sequence[Path], args: argparse.Namespace, *, demo_seed: bool = False) -> int:
+def _simulator_config(args: argparse.Namespace, base_url: str, mqtt_url: str | None) -> Any:
+    from twin.simulator.run import SimConfig
+
+    return SimConfig(
+        base_url=base_url, rate=args.rate, fault_every=args.fault_every,
+        fault_duration=args.fault_duration, first_fault_after=min(30.0, args.fault_every),
+        mqtt_url=mqtt_url or None, api_key=getattr(args, "key", None) or None,
+    )  # fmt: skip
+
+
+def _serve(
+    models: Sequence[Path],
+    args: argparse.Namespace,
+    *,
+    demo_seed: bool = False,
+    simulate: bool = False,
+) -> int:
     import uvicorn
 
     from api.app import create_app
@@ -173,7 +191,18 @@ def _serve(models: Sequence[Path], args: argparse.Namespace, *, demo_seed: bool 
         print(f"twin serve: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     log.info("serving %d model(s) on http://%s:%d", len(models), args.host, args.port)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower())
+    stop = threading.Event()
+    if simulate:  # a client of the API/MQTT beside the server (waits for /health)
+        from twin.simulator.run import Simulator
+
+        host = "127.0.0.1" if args.host in ("", "0.0.0.0", "::") else args.host
+        conf = _simulator_config(args, f"http://{host}:{args.port}", settings.mqtt_url)
+        topic = settings.mqtt_topic.removesuffix("#").removesuffix("+").rstrip("/")
+        Simulator(replace(conf, topic=topic or conf.topic)).start_thread(stop)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower())
+    finally:
+        stop.set()
     return EXIT_OK
 
 
@@ -261,7 +290,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     path = args.model or DEMO_DIR / f"hospital_{args.size}.ifc"
     if not path.exists():
         _generate(args.size, path)
-    return _serve([path], args, demo_seed=args.seed)
+    return _serve([path], args, demo_seed=args.seed, simulate=args.simulate)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from twin.simulator.run import Simulator
+
+    stop = threading.Event()
+    sim = Simulator(_simulator_config(args, args.url.rstrip("/"), args.mqtt))
+    try:
+        sim.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return EXIT_OK
 
 
 def _cmd_keys(args: argparse.Namespace) -> int:
@@ -283,6 +324,16 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--store", help="live-state store URL (default TWIN_STORE_URL or SQLite)")
     p.add_argument("--cache-dir", type=Path, default=None)
+
+
+def _add_simulator_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rate", type=float, default=0.2, help="ticks per second (a reading per sensor)"
+    )
+    p.add_argument(
+        "--fault-every", type=float, default=180.0, help="seconds between faults (0: none)"
+    )
+    p.add_argument("--fault-duration", type=float, default=120.0, help="seconds a fault lasts")
 
 
 def _add_progress_options(p: argparse.ArgumentParser) -> None:
@@ -321,8 +372,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=("small", "large"), default="small")
     p.add_argument("--model", type=Path, default=None, help="serve this IFC file instead")
     p.add_argument("--no-seed", dest="seed", action="store_false", help="no demo technicians")
+    p.add_argument(
+        "--no-simulate", dest="simulate", action="store_false", help="no simulated readings"
+    )
+    _add_simulator_options(p)
     _add_server_options(p)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("simulate", help="drive a served model with simulated readings and faults")
+    p.add_argument("--url", default="http://127.0.0.1:8000", help="the server's base URL")
+    p.add_argument("--mqtt", default=None, help="publish to this broker (mqtt://host:1883)")
+    p.add_argument("--key", default=None, help="an operator API key (when TWIN_AUTH is on)")
+    _add_simulator_options(p)
+    p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("generate", help="write the demo hospital IFC (and its truth JSON)")
     p.add_argument("--size", choices=("small", "large"), default="small")

@@ -31,7 +31,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from twin.errors import IfcLoadError
-from twin.ifc.fast import attr
+from twin.ifc.fast import isa
 from twin.ifc.progress import Progress, report
 from twin.ifc.webifc_engine import WebIfcRun, webifc_available
 from twin.model import BBox, Mesh
@@ -73,7 +73,7 @@ _MIN_TRIANGLE_AREA = 1e-8  # m2: vertical faces project to (near) zero area and 
 
 
 def _settings(*, world: bool = False) -> ifcopenshell.geom.settings:
-    settings = ifcopenshell.geom.settings()  # type: ignore[no-untyped-call]
+    settings = ifcopenshell.geom.settings()
     settings.set("use-world-coords", world)  # False: placements applied in numpy (module doc)
     return settings
 
@@ -160,13 +160,16 @@ def start_meshes(
 
 def _expected(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
     """Products the ifcopenshell pass would be asked to mesh: those with a representation,
-    but the excluded classes."""
+    but the excluded classes. Found from the representations' side (the products referencing
+    each IfcProductDefinitionShape): a few thousand shapes instead of every product and port
+    (0.37 s against 1.27 s on the large hospital)."""
     skip = {e.id() for e in _excluded(model)}
-    return [
-        p
-        for p in model.by_type("IfcProduct")
-        if p.id() not in skip and attr(p, "Representation") is not None
-    ]
+    out: list[ifcopenshell.entity_instance] = []
+    for shape in model.by_type("IfcProductDefinitionShape"):
+        for user in model.get_inverse(shape):
+            if user.id() not in skip and isa(user, "IfcProduct"):
+                out.append(user)
+    return out
 
 
 def collect_meshes(
@@ -243,7 +246,7 @@ def _drain(
     local: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # geometry id -> (verts, faces)
     placed: dict[int, tuple[str, tuple[float, ...]]] = {}  # product id -> (geometry id, matrix)
     while True:
-        shape = iterator.get()  # type: ignore[no-untyped-call]
+        shape = iterator.get()
         geom = shape.geometry
         gid = geom.id
         if gid not in local:  # each distinct representation is copied out once
@@ -308,7 +311,7 @@ def _world_pass(
     if not iterator.initialize():
         return out
     while True:
-        shape = iterator.get()  # type: ignore[no-untyped-call]
+        shape = iterator.get()
         geom = shape.geometry
         verts = np.frombuffer(geom.verts_buffer, dtype=np.float64).reshape(-1, 3)
         if len(verts):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from fastapi import Request
@@ -22,6 +23,7 @@ from api.routers.scenarios import plan_layer as scenario_plan_layer
 from api.routers.scenarios import scene_layer as scenario_scene_layer
 from twin.distribution import trace
 from twin.errors import InvalidInput, TwinError
+from twin.export.hazards import hazard_layer
 from twin.export.live_overlays import overlay_layer
 from twin.export.plan_svg import HighlightLayer, PlanLayer
 from twin.model import Twin
@@ -97,7 +99,12 @@ def scene_layer(request: Request, name: str, twin: Twin, value: str) -> SceneCol
 
 
 def live_overlay(request: Request, twin: Twin, storey_guid: str, value: str) -> PlanLayer:
-    """``overlay=alarms|tickets|sensor:<quantity>``: live state from the store."""
+    """``overlay=alarms|tickets|sensor:<quantity>|hazards|hazards:all``: live state from the
+    store (hazards from the ledger, :func:`hazards_overlay`)."""
+    if value in ("hazards", "hazards:all"):
+        return hazards_overlay(
+            request, twin, storey_guid, "all" if value.endswith("all") else "open"
+        )
     return overlay_layer(get_store(request), twin, storey_guid, value)
 
 
@@ -108,6 +115,16 @@ def upstream_trace(request: Request, twin: Twin, storey_guid: str, value: str) -
     guids = trace(nets, value, direction="upstream").guids
     here = [g for g in guids if g in twin.elements and twin.elements[g].storey == storey_guid]
     return HighlightLayer(guids=here, name="trace", css_class="trace")
+
+
+def hazards_overlay(request: Request, twin: Twin, storey_guid: str, value: str) -> PlanLayer:
+    """Hazards of the ledger on this storey (``open`` or ``all``): rooms filled by their worst
+    hazard's risk (docs/hazards.md)."""
+    if value not in ("open", "all"):
+        raise InvalidInput("hazards layer: value must be 'open' or 'all'", layer="hazards")
+    status = None if value == "all" else "new,rectifying,awaiting_verification"
+    found = get_store(request).hazards.list(storey=storey_guid, status=status, limit=100_000)
+    return hazard_layer(found, storey_guid, datetime.now(UTC))
 
 
 def default_layers() -> tuple[PlanLayers, SceneLayers]:

@@ -117,6 +117,22 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/technicians/{technician_id}"): _V,
     ("PUT", "/technicians/{technician_id}/position"): _T,
     ("PUT", "/technicians/{technician_id}/shift"): _T,
+    # lock-out of work orders: a technician locks and releases their own locks (a supervisor,
+    # operator or admin, may release anyone's: checked by the service)
+    ("GET", "/tickets/{ticket_id}/isolation-plan"): _V,
+    ("GET", "/tickets/{ticket_id}/locks"): _V,
+    ("POST", "/tickets/{ticket_id}/locks"): _T,
+    ("POST", "/tickets/{ticket_id}/locks/{lock_id}/release"): _T,
+    ("POST", "/tickets/{ticket_id}/restore"): _T,
+    # hazard ledger: anyone in the field reports; the desk sets owner and deadline
+    ("GET", "/hazards"): _V,
+    ("POST", "/hazards"): _T,
+    ("GET", "/hazards/{hazard_id}"): _V,
+    ("PATCH", "/hazards/{hazard_id}"): _O,
+    ("POST", "/hazards/{hazard_id}/transitions"): _T,
+    ("POST", "/hazards/{hazard_id}/tickets"): _O,
+    ("GET", "/buildings/{guid}/hazards.csv"): _V,
+    ("GET", "/buildings/{guid}/hazards.html"): _V,
     # renovation scenarios
     ("GET", "/scenarios"): _V,
     ("POST", "/scenarios"): _P,

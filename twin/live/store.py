@@ -18,6 +18,8 @@ API keys                  ``KeyRepository`` (keys)                ``store.keys.�
 audit log                 ``AuditLog`` (audit)                    ``store.audit.…``
 scenarios                 ``ScenarioRepository`` (scenarios)      ``store.scenarios.…``
 alarm inbox, shelves      ``AlarmInboxRepository`` (alarm_inbox)  ``store.alarm_inbox.…``
+work-order locks          ``LockRepository`` (lockout)            ``store.locks.…``
+hazard ledger             ``HazardRepository`` (hazards)          ``store.hazards.…``
 events                    :mod:`twin.live.events`                 ``store.follow_events``
 ========================  ======================================  ==============================
 
@@ -40,7 +42,9 @@ from twin.live.audit import AuditLog
 from twin.live.db import make_engine
 from twin.live.dead_letters import DeadLetterRepository
 from twin.live.events import POLL_SECONDS, EventFilter, follow
+from twin.live.hazards import HazardRepository
 from twin.live.keys import KeyRepository
+from twin.live.lockout import LockRepository
 from twin.live.migrate import upgrade
 from twin.live.readings import COPY_MIN_ROWS, ReadingRepository
 from twin.live.records import Alarm, AlarmRule, DeadLetter, Event, IngestResult, SensorSpec
@@ -78,6 +82,8 @@ class Repositories:
         self.keys = KeyRepository(db)
         self.audit = AuditLog(db)
         self.scenarios = ScenarioRepository(db)
+        self.locks = LockRepository(db)
+        self.hazards = HazardRepository(db)
         self.alarm_inbox = AlarmInboxRepository(db)
 
 

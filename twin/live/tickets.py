@@ -25,6 +25,7 @@ from twin.errors import IllegalTransition, InvalidInput, NotFound
 from twin.live import audit
 from twin.live.db import now_us
 from twin.live.events import publish as publish_event
+from twin.live.lockout import LOCK_BLOCKED, refuse_if_locked
 from twin.live.records import Alarm, Ticket, Transition, from_us
 from twin.live.sla import PRIORITIES
 from twin.live.tables import sensors
@@ -272,6 +273,8 @@ class TicketRepository:
                     ticket=ticket_id, from_status=frm, to_status=to,
                     allowed=sorted(TRANSITIONS[frm]),
                 )  # fmt: skip
+            if to in LOCK_BLOCKED:  # lock-out: every lock released first (docs/lockout.md)
+                refuse_if_locked(conn, ticket_id, f"go to {to!r}")
             t = now_us()
             values: dict[str, Any] = {"status": to}
             if to == "assigned":

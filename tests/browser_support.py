@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,9 +56,15 @@ def send_json(url: str, body: Any, method: str = "POST") -> Any:
 
 
 @contextmanager
-def serve_api(models: Sequence[Path], cache_dir: Path, store_dir: Path) -> Iterator[str]:
+def serve_api(
+    models: Sequence[Path],
+    cache_dir: Path,
+    store_dir: Path,
+    settings: Mapping[str, str] | None = None,
+) -> Iterator[str]:
     """``uvicorn api.app:create_app`` on a free port serving ``models`` (auth off, a fresh SQLite
-    store in ``store_dir``); yields the base URL once the buildings are served."""
+    store in ``store_dir``, plus any ``settings`` as TWIN_* environment variables); yields the base
+    URL once the buildings are served."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -66,6 +72,7 @@ def serve_api(models: Sequence[Path], cache_dir: Path, store_dir: Path) -> Itera
         TWIN_CACHE_DIR=str(cache_dir),
         TWIN_STORE_URL=f"sqlite:///{store_dir}/t.db",
     )
+    env.update(settings or {})
     cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
     proc = subprocess.Popen(
         [*cmd, "--port", str(port), "--log-level", "warning"],

@@ -155,6 +155,20 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("PUT", "/gateways/bindings/{sensor_id}"): _O,
     ("PUT", "/gateways/bindings.csv"): _O,
     ("POST", "/gateways/points/{sensor_id}/write"): _A,
+    # asset register and attached documents: reads for viewers, edits and asset documents for
+    # the operator, photos on a ticket also for the technician working it, deletes admin-only
+    ("GET", "/assets"): _V,
+    ("GET", "/assets.csv"): _V,
+    ("GET", "/assets.xlsx"): _V,
+    ("GET", "/assets/{guid}"): _V,
+    ("PATCH", "/assets/{guid}"): _O,
+    ("GET", "/assets/{guid}/documents"): _V,
+    ("POST", "/assets/{guid}/documents"): _O,
+    ("GET", "/tickets/{ticket_id}/documents"): _V,
+    ("POST", "/tickets/{ticket_id}/documents"): _T,
+    ("GET", "/documents/{doc_id}"): _V,
+    ("GET", "/documents/{doc_id}/content"): _V,
+    ("DELETE", "/documents/{doc_id}"): _A,
     # administration
     ("GET", "/keys"): _A,
     ("POST", "/keys"): _A,

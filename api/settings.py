@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(Path("var/cache"), description="Parsed-twin cache, keyed by sha256.")
     upload_dir: Path = Field(Path("var/uploads"), description="Where uploaded IFC files are kept.")
     max_upload_mb: int = Field(512, description="Largest accepted IFC upload.")
+    documents_dir: Path = Field(
+        Path("var/documents"),
+        description="Where documents and photos attached to assets and tickets are kept "
+        "(content-addressed: <dir>/<sha256[:2]>/<sha256>).",
+    )
+    documents_max_mb: float = Field(20.0, description="Largest accepted document or photo.")
     store_url: str = Field("sqlite:///var/twin.db", description="Live-state store URL.")
     auth: bool = Field(False, description="Require API keys (TWIN_AUTH=on).")
     anonymous_read: bool = Field(True, description="With auth on, let GETs through without a key.")

@@ -109,7 +109,7 @@ def _path(path: str, env: dict[str, Any], guids: dict[str, str], method: str) ->
         "ticket_id": str(second if path.endswith("/decline") else first),
         "technician_id": "tech-1", "key_id": env["spare"], "alarm_id": "1",
         "sensor_id": "s-1", "scenario_id": "1", "job_id": "nojob", "model_id": "nomodel",
-        "suppression_id": "1",
+        "suppression_id": "1", "doc_id": "1",
     }  # fmt: skip
     kind = path.strip("/").split("/")[0]
     values["guid"] = guids.get(kind, guids["elements"])

@@ -17,6 +17,9 @@ technicians               ``TechnicianRepository`` (technicians)  ``store.techni
 API keys                  ``KeyRepository`` (keys)                ``store.keys.…``
 audit log                 ``AuditLog`` (audit)                    ``store.audit.…``
 scenarios                 ``ScenarioRepository`` (scenarios)      ``store.scenarios.…``
+asset register edits      ``AssetOverrideRepository``             ``store.asset_overrides.…``
+                          (asset_overrides)
+attached documents        ``DocumentRepository`` (documents)      ``store.documents.…``
 alarm inbox, shelves      ``AlarmInboxRepository`` (alarm_inbox)  ``store.alarm_inbox.…``
 work-order locks          ``LockRepository`` (lockout)            ``store.locks.…``
 hazard ledger             ``HazardRepository`` (hazards)          ``store.hazards.…``
@@ -38,9 +41,11 @@ from sqlalchemy import Engine, text
 
 from twin.live.alarm_inbox import AlarmInboxRepository
 from twin.live.alarm_repo import RULE_KINDS, AlarmNotFound, AlarmRepository
+from twin.live.asset_overrides import AssetOverrideRepository
 from twin.live.audit import AuditLog
 from twin.live.db import make_engine
 from twin.live.dead_letters import DeadLetterRepository
+from twin.live.documents import DocumentRepository
 from twin.live.events import POLL_SECONDS, EventFilter, follow
 from twin.live.hazards import HazardRepository
 from twin.live.keys import KeyRepository
@@ -82,6 +87,8 @@ class Repositories:
         self.keys = KeyRepository(db)
         self.audit = AuditLog(db)
         self.scenarios = ScenarioRepository(db)
+        self.asset_overrides = AssetOverrideRepository(db)
+        self.documents = DocumentRepository(db)
         self.locks = LockRepository(db)
         self.hazards = HazardRepository(db)
         self.alarm_inbox = AlarmInboxRepository(db)

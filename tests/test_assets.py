@@ -1,0 +1,240 @@
+"""Asset register and attached documents over HTTP, on SQLite and PostgreSQL: IFC values read
+from the property sets written in the test, overrides beside them (kept across a restart),
+uploads checked by content and size, content-addressed files, admin-only delete, CSV and XLSX
+exports read back with csv and openpyxl."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from tests.ifc_fixtures.assets_made import ASSET_TRUTH, NOT_ASSETS, write_assets
+from tests.ops_support import wipe
+from twin.live.db import metadata
+from twin.live.store import LiveStore
+
+FIELDS = (
+    "manufacturer", "model", "serial_number", "installation_date", "warranty_start",
+    "warranty_end", "barcode", "tag_number",
+)  # fmt: skip
+#: COBie 2.4 Component sheet columns, as the COBie standard lists them.
+COMPONENT = [
+    "Name", "CreatedBy", "CreatedOn", "TypeName", "Space", "Description", "ExtSystem",
+    "ExtObject", "ExtIdentifier", "SerialNumber", "InstallationDate", "WarrantyStartDate",
+    "TagNumber", "BarCode", "AssetIdentifier",
+]  # fmt: skip
+
+
+def _png(width: int = 2, height: int = 2) -> bytes:
+    """A real, decodable RGB PNG written by hand (signature, IHDR, IDAT, IEND)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    return write_assets(tmp_path_factory.mktemp("assets") / "assets.ifc")
+
+
+@pytest.fixture
+def env(
+    opened_store: tuple[LiveStore, str, Path],
+    plant: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+) -> Iterator[dict[str, Any]]:
+    store, url, tmp = opened_store
+    wipe(store)
+    with store.engine.begin() as conn:
+        for name in ("documents", "asset_overrides"):
+            conn.execute(metadata.tables[name].delete())
+    settings = Settings(
+        models=[plant[0]], auth=True, anonymous_read=False, store_url=url,
+        cache_dir=tmp / "cache", upload_dir=tmp_path / "uploads",
+        documents_dir=tmp_path / "docs", documents_max_mb=0.01,
+    )  # fmt: skip
+    admin, _ = store.keys.create("admin", "root")
+    store.technicians.register("t1", name="Ann", skills=["general"], actor="test")
+    with TestClient(create_app(settings)) as client:
+        keys = {"admin": {"X-API-Key": admin}}
+        for role in ("viewer", "technician", "operator"):
+            body = {
+                "role": role,
+                "name": role,
+                "technician": "t1" if role == "technician" else None,
+            }
+            r = client.post("/keys", json=body, headers=keys["admin"])
+            assert r.status_code == 201, r.text
+            keys[role] = {"X-API-Key": r.json()["key"]}
+        yield {"client": client, "store": store, "keys": keys, "guids": plant[1],
+               "settings": settings, "docs": tmp_path / "docs"}  # fmt: skip
+
+
+def _problem(r: Any, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _fields(asset: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["name"]: f for f in asset["fields"]}
+
+
+def test_register_reads_ifc_psets(env: dict[str, Any]) -> None:
+    c, keys, guids = env["client"], env["keys"], env["guids"]
+    r = c.get("/assets", headers=keys["viewer"])
+    assert r.status_code == 200, r.text
+    by_guid = {a["guid"]: a for a in r.json()}
+    assert set(by_guid) == {guids[n] for n in ASSET_TRUTH}
+    assert not {guids[n] for n in NOT_ASSETS} & set(by_guid)
+    for name, truth in ASSET_TRUTH.items():
+        fields = _fields(by_guid[guids[name]])
+        assert set(fields) == set(FIELDS)
+        for f in FIELDS:
+            assert fields[f]["ifc"] == truth.get(f), (name, f)
+            assert fields[f]["value"] == truth.get(f) and fields[f]["override"] is None
+    pump = _fields(by_guid[guids["P-101"]])
+    assert pump["manufacturer"]["ifc_source"] == "Pset_ManufacturerTypeInformation.Manufacturer"
+    assert pump["installation_date"]["ifc_source"] == "COBie_Component.InstallationDate"
+    _problem(c.get(f"/assets/{guids['W-1']}", headers=keys["viewer"]), 404)
+    _problem(c.get("/assets/nope", headers=keys["viewer"]), 404)
+
+
+def test_override_beside_ifc_value_and_kept(env: dict[str, Any]) -> None:
+    c, keys, guid = env["client"], env["keys"], env["guids"]["P-101"]
+    body = {"serial_number": "SN-PLATE-7", "warranty_start": "2024-03-01"}
+    _problem(c.patch(f"/assets/{guid}", json=body, headers=keys["viewer"]), 403)
+    _problem(c.patch(f"/assets/{guid}", json={"colour": "red"}, headers=keys["operator"]), 422)
+    r = c.patch(f"/assets/{guid}", json=body, headers=keys["operator"])
+    assert r.status_code == 200, r.text
+    f = _fields(r.json())
+    assert (f["serial_number"]["ifc"], f["serial_number"]["override"]) == ("SN-0001", "SN-PLATE-7")
+    assert f["serial_number"]["value"] == "SN-PLATE-7"
+    assert (f["warranty_start"]["ifc"], f["warranty_start"]["value"]) == (None, "2024-03-01")
+    assert f["manufacturer"]["override"] is None and f["manufacturer"]["value"] == "Grundfos"
+    audit = c.get("/audit", params={"target": f"asset:{guid}"}, headers=keys["admin"]).json()
+    assert [e["action"] for e in audit] == ["asset.update"]
+    # nothing lost on restart: a new app on the same store shows the override
+    with TestClient(create_app(env["settings"])) as again:
+        f = _fields(again.get(f"/assets/{guid}", headers=keys["viewer"]).json())
+        assert f["serial_number"]["override"] == "SN-PLATE-7"
+        r = again.patch(f"/assets/{guid}", json={"serial_number": None}, headers=keys["operator"])
+        f = _fields(r.json())
+        assert f["serial_number"]["override"] is None and f["serial_number"]["value"] == "SN-0001"
+        assert f["warranty_start"]["override"] == "2024-03-01"
+
+
+def test_upload_checked_by_content_and_size(env: dict[str, Any]) -> None:
+    c, keys, guids = env["client"], env["keys"], env["guids"]
+    png = _png()
+    url = f"/assets/{guids['P-101']}/documents"
+    r = c.post(url, files={"file": ("plate.png", png, "image/png")}, data={"title": "Nameplate"},
+               headers=keys["operator"])  # fmt: skip
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert doc["content_type"] == "image/png" and doc["size"] == len(png)
+    assert doc["sha256"] == hashlib.sha256(png).hexdigest() and doc["title"] == "Nameplate"
+    got = c.get(f"/documents/{doc['id']}/content", headers=keys["viewer"])
+    assert got.status_code == 200 and got.content == png
+    assert got.headers["content-type"] == "image/png"
+    # a text file named .png (and declared image/png) is refused by its content
+    fake = ("photo.png", b"just some text, not an image", "image/png")
+    _problem(c.post(url, files={"file": fake}, headers=keys["operator"]), 415)
+    # a PNG named .pdf is refused too; a binary blob of no known type as well
+    _problem(c.post(url, files={"file": ("m.pdf", png, "application/pdf")},
+                    headers=keys["operator"]), 415)  # fmt: skip
+    blob = ("x.bin", b"\x00\x01\x02" * 10, "application/octet-stream")
+    _problem(c.post(url, files={"file": blob}, headers=keys["operator"]), 415)
+    big = b"\x89PNG\r\n\x1a\n" + b"\x00" * (11 * 1024)  # over documents_max_mb=0.01
+    _problem(c.post(url, files={"file": ("big.png", big, "image/png")},
+                    headers=keys["operator"]), 413)  # fmt: skip
+    _problem(c.post(url, files={"file": ("plate.png", png, "image/png")},
+                    headers=keys["viewer"]), 403)  # fmt: skip
+    _problem(c.post(f"/assets/{guids['W-1']}/documents", files={"file": ("p.png", png)},
+                    headers=keys["operator"]), 404)  # fmt: skip
+    listed = c.get(url, headers=keys["viewer"]).json()
+    assert [d["id"] for d in listed] == [doc["id"]]
+    files = [p for p in env["docs"].rglob("*") if p.is_file()]
+    assert [p.name for p in files] == [doc["sha256"]]  # refused uploads left nothing
+
+
+def test_dedupe_ticket_photos_and_admin_delete(env: dict[str, Any]) -> None:
+    c, keys, guids = env["client"], env["keys"], env["guids"]
+    png = _png(3, 1)
+    sha = hashlib.sha256(png).hexdigest()
+    a = c.post(f"/assets/{guids['P-101']}/documents", files={"file": ("a.png", png)},
+               headers=keys["operator"]).json()  # fmt: skip
+    ticket = c.post("/tickets", json={"title": "Pump noise", "priority": "normal"},
+                    headers=keys["operator"]).json()  # fmt: skip
+    r = c.post(f"/tickets/{ticket['id']}/documents", files={"file": ("site.png", png)},
+               headers=keys["technician"])  # fmt: skip
+    assert r.status_code == 201, r.text
+    t = r.json()
+    assert a["sha256"] == t["sha256"] == sha and a["id"] != t["id"]
+    assert [p.name for p in env["docs"].rglob("*") if p.is_file()] == [sha]  # one file
+    assert [d["id"] for d in c.get(f"/tickets/{ticket['id']}/documents",
+                                   headers=keys["viewer"]).json()] == [t["id"]]  # fmt: skip
+    _problem(c.post("/tickets/999999/documents", files={"file": ("s.png", png)},
+                    headers=keys["technician"]), 404)  # fmt: skip
+    for role in ("viewer", "technician", "operator"):
+        _problem(c.delete(f"/documents/{a['id']}", headers=keys[role]), 403)
+    assert c.delete(f"/documents/{a['id']}", headers=keys["admin"]).status_code == 200
+    _problem(c.get(f"/documents/{a['id']}", headers=keys["viewer"]), 404)
+    assert (env["docs"] / sha[:2] / sha).exists()  # still attached to the ticket
+    assert c.delete(f"/documents/{t['id']}", headers=keys["admin"]).status_code == 200
+    assert not (env["docs"] / sha[:2] / sha).exists()  # last reference gone, file gone
+
+
+def test_csv_and_xlsx_exports(env: dict[str, Any]) -> None:
+    c, keys, guids = env["client"], env["keys"], env["guids"]
+    pump = guids["P-101"]
+    c.patch(f"/assets/{pump}", json={"serial_number": "SN-X", "tag_number": "PU-01"},
+            headers=keys["operator"])  # fmt: skip
+    r = c.get("/assets.csv", headers=keys["viewer"])
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = {row["guid"]: row for row in csv.DictReader(io.StringIO(r.text))}
+    assert set(rows) == {guids[n] for n in ASSET_TRUTH}
+    p = rows[pump]
+    assert (p["serial_number"], p["serial_number_ifc"], p["serial_number_override"]) == (
+        "SN-X", "SN-0001", "SN-X",
+    )  # fmt: skip
+    assert p["manufacturer"] == "Grundfos" and p["manufacturer_override"] == ""
+    assert p["warranty_end"] == "2030-05-31" and p["ifc_class"] == "IfcPump"
+    r = c.get("/assets.xlsx", headers=keys["viewer"])
+    assert r.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    sheet = wb["Component"]
+    rows_x = list(sheet.iter_rows(values_only=True))
+    assert list(rows_x[0]) == COMPONENT
+    by_id = {row[COMPONENT.index("ExtIdentifier")]: row for row in rows_x[1:]}
+    assert set(by_id) == {guids[n] for n in ASSET_TRUTH}
+    row = dict(zip(COMPONENT, by_id[pump], strict=True))
+    assert (row["Name"], row["SerialNumber"], row["InstallationDate"]) == (
+        "P-101", "SN-X", "2024-03-01",
+    )  # fmt: skip
+    assert (row["TagNumber"], row["BarCode"], row["ExtObject"]) == ("PU-01", "BC-778", "IfcPump")
+    types = {row[0]: row for row in wb["Type"].iter_rows(min_row=2, values_only=True)}
+    assert types["CR pump"][6:8] == ("Grundfos", "CR 10-4")

@@ -1,0 +1,25 @@
+"""Energy sub-metering, pure: registers to intervals, roll-ups with unmetered remainders,
+baselines measured as ASHRAE Guideline 14 does. No store and no campus (the service layer,
+:mod:`twin.service.energy`, reads readings and meters and calls these)."""
+
+from twin.energy.baseline import Baseline, Comparison, compare, cv_rmse, fit, nmbe
+from twin.energy.registers import Interval, RegisterReport, Replacement, intervals
+from twin.energy.rollup import MeterInfo, Rollup, RollupRow, period_start, rollup
+
+__all__ = [
+    "Baseline",
+    "Comparison",
+    "Interval",
+    "MeterInfo",
+    "RegisterReport",
+    "Replacement",
+    "Rollup",
+    "RollupRow",
+    "compare",
+    "cv_rmse",
+    "fit",
+    "intervals",
+    "nmbe",
+    "period_start",
+    "rollup",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,9 +20,9 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     calls: list[Path] = []
     real = twin.ifc.build.build_twin
 
-    def counting(path: Path, *, ncpu: int | None = None):  # type: ignore[no-untyped-def]
+    def counting(path: Path, **options: Any):  # type: ignore[no-untyped-def]
         calls.append(path)
-        return real(path, ncpu=ncpu)
+        return real(path, **options)
 
     monkeypatch.setattr(twin.ifc.build, "build_twin", counting)
     return calls

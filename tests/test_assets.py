@@ -23,7 +23,9 @@ from api.settings import Settings
 from tests.ifc_fixtures.assets_made import ASSET_TRUTH, NOT_ASSETS, write_assets
 from tests.ops_support import wipe
 from twin.live.db import metadata
+from twin.live.demo_assets import DEMO_NAMEPLATES, seed_demo_assets
 from twin.live.store import LiveStore
+from twin.live.tables_assets import ASSET_TABLES
 
 FIELDS = (
     "manufacturer", "model", "serial_number", "installation_date", "warranty_start",
@@ -55,6 +57,13 @@ def _png(width: int = 2, height: int = 2) -> bytes:
     )
 
 
+def _wipe(store: LiveStore) -> None:
+    wipe(store)
+    with store.engine.begin() as conn:
+        for name in reversed(ASSET_TABLES):
+            conn.execute(metadata.tables[name].delete())
+
+
 @pytest.fixture(scope="module")
 def plant(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     return write_assets(tmp_path_factory.mktemp("assets") / "assets.ifc")
@@ -67,10 +76,7 @@ def env(
     tmp_path: Path,
 ) -> Iterator[dict[str, Any]]:
     store, url, tmp = opened_store
-    wipe(store)
-    with store.engine.begin() as conn:
-        for name in ("documents", "asset_overrides"):
-            conn.execute(metadata.tables[name].delete())
+    _wipe(store)
     settings = Settings(
         models=[plant[0]], auth=True, anonymous_read=False, store_url=url,
         cache_dir=tmp / "cache", upload_dir=tmp_path / "uploads",
@@ -238,3 +244,18 @@ def test_csv_and_xlsx_exports(env: dict[str, Any]) -> None:
     assert (row["TagNumber"], row["BarCode"], row["ExtObject"]) == ("PU-01", "BC-778", "IfcPump")
     types = {row[0]: row for row in wb["Type"].iter_rows(min_row=2, values_only=True)}
     assert types["CR pump"][6:8] == ("Grundfos", "CR 10-4")
+
+
+def test_demo_seed_nameplates(opened_store: tuple[LiveStore, str, Path], small_twin: Any) -> None:
+    store = opened_store[0]
+    _wipe(store)
+    kinds = {k: sorted(e.guid for e in small_twin.elements.values() if e.kind == k)
+             for k in DEMO_NAMEPLATES}  # fmt: skip
+    expected = {g for guids in kinds.values() for g in guids[:2]}
+    assert seed_demo_assets(store, small_twin, per_kind=2) == len(expected) > 0
+    kept = store.asset_overrides.all()
+    assert set(kept) == expected
+    for kind, guids in kinds.items():
+        for guid in guids[:2]:
+            assert kept[guid]["manufacturer"] == DEMO_NAMEPLATES[kind][0]
+    assert seed_demo_assets(store, small_twin) == 0  # never over real (or earlier) edits

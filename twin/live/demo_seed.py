@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from twin.live.demo_assets import seed_demo_assets
 from twin.live.discovery import discover_sensors
 from twin.live.records import AlarmRule, SensorSpec
 from twin.live.store import LiveStore
@@ -31,6 +32,7 @@ def seed_demo(store: LiveStore, twin: Twin) -> int:
     """Register the demo crew in corridors/plant rooms of ``twin`` (and the demo's
     auto-ticketing rules, :func:`seed_demo_rules`); returns how many technicians were added."""
     seed_demo_rules(store, twin)
+    seed_demo_assets(store, twin)
     if store.technicians.list(available=False):
         return 0
     places = sorted(

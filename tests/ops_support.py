@@ -17,6 +17,7 @@ from tests.conftest import port_open, require
 from twin.live.db import make_engine, metadata
 from twin.live.store import LiveStore, open_store
 from twin.live.tables_ops import OPS_TABLES
+from twin.live.tables_planned import PLANNED_TABLES
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
@@ -49,6 +50,8 @@ def open_test_store(backend: str, tmp: Path) -> Iterator[tuple[LiveStore, str]]:
 def wipe(store: LiveStore) -> None:
     """Delete every operations row (and events) so the next test starts empty."""
     with store.engine.begin() as conn:
+        for name in reversed(PLANNED_TABLES):
+            conn.execute(metadata.tables[name].delete())
         for name in reversed(OPS_TABLES):
             conn.execute(metadata.tables[name].delete())
         if "events" in metadata.tables:

@@ -23,6 +23,8 @@ attached documents        ``DocumentRepository`` (documents)      ``store.docume
 alarm inbox, shelves      ``AlarmInboxRepository`` (alarm_inbox)  ``store.alarm_inbox.…``
 work-order locks          ``LockRepository`` (lockout)            ``store.locks.…``
 hazard ledger             ``HazardRepository`` (hazards)          ``store.hazards.…``
+patrol rounds, check-ins  ``PatrolRepository`` (patrols)         ``store.patrols.…``
+preventive maintenance    ``MaintenanceRepository`` (maintenance) ``store.maintenance.…``
 events                    :mod:`twin.live.events`                 ``store.follow_events``
 ========================  ======================================  ==============================
 
@@ -50,7 +52,9 @@ from twin.live.events import POLL_SECONDS, EventFilter, follow
 from twin.live.hazards import HazardRepository
 from twin.live.keys import KeyRepository
 from twin.live.lockout import LockRepository
+from twin.live.maintenance import MaintenanceRepository
 from twin.live.migrate import upgrade
+from twin.live.patrols import PatrolRepository
 from twin.live.readings import COPY_MIN_ROWS, ReadingRepository
 from twin.live.records import Alarm, AlarmRule, DeadLetter, Event, IngestResult, SensorSpec
 from twin.live.scenarios import ScenarioRepository
@@ -87,6 +91,8 @@ class Repositories:
         self.keys = KeyRepository(db)
         self.audit = AuditLog(db)
         self.scenarios = ScenarioRepository(db)
+        self.patrols = PatrolRepository(db)
+        self.maintenance = MaintenanceRepository(db)
         self.asset_overrides = AssetOverrideRepository(db)
         self.documents = DocumentRepository(db)
         self.locks = LockRepository(db)

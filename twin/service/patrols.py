@@ -25,8 +25,9 @@ __all__ = ["check_in", "checkpoint_position", "generate_rounds", "planner_for", 
 
 
 def planner_for(campus: Campus) -> Planner:
-    """A planner over the campus: places -> (order, travel seconds). A template whose points
-    cannot be routed (not in a served model, unreachable) keeps its listed order, unestimated."""
+    """A planner over the campus: places -> (order, travel seconds), a loop that starts and
+    ends at the first checkpoint. A template whose points cannot be routed (not in a served
+    model, unreachable) keeps its listed order, unestimated."""
 
     def plan(places: Sequence[str]) -> tuple[list[int], float | None]:
         try:
@@ -34,7 +35,9 @@ def planner_for(campus: Campus) -> Planner:
             p = plan_patrol(nav, list(places), start=places[0], legs=False)
         except TwinError:
             return list(range(len(places))), None
-        return list(p.order), p.total_s
+        # a closed loop from the first checkpoint: rotate it to begin there (same cycle)
+        k = p.order.index(0)
+        return [*p.order[k:], *p.order[:k]], p.total_s
 
     return plan
 

@@ -36,6 +36,13 @@ TECHNICIAN_OWN = {
     ("POST", "/tickets/{ticket_id}/decline"),
     ("PUT", "/technicians/{technician_id}/position"),
     ("PUT", "/technicians/{technician_id}/shift"),
+    # lock-out: a technician locks, releases their own locks, restores supply (docs/lockout.md)
+    ("POST", "/tickets/{ticket_id}/locks"),
+    ("POST", "/tickets/{ticket_id}/locks/{lock_id}/release"),
+    ("POST", "/tickets/{ticket_id}/restore"),
+    # hazards: whoever finds one reports it and moves it (docs/hazards.md)
+    ("POST", "/hazards"),
+    ("POST", "/hazards/{hazard_id}/transitions"),
 }
 PLANNING = ("/scenarios", "/models")
 ADMIN_ONLY = ("/keys", "/audit", "/gateways/points/")  # the last: BMS setpoint writes
@@ -109,7 +116,7 @@ def _path(path: str, env: dict[str, Any], guids: dict[str, str], method: str) ->
         "ticket_id": str(second if path.endswith("/decline") else first),
         "technician_id": "tech-1", "key_id": env["spare"], "alarm_id": "1",
         "sensor_id": "s-1", "scenario_id": "1", "job_id": "nojob", "model_id": "nomodel",
-        "suppression_id": "1", "doc_id": "1",
+        "suppression_id": "1", "doc_id": "1", "lock_id": "1", "hazard_id": "1",
     }  # fmt: skip
     kind = path.strip("/").split("/")[0]
     values["guid"] = guids.get(kind, guids["elements"])

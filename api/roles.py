@@ -91,6 +91,12 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/alarm-rules"): _V,
     ("POST", "/alarm-rules"): _O,
     ("GET", "/alarms"): _V,
+    # energy sub-metering and the command-centre figures (issue 16): reads
+    ("GET", "/energy/meters"): _V,
+    ("GET", "/energy/meters/{sensor_id}/intervals"): _V,
+    ("GET", "/energy/meters/{sensor_id}/baseline"): _V,
+    ("GET", "/energy/rollup"): _V,
+    ("GET", "/energy/export.csv"): _V,
     ("GET", "/alarms/{alarm_id}"): _V,
     ("POST", "/alarms/{alarm_id}/ack"): _O,
     ("POST", "/alarms/{alarm_id}/clear"): _O,

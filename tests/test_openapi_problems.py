@@ -91,3 +91,21 @@ def test_declared_by_a_router_is_kept_and_declaring_twice_changes_nothing() -> N
     assert list(responses["422"]["content"]) == [PROBLEM]
     assert responses["422"]["description"] == "Bad"
     assert declare_problems(copy.deepcopy(once)) == once
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/alarms/{alarm_id}/ack"),  # from a state other than raised
+        ("POST", "/alarms/{alarm_id}/clear"),  # when already cleared
+        ("POST", "/tickets/{ticket_id}/transitions"),  # an illegal transition
+        ("POST", "/routes"),  # no route under the restrictions
+        ("POST", "/patrols"),  # checkpoints unreachable
+        ("GET", "/elements/{guid}/upstream"),  # no distribution connections
+    ],
+)
+def test_conflicts_found_by_fuzzing_are_declared(
+    document: dict[str, Any], method: str, path: str
+) -> None:
+    response = document["paths"][path][method.lower()]["responses"]["409"]
+    assert list(response["content"]) == [PROBLEM]

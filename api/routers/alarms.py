@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from api.auth import PrincipalDep
 from api.deps import StoreDep
 from api.errors import PROBLEM_RESPONSES
+from api.problem_docs import problem_response
 from api.schemas.alarms import AlarmOut, AlarmRuleIn, AlarmRuleOut
 from api.strict import DbId
 from twin.service import alarms as service
@@ -56,13 +57,17 @@ def get_alarm(alarm_id: DbId, store: StoreDep) -> AlarmOut:
     return AlarmOut.model_validate(store.alarm(alarm_id))
 
 
-@router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
+#: ack and clear move an alarm along its states; from the wrong state they answer 409
+_TRANSITION = {**PROBLEM_RESPONSES, 409: problem_response(409, "Not from the alarm's state")}
+
+
+@router.post("/alarms/{alarm_id}/ack", response_model=AlarmOut, responses=_TRANSITION)
 def ack_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised -> acknowledged; 409 from any other state."""
     return AlarmOut.model_validate(service.acknowledge_alarm(store, alarm_id, who.name))
 
 
-@router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
+@router.post("/alarms/{alarm_id}/clear", response_model=AlarmOut, responses=_TRANSITION)
 def clear_alarm(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """raised/acknowledged -> cleared by hand; 409 when already cleared."""
     return AlarmOut.model_validate(service.clear_alarm(store, alarm_id, who.name))

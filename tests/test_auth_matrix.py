@@ -43,6 +43,9 @@ TECHNICIAN_OWN = {
     # hazards: whoever finds one reports it and moves it (docs/hazards.md)
     ("POST", "/hazards"),
     ("POST", "/hazards/{hazard_id}/transitions"),
+    # patrols and PM: the technician checks in and completes the order (docs/patrols.md)
+    ("POST", "/patrols/{round_id}/check-ins"),
+    ("POST", "/pm-orders/{order_id}/complete"),
 }
 PLANNING = ("/scenarios", "/models")
 ADMIN_ONLY = ("/keys", "/audit", "/gateways/points/")  # the last: BMS setpoint writes
@@ -116,7 +119,8 @@ def _path(path: str, env: dict[str, Any], guids: dict[str, str], method: str) ->
         "ticket_id": str(second if path.endswith("/decline") else first),
         "technician_id": "tech-1", "key_id": env["spare"], "alarm_id": "1",
         "sensor_id": "s-1", "scenario_id": "1", "job_id": "nojob", "model_id": "nomodel",
-        "suppression_id": "1", "doc_id": "1", "lock_id": "1", "hazard_id": "1",
+        "suppression_id": "1", "doc_id": "1", "sku": "nosku", "lock_id": "1", "hazard_id": "1",
+        "order_id": "1", "round_id": "1", "template_id": "1", "index": "0",
     }  # fmt: skip
     kind = path.strip("/").split("/")[0]
     values["guid"] = guids.get(kind, guids["elements"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from twin.live.demo_assets import seed_demo_assets
+from twin.live.demo_safety import seed_demo_safety
 from twin.live.discovery import discover_sensors
 from twin.live.records import AlarmRule, SensorSpec
 from twin.live.store import LiveStore
@@ -33,6 +34,7 @@ def seed_demo(store: LiveStore, twin: Twin) -> int:
     auto-ticketing rules, :func:`seed_demo_rules`); returns how many technicians were added."""
     seed_demo_rules(store, twin)
     seed_demo_assets(store, twin)
+    seed_demo_safety(store, twin)
     if store.technicians.list(available=False):
         return 0
     places = sorted(

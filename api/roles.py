@@ -192,6 +192,15 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/documents/{doc_id}"): _V,
     ("GET", "/documents/{doc_id}/content"): _V,
     ("DELETE", "/documents/{doc_id}"): _A,
+    # spare parts: the storeroom (operator) defines, receives and counts; a technician books
+    # the parts used on a work order
+    ("GET", "/spare-parts"): _V,
+    ("PUT", "/spare-parts/{sku}"): _O,
+    ("GET", "/spare-parts/{sku}"): _V,
+    ("POST", "/spare-parts/{sku}/movements"): _O,
+    ("GET", "/spare-parts/{sku}/movements"): _V,
+    ("POST", "/tickets/{ticket_id}/parts"): _T,
+    ("GET", "/tickets/{ticket_id}/parts"): _V,
     # administration
     ("GET", "/keys"): _A,
     ("POST", "/keys"): _A,

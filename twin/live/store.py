@@ -20,6 +20,7 @@ scenarios                 ``ScenarioRepository`` (scenarios)      ``store.scenar
 asset register edits      ``AssetOverrideRepository``             ``store.asset_overrides.…``
                           (asset_overrides)
 attached documents        ``DocumentRepository`` (documents)      ``store.documents.…``
+spare-parts stock         ``SparePartRepository`` (spare_parts)   ``store.spare_parts.…``
 alarm inbox, shelves      ``AlarmInboxRepository`` (alarm_inbox)  ``store.alarm_inbox.…``
 work-order locks          ``LockRepository`` (lockout)            ``store.locks.…``
 hazard ledger             ``HazardRepository`` (hazards)          ``store.hazards.…``
@@ -59,6 +60,7 @@ from twin.live.readings import COPY_MIN_ROWS, ReadingRepository
 from twin.live.records import Alarm, AlarmRule, DeadLetter, Event, IngestResult, SensorSpec
 from twin.live.scenarios import ScenarioRepository
 from twin.live.sensors import SensorNotFound, SensorRepository
+from twin.live.spare_parts import SparePartRepository
 from twin.live.technicians import TechnicianRepository
 from twin.live.tickets import TicketRepository
 from twin.live.txn import Db
@@ -95,6 +97,7 @@ class Repositories:
         self.maintenance = MaintenanceRepository(db)
         self.asset_overrides = AssetOverrideRepository(db)
         self.documents = DocumentRepository(db)
+        self.spare_parts = SparePartRepository(db)
         self.locks = LockRepository(db)
         self.hazards = HazardRepository(db)
         self.alarm_inbox = AlarmInboxRepository(db)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from twin.live.db import metadata
+from twin.live.events import publish
 from twin.live.store import LiveStore
 from twin.live.tables import alarms
 from twin.live.tables_alarm_inbox import ALARM_INBOX_TABLES
@@ -19,6 +20,14 @@ def wipe_alarms(store: LiveStore) -> None:
     with store.engine.begin() as conn:
         for name in (*reversed(ALARM_INBOX_TABLES), "alarms", "events", "audit"):
             conn.execute(metadata.tables[name].delete())
+    store.alarm_inbox.forget()  # ids and event ids restart: the cache token could repeat
+
+
+def set_alarm(store: LiveStore, alarm_id: int, **facts: Any) -> None:
+    """Change an alarm row as the evaluator would: the change and its ``alarm`` event."""
+    with store.engine.begin() as conn:
+        conn.execute(alarms.update().where(alarms.c.id == alarm_id).values(**facts))
+        publish(conn, "alarm", building=None, storey=None, payload={"change": "test"})
 
 
 def add_alarm(store: LiveStore, **facts: Any) -> int:

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.alarm_inbox_support import MIN_US, add_alarm, wipe_alarms
+from tests.alarm_inbox_support import MIN_US, add_alarm, set_alarm, wipe_alarms
 from twin.analysis.alarm_grouping import Reach
 from twin.errors import Conflict, InvalidInput, NotFound
 from twin.live.db import now_us
 from twin.live.store import LiveStore, open_store
-from twin.live.tables import alarms
 from twin.service import alarm_inbox as svc
 
 
@@ -155,8 +154,7 @@ def test_topology_grouping_hides_consequences(st: LiveStore) -> None:
     }
     # the AHU returned to normal: its group dissolves; the room stays under the terminal
     # that feeds it (still alarming), the AHU itself waits for its acknowledgement
-    with st.engine.begin() as conn:
-        conn.execute(alarms.update().where(alarms.c.id == ahu).values(active=False, cleared_us=9))
+    set_alarm(st, ahu, active=False, cleared_us=9)
     again = svc.inbox(st, reach=feeds.get)
     assert {i.alarm.id: i.inbox_state for i in again.items} == {
         ahu: "cleared-unacknowledged",
@@ -179,3 +177,27 @@ def test_nothing_lost_on_reopen(opened_store: tuple[LiveStore, str, Path]) -> No
         assert _states(again, state="shelved") == {aid: "shelved"}
     finally:
         again.close()
+
+
+def test_a_change_from_another_process_reaches_a_warm_inbox(
+    opened_store: tuple[LiveStore, str, Path],
+) -> None:
+    """The inbox rows are cached per process; a write by another store (another API process)
+    publishes an alarm event, which the next query sees."""
+    st, url, _ = opened_store
+    wipe_alarms(st)
+    aid = add_alarm(st)
+    assert _states(st) == {aid: "active-unacknowledged"}  # warm
+    other = open_store(url)
+    try:
+        svc.acknowledge(other, aid, "bob")
+        assert _states(st) == {aid: "active-acknowledged"}
+        svc.shelve(other, aid, "bob", "noise", 10)
+        assert _states(st) == {}
+        svc.unshelve(other, aid, "bob")
+        sup = svc.suppress(other, "s1", "sensor removed", "bob")
+        assert _states(st, state="suppressed") == {aid: "suppressed"}
+        svc.unsuppress(other, sup.id, "bob")
+        assert _states(st) == {aid: "active-acknowledged"}
+    finally:
+        other.close()

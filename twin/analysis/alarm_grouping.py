@@ -57,17 +57,24 @@ def group_consequences(
     # most upstream first: largest reach, then oldest, then lowest id
     causes.sort(key=lambda c: (-c[1].size, c[0].raised_us, c[0].id))
     rank = {c.id: i for i, (c, _) in enumerate(causes)}
+    # inverted: which causes feed an element / a room (first = most upstream)
+    by_element: dict[str, list[int]] = {}
+    by_space: dict[str, list[int]] = {}
+    for i, (_, feeds) in enumerate(causes):
+        for e in feeds.elements:
+            by_element.setdefault(e, []).append(i)
+        for sp in feeds.spaces:
+            by_space.setdefault(sp, []).append(i)
     out: dict[int, int] = {}
     for r in rows:
-        mine = rank.get(r.id, len(causes))
-        for cause, feeds in causes[:mine]:  # only a more upstream cause (no cycles on loops)
-            if cause.id == r.id or (r.element is not None and r.element == cause.element):
-                continue
-            if (r.element is not None and r.element in feeds.elements) or (
-                r.space is not None and r.space in feeds.spaces
-            ):
-                out[r.id] = cause.id
-                break
+        mine = rank.get(r.id, len(causes))  # only a more upstream cause (no cycles on loops)
+        found = [
+            i
+            for i in (*by_element.get(r.element or "", ()), *by_space.get(r.space or "", ()))
+            if i < mine and causes[i][0].element != r.element
+        ]
+        if found:
+            out[r.id] = causes[min(found)][0].id
     # a cause that is itself a consequence hands its group to its own cause
     for cid, cause_id in list(out.items()):
         root = cause_id

@@ -8,9 +8,10 @@ the service records the change and its audit entry in one commit.
 from __future__ import annotations
 
 import builtins
+import threading
 from collections.abc import Sequence
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
 from twin.errors import Conflict
 from twin.live.alarm_repo import AlarmNotFound
@@ -19,7 +20,7 @@ from twin.live.db import now_us
 from twin.live.events import publish
 from twin.live.records import Alarm, from_us
 from twin.live.records_alarm_inbox import InboxRow, Shelf, Suppression
-from twin.live.tables import alarms
+from twin.live.tables import alarms, events
 from twin.live.tables_alarm_inbox import alarm_shelves, alarm_suppressions
 from twin.live.txn import Db, transaction
 
@@ -48,11 +49,36 @@ class SuppressionNotFound(AlarmNotFound):
     title = "Suppression not found"
 
 
+#: Cached row sets kept per repository (one per building/storey asked for).
+CACHE_ENTRIES = 64
+
+_Token = tuple[object, ...]
+_TOKEN = select(
+    select(func.max(events.c.id)).where(events.c.type == "alarm").scalar_subquery(),
+    select(func.count(alarms.c.id)).scalar_subquery(),
+    select(func.max(alarms.c.id)).scalar_subquery(),
+)
+
+
 class AlarmInboxRepository:
-    """What operators decide about alarms; the alarms themselves are raised by the ingest."""
+    """What operators decide about alarms; the alarms themselves are raised by the ingest.
+
+    The inbox rows of a building are cached in the process and reused while the store's
+    *alarm token* is unchanged: the newest ``alarm`` event (every raise, clear, acknowledgement,
+    shelf and suppression publishes one in its own transaction, whichever process made it) with
+    the count and newest id of ``alarms``. One indexed query checks it; states that depend on the
+    clock (a shelf's expiry) are computed per query, never cached.
+    """
 
     def __init__(self, db: Db) -> None:
         self._db = db
+        self._cache: dict[tuple[object, ...], tuple[_Token, builtins.list[InboxRow]]] = {}
+        self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """Drop the cached rows (tests that rewrite the tables behind the store's back)."""
+        with self._lock:
+            self._cache.clear()
 
     # ---- reads ---------------------------------------------------------------------------
     def rows(
@@ -87,8 +113,22 @@ class AlarmInboxRepository:
                     alarm_shelves.c.alarm.is_not(None),
                 )
             )
+        cacheable = isinstance(self._db, Engine) and since_us is None and until_us is None
+        key = (building, storey, history)
         with transaction(self._db) as conn:
-            return [InboxRow(*r) for r in conn.execute(q)]
+            if not cacheable:
+                return [InboxRow(*r) for r in conn.execute(q).tuples().all()]
+            token = tuple(conn.execute(_TOKEN).one())
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit is not None and hit[0] == token:
+                return hit[1]
+            found = [InboxRow(*r) for r in conn.execute(q).tuples().all()]
+        with self._lock:
+            if len(self._cache) >= CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[key] = (token, found)
+        return found
 
     def alarms(self, ids: Sequence[int]) -> builtins.list[Alarm]:
         """Full alarms for ``ids``, in the order given (the inbox's page)."""
@@ -157,6 +197,7 @@ class AlarmInboxRepository:
                     alarm=alarm_id, reason=reason, shelved_by=by, shelved_us=t, until_us=until_us
                 )
             )
+            _changed(conn, alarm_id, "shelved")
             return self._shelf(conn, alarm_id)
 
     def unshelve(self, alarm_id: int) -> Shelf:
@@ -164,6 +205,7 @@ class AlarmInboxRepository:
         with transaction(self._db) as conn:
             shelf = self._shelf(conn, alarm_id)
             conn.execute(delete(alarm_shelves).where(alarm_shelves.c.alarm == alarm_id))
+            _changed(conn, alarm_id, "unshelved")
         return shelf
 
     def shelves(self) -> builtins.list[Shelf]:
@@ -188,6 +230,7 @@ class AlarmInboxRepository:
             row = conn.execute(
                 select(alarm_suppressions).where(alarm_suppressions.c.id == sid)
             ).one()
+            _suppression_changed(conn, target, "suppressed")
         return _suppression(row)
 
     def suppressions(self) -> builtins.list[Suppression]:
@@ -209,7 +252,24 @@ class AlarmInboxRepository:
             conn.execute(
                 delete(alarm_suppressions).where(alarm_suppressions.c.id == suppression_id)
             )
+            _suppression_changed(conn, row.target, "unsuppressed")
         return _suppression(row)
+
+
+def _changed(conn: Connection, alarm_id: int, change: str) -> None:
+    """An ``alarm`` event for a change the inbox shows (viewers follow it; the cache token)."""
+    a = row_to_alarm(conn.execute(select(alarms).where(alarms.c.id == alarm_id)).one())
+    publish(
+        conn,
+        "alarm",
+        building=a.building,
+        storey=a.storey,
+        payload={"change": change, **alarm_json(a)},
+    )
+
+
+def _suppression_changed(conn: Connection, target: str, change: str) -> None:
+    publish(conn, "alarm", building=None, storey=None, payload={"change": change, "target": target})
 
 
 def _shelf(r) -> Shelf:  # type: ignore[no-untyped-def]

@@ -21,9 +21,10 @@ from sqlalchemy import (
 )
 
 from twin.live.db import metadata
-from twin.live.tables import alarms
+from twin.live.tables import alarms, events
 
 __all__ = [
+    "ALARM_EVENTS_INDEX",
     "ALARM_INBOX_TABLES",
     "INBOX_INDEX",
     "alarm_escalations",
@@ -39,6 +40,8 @@ _ID = BigInteger().with_variant(Integer(), "sqlite")
 
 #: The inbox reads one building's alarms that are active or unacknowledged.
 INBOX_INDEX = Index("ix_alarms_building_active", alarms.c.building, alarms.c.active)
+#: The inbox's cache token: the newest alarm event (every alarm change publishes one).
+ALARM_EVENTS_INDEX = Index("ix_events_type_id", events.c.type, events.c.id)
 
 alarm_shelves = Table(
     "alarm_shelves",

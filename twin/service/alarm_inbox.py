@@ -146,9 +146,14 @@ def inbox(
     under: dict[int, list[int]] = {}
     for cid, cause in cause_of.items():
         under.setdefault(cause, []).append(cid)
-    sys_of: dict[int, tuple[str, ...]] = {
-        r.id: systems(r.element) if r.element else () for r in rows
-    }
+    memo: dict[str, tuple[str, ...]] = {}
+    sys_of: dict[int, tuple[str, ...]] = {}
+    if systems is not _no_systems:
+        for r in rows:
+            if r.element is not None:
+                if r.element not in memo:
+                    memo[r.element] = systems(r.element)
+                sys_of[r.id] = memo[r.element]
     by_state = counts_by(states.values())
     chosen: list[InboxRow] = []
     for r in rows:
@@ -161,7 +166,7 @@ def inbox(
             continue
         if priority is not None and r.severity != priority:
             continue
-        if system is not None and system not in sys_of[r.id]:
+        if system is not None and system not in sys_of.get(r.id, ()):
             continue
         chosen.append(r)
     rank = {p: i for i, p in enumerate(PRIORITIES)}
@@ -183,7 +188,7 @@ def inbox(
         total=len(chosen),
         by_state=by_state,
         by_storey=counts_by(r.storey for r in chosen),
-        by_system=counts_by(s for r in chosen for s in (sys_of[r.id] or (None,))),
+        by_system=counts_by(s for r in chosen for s in (sys_of.get(r.id) or (None,))),
         by_priority=counts_by(r.severity for r in chosen),
         grouped=len(cause_of),
     )

@@ -22,15 +22,17 @@ def _tables():  # type: ignore[no-untyped-def]
 
 def upgrade() -> None:
     from twin.live.db import metadata
-    from twin.live.tables_alarm_inbox import INBOX_INDEX
+    from twin.live.tables_alarm_inbox import ALARM_EVENTS_INDEX, INBOX_INDEX
 
     metadata.create_all(op.get_bind(), tables=_tables(), checkfirst=True)
     INBOX_INDEX.create(op.get_bind(), checkfirst=True)
+    ALARM_EVENTS_INDEX.create(op.get_bind(), checkfirst=True)
 
 
 def downgrade() -> None:
     from twin.live.db import metadata
-    from twin.live.tables_alarm_inbox import INBOX_INDEX
+    from twin.live.tables_alarm_inbox import ALARM_EVENTS_INDEX, INBOX_INDEX
 
+    ALARM_EVENTS_INDEX.drop(op.get_bind(), checkfirst=True)
     INBOX_INDEX.drop(op.get_bind(), checkfirst=True)
     metadata.drop_all(op.get_bind(), tables=list(reversed(_tables())), checkfirst=True)

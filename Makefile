@@ -29,7 +29,7 @@ twin/ifc/webifc/node_modules/web-ifc/package.json: twin/ifc/webifc/package.json
 
 viewer-deps: viewer/node_modules/three/package.json
 viewer/node_modules/three/package.json: viewer/package.json
-	cd viewer && npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	cd viewer && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error || SCARF_ANALYTICS=false npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: setup        ## readings over MQTT from the broker setup-system starts (scripts/broker.sh); MQTT_URL= for none

@@ -15,7 +15,8 @@ from importlib import import_module
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import AuthGate, StoreAuthenticator, current_principal
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from local assets by _docs (works without internet)
+        redoc_url=None,  # ReDoc only loads from a CDN: /redoc now redirects to /docs
         # Roles are enforced by AuthGate from one table (api/roles.py); this dependency hands the
         # gate's decision to the handlers and documents the key on every operation.
         dependencies=[Depends(current_principal)],
@@ -93,7 +96,38 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     for name in router_modules():
         app.include_router(import_module(f"api.routers.{name}").router)
     _mount_viewer(app, settings.viewer_dir)
+    _docs(app, settings.viewer_dir)
     return app
+
+
+#: Swagger UI's files as npm installs them beside three.js (viewer/package.json).
+SWAGGER_DIST = "node_modules/swagger-ui-dist"
+
+
+def _docs(app: FastAPI, viewer_dir: Path) -> None:
+    """Swagger UI at /docs from the viewer's copy of swagger-ui-dist, so the docs render on an
+    intranet without internet; FastAPI's CDN copy only when that copy is not installed."""
+    local = (viewer_dir / SWAGGER_DIST / "swagger-ui-bundle.js").exists()
+    if not local:
+        log.warning("%s not installed (make viewer-deps): /docs uses a CDN", SWAGGER_DIST)
+    base = f"/viewer/{SWAGGER_DIST}"
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        spec, title = app.openapi_url or "/openapi.json", f"{app.title} - API"
+        if not local:
+            return get_swagger_ui_html(openapi_url=spec, title=title)
+        return get_swagger_ui_html(
+            openapi_url=spec,
+            title=title,
+            swagger_js_url=f"{base}/swagger-ui-bundle.js",
+            swagger_css_url=f"{base}/swagger-ui.css",
+            swagger_favicon_url=f"{base}/favicon-32x32.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
 
 def _mount_viewer(app: FastAPI, viewer_dir: Path) -> None:

@@ -29,9 +29,9 @@ __all__ = ["FAIL_CLOSED_ROLE", "OPERATION_ROLES", "PUBLIC", "required_role"]
 
 #: The role asked of an operation the table does not know.
 FAIL_CLOSED_ROLE: Final = "admin"
-#: Answered without a key even with auth on: liveness and the root redirect to the viewer. The
-#: docs, ``/openapi.json`` and the viewer's static files are not API operations at all (the gate
-#: lets them through by their paths, see ``api.auth``).
+#: Answered without a key even with auth on: liveness, the root redirect to the viewer and the
+#: /docs page. ``/openapi.json`` and the viewer's static files (Swagger UI's assets among them) are
+#: not API operations at all (the gate lets them through by their paths, see ``api.auth``).
 PUBLIC: Final = "public"
 
 _V, _T, _O, _P, _A = "viewer", "technician", "operator", "planner", "admin"
@@ -40,6 +40,8 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     # health and the viewer's entry point
     ("GET", "/health"): PUBLIC,
     ("GET", "/"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,  # Swagger UI page, served from local assets (api/app.py)
+    ("GET", "/redoc"): PUBLIC,  # redirect to /docs (ReDoc needed a CDN)
     ("GET", "/ready"): _V,
     # the building: read-only
     ("GET", "/buildings"): _V,
@@ -114,6 +116,7 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/energy/meters/{sensor_id}/baseline"): _V,
     ("GET", "/energy/rollup"): _V,
     ("GET", "/energy/export.csv"): _V,
+    ("GET", "/kpis"): _V,
     ("GET", "/alarms/{alarm_id}"): _V,
     ("POST", "/alarms/{alarm_id}/ack"): _O,
     ("POST", "/alarms/{alarm_id}/clear"): _O,

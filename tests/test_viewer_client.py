@@ -107,3 +107,34 @@ def test_ticket_list_shows_priority_and_live_sla_countdowns(
     still = page.locator(f'#tickets li[data-id="{late["id"]}"] .sla[data-clock="arrive"]')
     assert "late" not in (still.get_attribute("class") or "")
     page.locator("#tickets").screenshot(path=str(artifacts / "viewer_tickets_sla.png"))
+
+
+def test_api_docs_render_with_the_network_cut(browser: Any, server: str, artifacts: Path) -> None:
+    """/docs works on an intranet: every request that leaves localhost is refused, and Swagger UI
+    still draws every operation of /openapi.json."""
+    from urllib.parse import urlsplit
+
+    ops = get_json(f"{server}/openapi.json")["paths"]
+    first = next(iter(ops))
+    left: list[str] = []
+
+    def gate(route: Any) -> None:
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            left.append(route.request.url)
+            route.abort()
+
+    with watched_page(browser, server) as (pg, errors):
+        pg.route("**/*", gate)
+        pg.goto("/docs")
+        pg.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+        assert pg.locator(f'.opblock-summary-path[data-path="{first}"]').count() >= 1
+        title = get_json(f"{server}/openapi.json")["info"]["title"]
+        assert title in pg.locator(".swagger-ui .info .title").inner_text()
+        # Swagger UI parsed every operation (it draws only the sections in view)
+        count = sum(1 for item in ops.values() for m in item if m != "parameters")
+        assert pg.evaluate("() => ui.specSelectors.operations().size") == count > 50
+        pg.screenshot(path=str(artifacts / "docs_offline.png"))
+    assert left == [], f"requests that left localhost: {left}"
+    assert errors == [], errors

@@ -1,0 +1,186 @@
+"""The command-centre figures on one screen (issue 16), each with a link to the records behind
+it. Aggregates come from the store's indexed queries (:mod:`twin.live.kpis`); SLA clocks are
+judged here with the served SLA policies, systems and rooms come from the served models.
+
+Definitions (docs/kpis.md):
+
+- *open tickets*: status new, assigned, en_route or on_site, by priority and status;
+- *SLA compliance* over the last 24 h / 7 d / 30 d: of the tickets created in the window whose
+  respond (arrive) clock has ended (met, or run out without being met), the share met; a clock
+  still running is not counted (``pending``);
+- *mean time to acknowledge*: alarms raised in the last 30 d and acknowledged, acknowledged
+  minus raised; *mean time to repair*: tickets created in the last 30 d and resolved, resolved
+  minus created;
+- *active alarms* (raised or acknowledged) by storey and by system (the IfcSystems of the
+  alarm's element; an element in none counts under ``""``);
+- *critical rooms affected now*: rooms of active alarms whose criticality is not ``normal``;
+- *energy today*: consumption of the root meters since midnight (UTC) against their weekday-hour
+  baselines of the four weeks before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from twin.errors import InvalidInput, NotFound
+from twin.live.kpis import KpiRepository, TicketTimes
+from twin.live.sla import DEFAULT_SLA, SlaPolicy
+from twin.live.store import LiveStore
+from twin.live.tickets import OPEN_STATES
+from twin.service import energy
+from twin.service.campus import Campus
+
+__all__ = ["WINDOWS", "Figure", "command_centre", "sla_compliance"]
+
+WINDOWS: dict[str, timedelta] = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+}
+
+
+OPEN_LINK = ",".join(sorted(OPEN_STATES))
+ACTIVE_LINK = "/alarms?state=active"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One number on the wall with what it is and where its records are."""
+
+    key: str
+    value: float | None
+    href: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _us(d: datetime) -> int:
+    return int(d.timestamp() * 1_000_000)
+
+
+def _clock(start: int, stamp: int | None, window: timedelta, now_us: int) -> str:
+    due = start + int(window.total_seconds() * 1_000_000)
+    if stamp is not None:
+        return "met" if stamp <= due else "breached"
+    return "breached" if now_us > due else "pending"
+
+
+def sla_compliance(
+    found: list[TicketTimes], policies: Mapping[str, SlaPolicy], now_us: int
+) -> dict[str, dict[str, int | float | None]]:
+    """Respond and arrive clocks of ``found``: met / breached / pending counts and the share met
+    of the clocks that ended (None when none ended)."""
+    out: dict[str, dict[str, int | float | None]] = {}
+    for name in ("respond", "arrive"):
+        counts = Counter(
+            _clock(
+                t.created,
+                t.responded if name == "respond" else t.arrived,
+                getattr(policies.get(t.priority, DEFAULT_SLA["normal"]), name),
+                now_us,
+            )
+            for t in found
+        )
+        ended = counts["met"] + counts["breached"]
+        out[name] = {
+            "met": counts["met"],
+            "breached": counts["breached"],
+            "pending": counts["pending"],
+            "compliance": counts["met"] / ended if ended else None,
+        }
+    return out
+
+
+def _systems(campus: Campus, element: str | None) -> list[str]:
+    if not element:
+        return [""]
+    try:
+        twin = campus.twin_of(element)
+    except NotFound:
+        return [""]
+    el = twin.elements.get(element)
+    names = [twin.systems[s].name for s in (el.systems if el else ()) if s in twin.systems]
+    return names or [""]
+
+
+def _energy_today(campus: Campus, store: LiveStore, now: datetime) -> Figure:
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    actual = expected = 0.0
+    meters: list[str] = []
+    for m in energy.list_meters(campus, store):
+        if m.parent is not None or m.quantity != "energy" or now <= midnight:
+            continue
+        try:
+            _, c = energy.baseline_comparison(store, m, midnight, now, weeks=4)
+        except InvalidInput:  # no history to compare with: the meter is left out
+            continue
+        actual, expected = actual + c.actual, expected + c.expected
+        meters.append(m.id)
+    dev = (actual - expected) / expected if expected else None
+    href = f"/energy/rollup?by=meter&period=day&start={midnight.isoformat()}"
+    detail = {"actual_kwh": actual, "expected_kwh": expected, "meters": meters}
+    return Figure("energy_today_vs_baseline", dev, href, detail)
+
+
+def _ticket_figures(
+    repo: KpiRepository, policies: Mapping[str, SlaPolicy], now: datetime
+) -> list[Figure]:
+    now_us = _us(now)
+    open_ = repo.open_tickets()
+    figs = [
+        Figure(f"open_tickets.{p}.{st}", n, f"/tickets?status={st}&priority={p}")
+        for (p, st), n in sorted(open_.items())
+    ]
+    figs.append(Figure("open_tickets", sum(open_.values()), f"/tickets?status={OPEN_LINK}"))
+    since30 = _us(now - WINDOWS["30d"])
+    recent = repo.tickets_since(since30)
+    for name, span in WINDOWS.items():
+        start = _us(now - span)
+        sla = sla_compliance([t for t in recent if t.created >= start], policies, now_us)
+        for clock, d in sla.items():
+            figs.append(Figure(f"sla.{clock}.{name}", d["compliance"], "/tickets?at_risk=true", d))
+    ack, n_ack = repo.mean_ack_us(since30)
+    mtta = None if ack is None else ack / 1e6
+    figs.append(Figure("mtta_s.30d", mtta, "/alarms?state=acknowledged", {"alarms": n_ack}))
+    repaired = [t.resolved - t.created for t in recent if t.resolved is not None]
+    mttr = sum(repaired) / len(repaired) / 1e6 if repaired else None
+    detail = {"tickets": len(repaired)}
+    figs.append(Figure("mttr_s.30d", mttr, "/tickets?status=resolved,closed", detail))
+    return figs
+
+
+def _alarm_figures(campus: Campus, repo: KpiRepository) -> list[Figure]:
+    active = repo.active_alarms()
+    figs: list[Figure] = []
+    for storey, n in sorted(Counter(a.storey or "" for a in active).items()):
+        figs.append(Figure(f"active_alarms.storey.{storey}", n, f"{ACTIVE_LINK}&storey={storey}"))
+    by_system = Counter(s for a in active for s in _systems(campus, a.element))
+    for system, n in sorted(by_system.items()):
+        figs.append(Figure(f"active_alarms.system.{system}", n, ACTIVE_LINK))
+    figs.append(Figure("active_alarms", len(active), ACTIVE_LINK))
+    rooms = sorted(
+        {(a.space, a.criticality) for a in active if a.space and a.criticality != "normal"}
+    )
+    listed = [{"space": s, "criticality": c, "href": f"/spaces/{s}"} for s, c in rooms]
+    figs.append(Figure("critical_rooms_affected", len(rooms), ACTIVE_LINK, {"rooms": listed}))
+    return figs
+
+
+def command_centre(
+    campus: Campus,
+    store: LiveStore,
+    policies: Mapping[str, SlaPolicy],
+    now: datetime | None = None,
+    *,
+    with_energy: bool = True,
+) -> list[Figure]:
+    """Every figure of the wall display at ``now``."""
+    now = now or datetime.now(UTC)
+    repo = KpiRepository(store.engine)
+    figs = _ticket_figures(repo, policies, now) + _alarm_figures(campus, repo)
+    if with_energy:
+        figs.append(_energy_today(campus, store, now))
+    return figs

@@ -205,6 +205,8 @@ def seed_records(schema: Any, headers: dict[str, str], twin: Twin) -> dict[str, 
     technician = call("POST", "/technicians", {"id": "tech-fuzz", "name": "Fuzz Seed",
                                                "skills": ["general"]})  # fmt: skip
     scenario = call("POST", "/scenarios", {"name": "fuzz seed", "closed_spaces": [room]})
+    hazard = call("POST", "/hazards", {"location": room, "category": "fire", "risk": "low",
+                                       "description": "fuzz seed"})  # fmt: skip
     call("POST", "/sensors", {"id": "fuzz-temp", "quantity": "temperature", "space": room,
                               "upper": 30.0})  # fmt: skip
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -215,6 +217,7 @@ def seed_records(schema: Any, headers: dict[str, str], twin: Twin) -> dict[str, 
         "ticket_id": [ticket["id"]],
         "technician_id": [technician["id"]],
         "scenario_id": [scenario["id"]],
+        "hazard_id": [hazard["id"]],
         "alarm_id": alarms[:1],
     }
 

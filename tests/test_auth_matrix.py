@@ -46,15 +46,20 @@ TECHNICIAN_OWN = {
     # patrols and PM: the technician checks in and completes the order (docs/patrols.md)
     ("POST", "/patrols/{round_id}/check-ins"),
     ("POST", "/pm-orders/{order_id}/complete"),
+    # a technician adds photos and booked parts to a work order (docs/assets.md)
+    ("POST", "/tickets/{ticket_id}/documents"),
+    ("POST", "/tickets/{ticket_id}/parts"),
 }
 PLANNING = ("/scenarios", "/models")
 ADMIN_ONLY = ("/keys", "/audit", "/gateways/points/")  # the last: BMS setpoint writes
 PUBLIC = {("GET", "/health")}
+#: Single operations for admins only: deleting a document (docs/assets.md).
+ADMIN_OPS = {("DELETE", "/documents/{doc_id}")}
 
 
 def expected_role(method: str, path: str) -> str:
     """The least role an operation needs, by the documented rules."""
-    if path.startswith(ADMIN_ONLY):
+    if path.startswith(ADMIN_ONLY) or (method, path) in ADMIN_OPS:
         return "admin"
     if (method, path) in TECHNICIAN_OWN:
         return "technician"

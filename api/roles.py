@@ -160,6 +160,8 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("POST", "/hazards/{hazard_id}/tickets"): _O,
     ("GET", "/buildings/{guid}/hazards.csv"): _V,
     ("GET", "/buildings/{guid}/hazards.html"): _V,
+    ("GET", "/hazards/{hazard_id}/documents"): _V,
+    ("POST", "/hazards/{hazard_id}/documents"): _T,
     # renovation scenarios
     ("GET", "/scenarios"): _V,
     ("POST", "/scenarios"): _P,

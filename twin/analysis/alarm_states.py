@@ -19,6 +19,9 @@ from collections.abc import Collection, Iterable, Mapping
 from twin.live.records_alarm_inbox import InboxRow
 
 __all__ = [
+    "ACTIVE_ACK",
+    "ACTIVE_UNACK",
+    "CLEARED_UNACK",
     "INBOX_STATES",
     "PRIORITIES",
     "STATES",

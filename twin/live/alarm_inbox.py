@@ -38,6 +38,7 @@ _NARROW = (
     alarms.c.space,
     alarms.c.storey,
     alarm_shelves.c.until_us,
+    alarms.c.building,
 )
 
 

@@ -23,6 +23,7 @@ class InboxRow:
     space: str | None
     storey: str | None
     shelved_until_us: int | None = None
+    building: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ asset register edits      ``AssetOverrideRepository``             ``store.asset_
 attached documents        ``DocumentRepository`` (documents)      ``store.documents.…``
 spare-parts stock         ``SparePartRepository`` (spare_parts)   ``store.spare_parts.…``
 alarm inbox, shelves      ``AlarmInboxRepository`` (alarm_inbox)  ``store.alarm_inbox.…``
+escalation, outbox        ``NotificationRepository``              ``store.notifications.…``
+                          (notifications)
 work-order locks          ``LockRepository`` (lockout)            ``store.locks.…``
 hazard ledger             ``HazardRepository`` (hazards)          ``store.hazards.…``
 patrol rounds, check-ins  ``PatrolRepository`` (patrols)         ``store.patrols.…``
@@ -55,6 +57,7 @@ from twin.live.keys import KeyRepository
 from twin.live.lockout import LockRepository
 from twin.live.maintenance import MaintenanceRepository
 from twin.live.migrate import upgrade
+from twin.live.notifications import NotificationRepository
 from twin.live.patrols import PatrolRepository
 from twin.live.readings import COPY_MIN_ROWS, ReadingRepository
 from twin.live.records import Alarm, AlarmRule, DeadLetter, Event, IngestResult, SensorSpec
@@ -101,6 +104,7 @@ class Repositories:
         self.locks = LockRepository(db)
         self.hazards = HazardRepository(db)
         self.alarm_inbox = AlarmInboxRepository(db)
+        self.notifications = NotificationRepository(db)
 
 
 class LiveStore(Repositories):

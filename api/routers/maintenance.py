@@ -74,8 +74,11 @@ def list_orders(
     return [PmOrderOut.model_validate(o) for o in got]
 
 
-@router.post("/pm-orders/{order_id}/complete", response_model=PmOrderOut,
-             summary="Complete a preventive work order (moves the next due date)")  # fmt: skip
+@router.post(
+    "/pm-orders/{order_id}/complete", response_model=PmOrderOut,
+    summary="Complete a preventive work order (moves the next due date)",
+    responses={409: PROBLEM_RESPONSES[422] | {"description": "Already completed"}},
+)  # fmt: skip
 def complete(
     order_id: DbId, body: OrderCompleteIn, store: StoreDep, who: PrincipalDep
 ) -> PmOrderOut:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from twin.live.demo_assets import seed_demo_assets
+from twin.live.demo_planned import seed_demo_planned
 from twin.live.demo_safety import seed_demo_safety
 from twin.live.discovery import discover_sensors
 from twin.live.records import AlarmRule, SensorSpec
@@ -35,6 +36,7 @@ def seed_demo(store: LiveStore, twin: Twin) -> int:
     seed_demo_rules(store, twin)
     seed_demo_assets(store, twin)
     seed_demo_safety(store, twin)
+    seed_demo_planned(store, twin)
     if store.technicians.list(available=False):
         return 0
     places = sorted(

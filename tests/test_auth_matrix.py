@@ -43,6 +43,7 @@ TECHNICIAN_OWN = {
     # hazards: whoever finds one reports it and moves it (docs/hazards.md)
     ("POST", "/hazards"),
     ("POST", "/hazards/{hazard_id}/transitions"),
+    ("POST", "/hazards/{hazard_id}/documents"),
     # patrols and PM: the technician checks in and completes the order (docs/patrols.md)
     ("POST", "/patrols/{round_id}/check-ins"),
     ("POST", "/pm-orders/{order_id}/complete"),
@@ -125,7 +126,7 @@ def _path(path: str, env: dict[str, Any], guids: dict[str, str], method: str) ->
         "technician_id": "tech-1", "key_id": env["spare"], "alarm_id": "1",
         "sensor_id": "s-1", "scenario_id": "1", "job_id": "nojob", "model_id": "nomodel",
         "suppression_id": "1", "doc_id": "1", "sku": "nosku", "lock_id": "1", "hazard_id": "1",
-        "order_id": "1", "round_id": "1", "template_id": "1", "index": "0",
+        "order_id": "1", "round_id": "1", "template_id": "1", "index": "0", "outbox_id": "1",
     }  # fmt: skip
     kind = path.strip("/").split("/")[0]
     values["guid"] = guids.get(kind, guids["elements"])

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,7 +104,8 @@ def env(
     store, url, tmp = opened_store
     wipe_safety(store)
     settings = Settings(auth=True, anonymous_read=False, store_url=url, cache_dir=twin_cache_dir,
-                        models=[small_hospital], upload_dir=tmp / "uploads")  # fmt: skip
+                        models=[small_hospital], upload_dir=tmp / "uploads",
+                        documents_dir=tmp / "documents")  # fmt: skip
     store.technicians.register("ann", name="Ann", skills=("general",), actor="t")
     keys = {
         "ann": store.keys.create("technician", "ann's phone", technician="ann")[0],
@@ -225,3 +228,38 @@ def test_csv_cells_that_look_like_formulas_are_defused() -> None:
                None, now)  # fmt: skip
     row = next(csv.DictReader(io.StringIO(hazards_csv([h], now))))
     assert (row["description"], row["found_by"], row["owner"]) == ("'=1+1", "'@ann", "'-x")
+
+
+def _png() -> bytes:
+    """A decodable 1x1 RGB PNG written by hand (signature, IHDR, IDAT, IEND)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_photo_on_a_hazard(env: dict[str, Any], ifc: ifcopenshell.file) -> None:
+    c = env["c"]
+    room = ifc.by_type("IfcSpace")[0].GlobalId
+    h = c.post("/hazards", json={"location": room, "category": "structural", "risk": "medium",
+                                 "description": "crack"}, headers=env["ann"]).json()  # fmt: skip
+    png = _png()
+    url = f"/hazards/{h['id']}/documents"
+    r = c.post(url, files={"file": ("crack.png", png, "image/png")}, headers=env["ann"])
+    assert r.status_code == 201, r.text
+    docs = c.get(url, headers=env["viewer"]).json()
+    assert [d["id"] for d in docs] == [r.json()["id"]]
+    got = c.get(f"/documents/{docs[0]['id']}/content", headers=env["viewer"])
+    assert got.content == png and got.headers["content-type"] == "image/png"
+    _problem(c.post(url, files={"file": ("x.png", b"not a png", "image/png")},
+                    headers=env["ann"]), 415)  # fmt: skip
+    _problem(c.post("/hazards/999999/documents", files={"file": ("crack.png", png, "image/png")},
+                    headers=env["ann"]), 404)  # fmt: skip
+    _problem(c.get("/hazards/999999/documents", headers=env["viewer"]), 404)
+    _problem(c.post(url, files={"file": ("crack.png", png, "image/png")},
+                    headers=env["viewer"]), 403)  # fmt: skip

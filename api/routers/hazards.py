@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import PrincipalDep
-from api.deps import CampusDep, StoreDep
+from api.deps import CampusDep, SettingsDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
 from api.problem_docs import problem_response
+from api.routers.assets import _FILE, _TITLE, _UPLOAD_RESPONSES, _attach
+from api.schemas.assets import DocumentOut
 from api.schemas.hazards import (
     Category,
     HazardIn,
@@ -135,3 +137,36 @@ def hazards_csv(guid: str, store: StoreDep, campus: CampusDep, _who: PrincipalDe
 )
 def hazards_html(guid: str, store: StoreDep, campus: CampusDep, _who: PrincipalDep) -> HTMLResponse:
     return HTMLResponse(building_hazards_html(store, campus, guid))
+
+
+@router.post(
+    "/hazards/{hazard_id}/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    summary="Attach a photo or document to a hazard",
+    description="The documents store of the asset register (content-addressed, type checked by "
+    "content, size cap); 404 for an unknown hazard.",
+    responses=_UPLOAD_RESPONSES,
+)
+async def attach_to_hazard(
+    hazard_id: DbId,
+    file: Annotated[UploadFile, _FILE],
+    campus: CampusDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    who: PrincipalDep,
+    title: Annotated[str, _TITLE] = "",
+) -> DocumentOut:
+    store.hazards.get(hazard_id)  # 404 before the upload is read
+    actor = who.technician or who.name
+    return await _attach("hazard", str(hazard_id), file, title, campus, store, settings, actor)
+
+
+@router.get(
+    "/hazards/{hazard_id}/documents",
+    response_model=list[DocumentOut],
+    summary="A hazard's photos and documents",
+)
+def hazard_documents(hazard_id: DbId, store: StoreDep, _who: PrincipalDep) -> list[DocumentOut]:
+    store.hazards.get(hazard_id)
+    return [DocumentOut.model_validate(d) for d in store.documents.of("hazard", str(hazard_id))]

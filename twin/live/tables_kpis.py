@@ -13,5 +13,5 @@ __all__ = ["KPI_INDEXES"]
 
 KPI_INDEXES: tuple[Index, ...] = (
     Index("ix_tickets_created", tickets.c.created),
-    Index("ix_alarms_raised", alarms.c.raised_us),
+    Index("ix_alarms_raised", alarms.c.raised_us, alarms.c.acknowledged_us),  # covers MTTA
 )

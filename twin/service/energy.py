@@ -46,6 +46,7 @@ __all__ = [
     "baseline_comparison",
     "export_csv",
     "find_meter",
+    "fit_baseline",
     "list_meters",
     "meter_intervals",
     "rollup_energy",
@@ -203,21 +204,29 @@ def rollup_energy(
     return rollup(series, infos, by=by, period=period, tz=_zone(tz))
 
 
+def fit_baseline(
+    store: LiveStore, meter: Meter, before: datetime, *, weeks: int = 8, tz: str = "UTC"
+) -> Baseline:
+    """The bin baseline of ``meter`` fitted on the ``weeks`` weeks before ``before``."""
+    t0 = _aware(before).timestamp()
+    _zone(tz)
+    if not 1 <= weeks <= 52:
+        raise InvalidInput("weeks must be 1 .. 52")
+    train_start = datetime.fromtimestamp(t0 - weeks * 7 * 86400, UTC)
+    train = _hourly(meter_intervals(store, meter, train_start, before)[0])
+    if not train:
+        raise InvalidInput(f"meter {meter.id!r} has no consumption in the {weeks} weeks before")
+    return fit(train, tz=tz)
+
+
 def baseline_comparison(
     store: LiveStore, meter: Meter, start: datetime, end: datetime, *, weeks: int = 8,
     tz: str = "UTC",
 ) -> tuple[Baseline, Comparison]:  # fmt: skip
     """The bin baseline fitted on the ``weeks`` weeks before ``start``, compared with
     [start, end)."""
-    t0, _ = _window(start, end)
-    _zone(tz)
-    if not 1 <= weeks <= 52:
-        raise InvalidInput("weeks must be 1 .. 52")
-    train_start = datetime.fromtimestamp(t0 - weeks * 7 * 86400, UTC)
-    train = _hourly(meter_intervals(store, meter, train_start, start)[0])
-    if not train:
-        raise InvalidInput(f"meter {meter.id!r} has no consumption in the {weeks} weeks before")
-    base = fit(train, tz=tz)
+    _window(start, end)
+    base = fit_baseline(store, meter, start, weeks=weeks, tz=tz)
     return base, compare(base, _hourly(meter_intervals(store, meter, start, end)[0]))
 
 

@@ -24,10 +24,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from twin.energy import Baseline, compare
 from twin.errors import InvalidInput, NotFound
-from twin.live.kpis import KpiRepository, TicketTimes
+from twin.live.kpis import KpiRepository
 from twin.live.sla import DEFAULT_SLA, SlaPolicy
 from twin.live.store import LiveStore
 from twin.live.tickets import OPEN_STATES
@@ -43,6 +45,7 @@ WINDOWS: dict[str, timedelta] = {
 }
 
 
+OUTCOMES = ("met", "breached", "pending")
 OPEN_LINK = ",".join(sorted(OPEN_STATES))
 ACTIVE_LINK = "/alarms?state=active"
 
@@ -61,36 +64,28 @@ def _us(d: datetime) -> int:
     return int(d.timestamp() * 1_000_000)
 
 
-def _clock(start: int, stamp: int | None, window: timedelta, now_us: int) -> str:
-    due = start + int(window.total_seconds() * 1_000_000)
-    if stamp is not None:
-        return "met" if stamp <= due else "breached"
-    return "breached" if now_us > due else "pending"
+def _td_us(d: timedelta) -> int:
+    return int(d.total_seconds() * 1_000_000)
 
 
 def sla_compliance(
-    found: list[TicketTimes], policies: Mapping[str, SlaPolicy], now_us: int
-) -> dict[str, dict[str, int | float | None]]:
-    """Respond and arrive clocks of ``found``: met / breached / pending counts and the share met
-    of the clocks that ended (None when none ended)."""
-    out: dict[str, dict[str, int | float | None]] = {}
-    for name in ("respond", "arrive"):
-        counts = Counter(
-            _clock(
-                t.created,
-                t.responded if name == "respond" else t.arrived,
-                getattr(policies.get(t.priority, DEFAULT_SLA["normal"]), name),
-                now_us,
-            )
-            for t in found
-        )
-        ended = counts["met"] + counts["breached"]
-        out[name] = {
-            "met": counts["met"],
-            "breached": counts["breached"],
-            "pending": counts["pending"],
-            "compliance": counts["met"] / ended if ended else None,
-        }
+    repo: KpiRepository, policies: Mapping[str, SlaPolicy], now: datetime
+) -> dict[str, dict[str, dict[str, int | float | None]]]:
+    """window -> clock -> met / breached / pending counts and ``compliance``, the share met of
+    the clocks that ended (None when none ended). A priority without a policy gets normal's."""
+    due = {p: (_td_us(x.respond), _td_us(x.arrive)) for p, x in policies.items()}
+    base = policies.get("normal", DEFAULT_SLA["normal"])
+    windows = {name: _us(now - span) for name, span in WINDOWS.items()}
+    counts = repo.sla_counts(_us(now), windows, due, (_td_us(base.respond), _td_us(base.arrive)))
+    out: dict[str, dict[str, dict[str, int | float | None]]] = {}
+    for name in WINDOWS:
+        for clock in ("respond", "arrive"):
+            met, breached, pending = (counts[(name, clock, o)] for o in OUTCOMES)
+            ended = met + breached
+            out.setdefault(name, {})[clock] = {
+                "met": met, "breached": breached, "pending": pending,
+                "compliance": met / ended if ended else None,
+            }  # fmt: skip
     return out
 
 
@@ -106,6 +101,23 @@ def _systems(campus: Campus, element: str | None) -> list[str]:
     return names or [""]
 
 
+@lru_cache(maxsize=512)
+def _day_baseline(store: LiveStore, meter: energy.Meter, midnight: datetime) -> Baseline | None:
+    """The four-week baseline before ``midnight``, fitted once per meter and day (readings
+    back-filled into those weeks later that day show from the next day on)."""
+    try:
+        return energy.fit_baseline(store, meter, midnight, weeks=4)
+    except InvalidInput:
+        return None
+
+
+def _today(
+    store: LiveStore, m: energy.Meter, midnight: datetime, now: datetime
+) -> dict[float, float]:
+    found = energy.meter_intervals(store, m, midnight, now)[0]
+    return {i.start: i.value for i in found if i.value is not None}
+
+
 def _energy_today(campus: Campus, store: LiveStore, now: datetime) -> Figure:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     actual = expected = 0.0
@@ -113,10 +125,10 @@ def _energy_today(campus: Campus, store: LiveStore, now: datetime) -> Figure:
     for m in energy.list_meters(campus, store):
         if m.parent is not None or m.quantity != "energy" or now <= midnight:
             continue
-        try:
-            _, c = energy.baseline_comparison(store, m, midnight, now, weeks=4)
-        except InvalidInput:  # no history to compare with: the meter is left out
+        base = _day_baseline(store, m, midnight)
+        if base is None:  # no history to compare with: the meter is left out
             continue
+        c = compare(base, _today(store, m, midnight, now))
         actual, expected = actual + c.actual, expected + c.expected
         meters.append(m.id)
     dev = (actual - expected) / expected if expected else None
@@ -128,7 +140,6 @@ def _energy_today(campus: Campus, store: LiveStore, now: datetime) -> Figure:
 def _ticket_figures(
     repo: KpiRepository, policies: Mapping[str, SlaPolicy], now: datetime
 ) -> list[Figure]:
-    now_us = _us(now)
     open_ = repo.open_tickets()
     figs = [
         Figure(f"open_tickets.{p}.{st}", n, f"/tickets?status={st}&priority={p}")
@@ -136,18 +147,15 @@ def _ticket_figures(
     ]
     figs.append(Figure("open_tickets", sum(open_.values()), f"/tickets?status={OPEN_LINK}"))
     since30 = _us(now - WINDOWS["30d"])
-    recent = repo.tickets_since(since30)
-    for name, span in WINDOWS.items():
-        start = _us(now - span)
-        sla = sla_compliance([t for t in recent if t.created >= start], policies, now_us)
-        for clock, d in sla.items():
+    for name, clocks in sla_compliance(repo, policies, now).items():
+        for clock, d in clocks.items():
             figs.append(Figure(f"sla.{clock}.{name}", d["compliance"], "/tickets?at_risk=true", d))
     ack, n_ack = repo.mean_ack_us(since30)
     mtta = None if ack is None else ack / 1e6
     figs.append(Figure("mtta_s.30d", mtta, "/alarms?state=acknowledged", {"alarms": n_ack}))
-    repaired = [t.resolved - t.created for t in recent if t.resolved is not None]
-    mttr = sum(repaired) / len(repaired) / 1e6 if repaired else None
-    detail = {"tickets": len(repaired)}
+    rep, n_rep = repo.mean_repair_us(since30)
+    mttr = None if rep is None else rep / 1e6
+    detail = {"tickets": n_rep}
     figs.append(Figure("mttr_s.30d", mttr, "/tickets?status=resolved,closed", detail))
     return figs
 

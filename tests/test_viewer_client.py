@@ -138,3 +138,99 @@ def test_api_docs_render_with_the_network_cut(browser: Any, server: str, artifac
         pg.screenshot(path=str(artifacts / "docs_offline.png"))
     assert left == [], f"requests that left localhost: {left}"
     assert errors == [], errors
+
+
+OVERLAP_JS = """([a, b]) => {
+  const r = (s) => document.querySelector(s).getBoundingClientRect();
+  const p = r(a), q = r(b);
+  return Math.max(0, Math.min(p.right, q.right) - Math.max(p.left, q.left))
+       * Math.max(0, Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top));
+}"""
+
+
+def _rgb(css: str) -> tuple[int, ...]:
+    """'rgb(1, 2, 3)' or '#010203' as a tuple."""
+    if css.startswith("#"):
+        return tuple(int(css[i : i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(x) for x in re.findall(r"\d+", css)[:3])
+
+
+def test_legend_from_one_palette_and_collapsible_layers(
+    page: Any, server: str, artifacts: Path
+) -> None:
+    building, storey = _storey(server)
+    rooms = get_json(f"{server}/storeys/{storey['guid']}/spaces")
+    room = rooms[len(rooms) // 2]["guid"]
+    send_json(f"{server}/tickets", {"title": "Door sticks", "priority": "normal", "space": room})
+    _open(page, building, storey["guid"])
+    page.wait_for_selector(f'#plan [data-guid="{room}"].ticket', state="attached", timeout=10_000)
+    entry = page.locator('#key li[data-state="ticket"]')
+    entry.wait_for(timeout=10_000)
+    assert "ticket" in entry.inner_text().lower()
+    swatch = entry.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor")
+    fill = page.locator(f'#plan [data-guid="{room}"].ticket').first.evaluate(
+        "e => getComputedStyle(e).fill"
+    )
+    assert _rgb(swatch) == _rgb(fill)  # the legend shows the colour the plan uses
+    # alarm and ticket colours are told apart (issue 13: orange vs pink were nearly the same)
+    colours = page.evaluate(
+        "() => ['alarm', 'ticket', 'selected', 'technician'].map(s =>"
+        " getComputedStyle(document.documentElement).getPropertyValue('--state-' + s).trim())"
+    )
+    rgb = [_rgb(c) for c in colours]
+    assert all(
+        sum(abs(x - y) for x, y in zip(a, b, strict=True)) > 100
+        for i, a in enumerate(rgb)
+        for b in rgb[i + 1 :]
+    ), colours
+    # nothing not shown is in the legend: no alarm is active on this fresh server
+    assert page.locator('#key li[data-state="alarm"]').count() == 0
+    # the Layers box collapses, and it never covers the plan's north arrow
+    assert page.locator("#layer-technicians").is_visible()
+    page.click("#layers > summary")
+    assert not page.locator("#layer-technicians").is_visible()
+    page.click("#layers > summary")
+    assert page.locator("#layer-technicians").is_visible()
+    if page.locator("#plan .north-arrow").count():
+        assert page.evaluate(OVERLAP_JS, ["#layers", "#plan .north-arrow"]) == 0
+    assert page.evaluate(OVERLAP_JS, ["#layers", "#stage"]) == 0
+    page.screenshot(path=str(artifacts / "viewer_legend.png"))
+
+
+def test_phone_layout_leaves_the_plan_visible(browser: Any, server: str, artifacts: Path) -> None:
+    """At 390x844 no panel covers the plan: the stage is in view, nothing overlaps it but the
+    plan's own tools, and it keeps most of the width and a large share of the screen."""
+    width, height = 390, 844
+    ctx = browser.new_context(
+        viewport={"width": width, "height": height}, base_url=server, is_mobile=True
+    )
+    pg = ctx.new_page()
+    try:
+        building, storey = _storey(server)
+        _open(pg, building, storey["guid"])
+        box = pg.evaluate(
+            """() => {
+              const r = (e) => { const b = e.getBoundingClientRect();
+                                 return [b.left, b.top, b.right, b.bottom]; };
+              const d = document.documentElement;
+              const stage = document.getElementById('stage');
+              // what covers the stage: visible elements outside it drawn over it
+              const over = [...document.querySelectorAll('#layers, #key, #panel, .bar, #legend')]
+                .filter(e => e.offsetParent !== null).map(e => [e.id || e.className, r(e)]);
+              return {scroll: [d.scrollWidth, d.scrollHeight], stage: r(stage), over,
+                      layersOpen: document.getElementById('layers').open};
+            }"""
+        )
+        assert box["scroll"][0] <= width and box["scroll"][1] <= height, box
+        x0, y0, x1, y1 = box["stage"]
+        assert x1 - x0 >= width - 1, box
+        covered = 0.0
+        for _name, (a0, b0, a1, b1) in box["over"]:
+            covered += max(0, min(x1, a1) - max(x0, a0)) * max(0, min(y1, b1) - max(y0, b0))
+        visible = (x1 - x0) * (y1 - y0) - covered
+        assert covered == 0, box
+        assert visible >= 0.45 * width * height, (visible / (width * height), box)
+        assert box["layersOpen"] is False  # collapsed on a phone; one tap opens it
+        pg.screenshot(path=str(artifacts / "viewer_layout_390x844.png"))
+    finally:
+        ctx.close()

@@ -43,6 +43,7 @@ export function init({ changed, client = () => {} }) {
     row.querySelector("input[id$='-v']")?.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); row.querySelector("input[type=checkbox]").checked = true; onChange(); } });
   }
   box.hidden = !box.querySelector(".layer");
+  if (window.matchMedia("(max-width: 600px)").matches) box.open = false; // a phone: the plan first
 }
 
 /** Turn a layer on with a value (used by fault fly-to and by tests through the UI). */

@@ -9,6 +9,8 @@ import * as tickets from "./tickets.js";
 import * as layers from "./layers.js";
 import * as technicians from "./technicians.js";
 import { el } from "./dom.js";
+import * as key from "./key.js";
+import { applyToCss } from "./palette.js";
 
 const $ = (id) => document.getElementById(id);
 const errorBox = $("error");
@@ -81,6 +83,7 @@ function drawTechnicians() {
   const n = technicians.drawPlan(document.querySelector("#plan > svg"), state.storey, on);
   $("plan").dataset.technicians = String(n);
   scene3d?.technicians(on ? technicians.all() : []);
+  key.update(document.querySelector("#plan > svg"));
 }
 
 async function refreshAlarms() {
@@ -98,6 +101,7 @@ function paintStates() {
   const tk = tickets.list().flatMap((t) => [t.space, t.element]).filter(Boolean);
   plan.mark("ticket", tk);
   $("stage").dataset.alarms = String(rooms.length);
+  key.update(document.querySelector("#plan > svg"));
   if (scene3d) {
     const st = {};
     for (const g of tk) st[g] = "ticket";
@@ -170,6 +174,7 @@ function wire() {
 }
 
 async function start() {
+  applyToCss(); // plan state colours from the one palette (palette.js)
   wire();
   // ?test=1 only: window.twinDebug, the read-only debug surface (debug.js; never loaded otherwise)
   if (new URLSearchParams(window.location.search).get("test") === "1") (await import("./debug.js")).install(() => scene3d);
@@ -182,6 +187,7 @@ async function start() {
   await loadBuildings();
   await loadPlan();
   await Promise.all([refreshAlarms(), tickets.refresh(), technicians.refresh()]);
+  paintStates(); // alarms may have painted before the tickets arrived
   drawTechnicians();
   if (state.selection) await select(state.selection);
   if (state.view === "3d") showView("3d");

@@ -14,8 +14,11 @@ import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import {
   boxToView, cheap, disposeTree, material as makeMaterial, nearestFirst, preferInside, softwareGL, toView,
 } from "./scene3d_util.js";
+import { hex } from "./palette.js";
 
-const COLOURS = { alarm: 0xd7263d, ticket: 0xf2a541, out_of_service: 0x7a7a7a, selected: 0x1e88e5, closed: 0x8e24aa, lost: 0xff7043 };
+// state colours from the one palette (palette.js); closed/lost are scenario states (the server's
+// scene-colors normally paints those)
+const COLOURS = { ...Object.fromEntries(["alarm", "ticket", "out_of_service", "selected"].map((s) => [s, hex(s)])), closed: 0x8e24aa, lost: 0xff7043 };
 const PARALLEL = 2; // storeys fetched at once (a 2-core server; parsing is on the main thread)
 // Pipes, ducts, cable trays, their fittings and furniture are most of a hospital's triangles (71 %
 // of the small demo hospital's): the first pass leaves them out, a second pass (setDetail) adds them.
@@ -396,7 +399,7 @@ export class BuildingScene {
     const group = new THREE.Group();
     this.techGroup = group;
     group.name = "technicians";
-    const mat = makeMaterial(this.soft, { color: 0x00e5ff, emissive: 0x006064, depthTest: false });
+    const mat = makeMaterial(this.soft, { color: hex("technician"), emissive: 0x003d2c, depthTest: false });
     const ball = new THREE.SphereGeometry(0.6, 12, 8);
     for (const t of this.techList) {
       let p = null;

@@ -27,6 +27,7 @@ from twin.live.discovery import register_model_sensors
 from twin.live.mqtt import MqttConfig, MqttConsumer
 from twin.live.store import LiveStore, open_store
 from twin.service.campus import Campus
+from twin.service.notifications import run_once as run_notifications
 
 __all__ = ["start_live", "stop_live"]
 
@@ -65,6 +66,10 @@ async def _sweep(store: LiveStore, every: float) -> None:
             await asyncio.to_thread(store.sweep_stale)
         except Exception:
             log.exception("stale sweep failed")
+        try:  # alarm escalation and notification delivery ride the same timer (issue 15)
+            await asyncio.to_thread(run_notifications, store)
+        except Exception:
+            log.exception("alarm escalation / notification run failed")
 
 
 async def stop_live(app: FastAPI) -> None:

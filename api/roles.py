@@ -131,6 +131,14 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("POST", "/alarm-suppressions"): _O,
     ("DELETE", "/alarm-suppressions/{suppression_id}"): _O,
     ("GET", "/alarm-health"): _V,
+    # escalation (issue 15): channels say where alarm data leaves the twin, so admin only
+    ("GET", "/escalation-rules"): _V,
+    ("POST", "/escalation-rules"): _O,
+    ("GET", "/notification-channels"): _A,
+    ("POST", "/notification-channels"): _A,
+    ("GET", "/notifications"): _V,
+    ("GET", "/notifications/{outbox_id}/attempts"): _V,
+    ("POST", "/notifications/run"): _O,
     # work orders and technicians
     ("GET", "/tickets"): _V,
     ("POST", "/tickets"): _O,

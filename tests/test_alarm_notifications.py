@@ -193,3 +193,43 @@ def test_email_through_a_local_smtp_server(st: LiveStore) -> None:
     add_alarm(st, sensor="s2", severity="critical", raised_us=now - 10 * MIN_US)
     res = run_once(st, now)
     assert (res.queued, res.delivered, res.failed) == (1, 0, 1)
+
+
+def test_api_channels_rules_outbox(
+    opened_store: tuple[LiveStore, str, Path], receiver: Receiver
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    st, url, tmp = opened_store
+    wipe_alarms(st)
+    settings = Settings(auth=True, anonymous_read=False, store_url=url, cache_dir=tmp / "cache",
+                        stale_sweep_s=0)  # fmt: skip
+    with TestClient(create_app(settings)) as c:
+        admin = {"X-API-Key": st.keys.create("admin", "root")[0]}
+        op = {"X-API-Key": st.keys.create("operator", "desk")[0]}
+        hook = {"name": "pager", "kind": "webhook", "target": receiver.url, "secret": SECRET}
+        r = c.post("/notification-channels", json=hook, headers=op)
+        assert r.status_code == 403 and r.headers["content-type"].startswith(
+            "application/problem+json"
+        )
+        bad = c.post("/notification-channels", json={**hook, "target": "file:///etc/passwd"},
+                     headers=admin)  # fmt: skip
+        assert bad.status_code == 422
+        r = c.post("/notification-channels", json=hook, headers=admin)
+        assert r.status_code == 201 and "secret" not in r.json()
+        rule = {"name": "l1", "after_minutes": 5, "level": 1, "min_severity": "major"}
+        assert c.post("/escalation-rules", json=rule, headers=admin).status_code == 201
+        assert c.post("/escalation-rules", json={**rule, "level": 0},
+                      headers=admin).status_code == 422  # fmt: skip
+        add_alarm(st, severity="critical", raised_us=now_us() - 10 * MIN_US)
+        run = c.post("/notifications/run", headers=op).json()
+        assert run == {"queued": 1, "delivered": 0, "failed": 1}  # the receiver said 503 first
+        (out,) = c.get("/notifications", headers=op).json()
+        log = c.get(f"/notifications/{out['id']}/attempts", headers=op).json()
+        assert [(a["ok"], a["status"]) for a in log] == [(False, 503)]
+        acts = {e.action for e in st.audit.list()}
+        assert {"notification_channel.create", "escalation_rule.create",
+                "notifications.run"} <= acts  # fmt: skip

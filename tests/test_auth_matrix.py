@@ -52,7 +52,8 @@ TECHNICIAN_OWN = {
     ("POST", "/tickets/{ticket_id}/parts"),
 }
 PLANNING = ("/scenarios", "/models")
-ADMIN_ONLY = ("/keys", "/audit", "/gateways/points/")  # the last: BMS setpoint writes
+#: ... BMS setpoint writes; where alarm notifications leave the twin (docs/alarms.md)
+ADMIN_ONLY = ("/keys", "/audit", "/gateways/points/", "/notification-channels")
 PUBLIC = {("GET", "/health")}
 #: Single operations for admins only: deleting a document (docs/assets.md).
 ADMIN_OPS = {("DELETE", "/documents/{doc_id}")}

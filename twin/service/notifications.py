@@ -28,7 +28,7 @@ import httpx
 
 from twin.analysis.alarm_escalation import EscalationRule, due_escalations
 from twin.live.db import now_us
-from twin.live.notifications import Channel, Outgoing
+from twin.live.notifications import Channel, Outgoing, StoredRule
 from twin.live.records import from_us
 from twin.live.store import LiveStore
 
@@ -36,9 +36,12 @@ __all__ = [
     "BACKOFF_BASE_S",
     "BACKOFF_MAX_S",
     "RunResult",
+    "add_channel",
+    "add_rule",
     "backoff_us",
     "deliver_due",
     "escalate_due",
+    "run_audited",
     "run_once",
     "sign",
 ]
@@ -178,3 +181,42 @@ def run_once(store: LiveStore, now: int | None = None) -> RunResult:
     queued = escalate_due(store, now)
     delivered, failed = deliver_due(store, now)
     return RunResult(queued, delivered, failed)
+
+
+def add_rule(
+    store: LiveStore,
+    actor: str,
+    *,
+    name: str,
+    after_minutes: int,
+    level: int,
+    min_severity: str,
+    building: str | None = None,
+) -> StoredRule:
+    """Store an escalation rule and audit who added it."""
+    rule = store.notifications.add_rule(name, after_minutes, level, min_severity, building)
+    store.audit.record(actor, "escalation_rule.create", f"escalation_rule:{rule.id}")
+    return rule
+
+
+def add_channel(
+    store: LiveStore, actor: str, *, name: str, kind: str, target: str, secret: str, level: int
+) -> Channel:
+    """Store a notification channel and audit who added it (the secret is not audited)."""
+    ch = store.notifications.add_channel(name, kind, target, secret, level)
+    store.audit.record(
+        actor, "notification_channel.create", f"notification_channel:{ch.id}", {"kind": kind}
+    )
+    return ch
+
+
+def run_audited(store: LiveStore, actor: str) -> RunResult:
+    """:func:`run_once` asked for by a person, audited with what it did."""
+    res = run_once(store)
+    store.audit.record(
+        actor,
+        "notifications.run",
+        "notifications",
+        {"queued": res.queued, "delivered": res.delivered, "failed": res.failed},
+    )
+    return res

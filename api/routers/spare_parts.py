@@ -3,17 +3,21 @@ work order; a part at or below its minimum raises a low-stock alarm (twin.live.s
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from api.auth import PrincipalDep
 from api.deps import StoreDep
 from api.errors import PROBLEM_RESPONSES
+from api.problem_docs import problem_response
 from api.schemas.spare_parts import ConsumeIn, MovementIn, MovementOut, PartIn, PartOut
 from api.strict import DbId
 
 router = APIRouter(tags=["spare parts"], responses=PROBLEM_RESPONSES)
+
+#: a movement that would leave less than nothing on the shelf
+_SHORT: dict[int | str, dict[str, Any]] = {409: problem_response(409, "Not that much in stock")}
 
 Sku = Annotated[str, Path(min_length=1, max_length=64, examples=["VB-SPA-1250"])]
 
@@ -46,6 +50,7 @@ def get_part(sku: Sku, store: StoreDep, _who: PrincipalDep) -> PartOut:
     status_code=201,
     response_model=PartOut,
     summary="Receive, consume or count stock (409 when it would go below zero)",
+    responses=_SHORT,
 )
 def post_movement(sku: Sku, body: MovementIn, store: StoreDep, who: PrincipalDep) -> PartOut:
     if body.ticket is not None:
@@ -69,6 +74,7 @@ def part_movements(sku: Sku, store: StoreDep, _who: PrincipalDep) -> list[Moveme
     status_code=201,
     response_model=PartOut,
     summary="Parts used on a work order (consumed from stock)",
+    responses=_SHORT,
 )
 def consume_on_ticket(
     ticket_id: DbId, body: ConsumeIn, store: StoreDep, who: PrincipalDep

@@ -114,6 +114,25 @@ def test_floating_schedule_moves_with_completion(store: LiveStore) -> None:
         store.maintenance.complete(first.id, actor="t", at=datetime(2026, 3, 11, tzinfo=UTC))
 
 
+def test_failed_checklist_item_opens_a_follow_up(store: LiveStore) -> None:
+    p = store.maintenance.create_plan(
+        name="Pump", interval="monthly", anchor=date(2026, 3, 1), actor="t", ifc_class="IfcPump",
+        lead_days=0, checklist=["bearing noise", "seal leak"], skill="plumbing",
+    )  # fmt: skip
+    a, b = store.maintenance.generate({p.id: PUMPS}, today=date(2026, 3, 1), actor="t")
+    ok = store.maintenance.complete(a.id, actor="t", at=datetime(2026, 3, 1, tzinfo=UTC),
+                                    results={"bearing noise": True, "seal leak": True})  # fmt: skip
+    assert ok.follow_up is None
+    results = {"bearing noise": True, "seal leak": False}
+    bad = store.maintenance.complete(b.id, actor="t", at=datetime(2026, 3, 1, tzinfo=UTC),
+                                     results=results)  # fmt: skip
+    assert bad.follow_up is not None
+    t = store.tickets.get(bad.follow_up)
+    assert t.element == b.element and t.skill == "plumbing" and "seal leak" in t.title
+    assert t.priority == "normal" and t.status == "new"
+    assert _count(store, "SELECT COUNT(*) FROM tickets") == 3  # two orders and one follow-up
+
+
 def test_fixed_schedule_keeps_its_calendar(store: LiveStore) -> None:
     p = store.maintenance.create_plan(
         name="Pump", interval="monthly", anchor=date(2026, 3, 1), actor="t", element="PUMP-A",

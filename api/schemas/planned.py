@@ -192,6 +192,7 @@ class PmOrderOut(BaseModel):
     ticket: int | None
     completed: datetime | None
     results: dict[str, Any] | None
+    follow_up: int | None = Field(None, description="Ticket opened by a failed checklist item.")
 
 
 class GeneratedOut(BaseModel):

@@ -23,6 +23,7 @@ from twin.live.bulk import copy_rows, reserve_ids
 from twin.live.db import now_us
 from twin.live.tables_ops import ticket_transitions, tickets
 from twin.live.tables_planned import certificates, pm_orders, pm_plans
+from twin.live.tickets import TicketRepository
 from twin.live.txn import Db, transaction
 from twin.planning.schedule import (
     Compliance,
@@ -77,6 +78,7 @@ class PmOrder:
     ticket: int | None
     completed: datetime | None
     results: Mapping[str, Any] | None
+    follow_up: int | None = None  # the ticket a failed checklist item opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,9 @@ def _plan(r: Row[Any]) -> PmPlan:
 def _order(r: Row[Any]) -> PmOrder:
     done = None if r.completed is None else datetime.fromtimestamp(r.completed / 1e6, UTC)
     res = json.loads(r.results) if r.results else None
-    return PmOrder(r.id, r.plan, r.element, date.fromisoformat(r.due), r.ticket, done, res)
+    return PmOrder(
+        r.id, r.plan, r.element, date.fromisoformat(r.due), r.ticket, done, res, r.follow_up
+    )
 
 
 def _cert(r: Row[Any]) -> Certificate:
@@ -290,7 +294,9 @@ class MaintenanceRepository:
         at: datetime,
         results: Mapping[str, Any] | None = None,
     ) -> PmOrder:
-        """Record the order done at ``at`` and close its ticket (a transition by ``actor``).
+        """Record the order done at ``at`` and close its ticket (a transition by ``actor``); a
+        checklist result ``false`` is a failed item and opens one follow-up ticket (normal
+        priority, same element, room and skill).
         The plan's next due date follows from the completions: a floating plan's next order is
         one interval after ``at``; a fixed plan keeps its calendar. Conflict (409) when the
         order is already completed."""
@@ -301,8 +307,25 @@ class MaintenanceRepository:
                 raise OrderNotFound(f"no maintenance order {order_id}", order=order_id)
             if r.completed is not None:
                 raise Conflict("this maintenance order is already completed", order=order_id)
+            failed = sorted(k for k, v in (results or {}).items() if v is False)
+            follow_up = None
+            if failed:
+                plan = conn.execute(select(pm_plans.c.name, pm_plans.c.skill).where(
+                    pm_plans.c.id == r.plan)).one()  # fmt: skip
+                where = conn.execute(
+                    select(tickets.c.space, tickets.c.storey, tickets.c.building).where(
+                        tickets.c.id == r.ticket)
+                ).first()  # fmt: skip
+                follow_up = TicketRepository(conn).create(
+                    title=f"Follow-up {plan.name}: failed {', '.join(failed)}"[:200],
+                    priority="normal", actor=actor, element=r.element,
+                    description=f"Failed on preventive maintenance order {order_id} "
+                    f"(due {r.due}): " + ", ".join(failed),
+                    space=where.space if where else None, storey=where.storey if where else None,
+                    building=where.building if where else None, skill=plan.skill,
+                ).id  # fmt: skip
             conn.execute(update(pm_orders).where(pm_orders.c.id == order_id).values(
-                completed=t, results=json.dumps(dict(results or {}))
+                completed=t, results=json.dumps(dict(results or {})), follow_up=follow_up
             ))  # fmt: skip
             if r.ticket is not None:
                 st = conn.execute(

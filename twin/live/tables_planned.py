@@ -108,6 +108,7 @@ pm_orders = Table(
     Column("created", BigInteger, nullable=False),
     Column("completed", BigInteger),
     Column("results", Text),
+    Column("follow_up", BigInteger),  # ticket opened by a failed checklist item
     UniqueConstraint("plan", "element", "due", name="uq_pm_orders_plan_element_due"),
     Index("ix_pm_orders_due", "due"),
 )

@@ -8,13 +8,21 @@ the unit from :data:`DEFAULT_UNITS`. The sensor id is the element's GlobalId.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from twin.live.records import SensorSpec
 from twin.live.store import LiveStore
 from twin.model import Element, Twin
 
-__all__ = ["DEFAULT_UNITS", "discover_sensors", "register_model_sensors", "spec_for_element"]
+__all__ = [
+    "DEFAULT_UNITS",
+    "METER_TYPES",
+    "discover_sensors",
+    "register_model_sensors",
+    "spec_for_element",
+    "spec_for_meter",
+]
 
 #: Known quantities and their default units (others are accepted with an explicit unit).
 DEFAULT_UNITS: dict[str, str] = {
@@ -91,13 +99,42 @@ def spec_for_element(twin: Twin, e: Element) -> SensorSpec:
     )
 
 
+#: IfcFlowMeter PredefinedType -> (quantity, unit) of its register (docs/energy.md).
+METER_TYPES: dict[str, tuple[str, str]] = {
+    "ENERGYMETER": ("energy", "kWh"),
+    "GASMETER": ("gas_volume", "m3"),
+    "WATERMETER": ("water_volume", "m3"),
+    "OILMETER": ("oil_volume", "m3"),
+}
+
+
+def spec_for_meter(twin: Twin, e: Element) -> SensorSpec | None:
+    """An IfcFlowMeter (kind ``meter``) as a sensor of its register: the quantity from its
+    PredefinedType (or ``Pset_HospitalSensor``), kWh / m3 unless the pset says otherwise. The
+    meter sits in the flow itself, so it is its own host (the sub-metering tree is traced from
+    it). None for a meter of unknown type without a pset quantity."""
+    spec = spec_for_element(twin, e)
+    ps = _pset(e)
+    known = METER_TYPES.get(e.predefined_type.upper())
+    if ps.get("Quantity"):
+        quantity, unit = spec.quantity, spec.unit
+    elif known is not None:
+        quantity, unit = known[0], str(ps.get("Unit") or known[1])
+    else:
+        return None
+    return replace(spec, quantity=quantity, unit=unit, host=e.host or e.guid)
+
+
 def discover_sensors(twin: Twin) -> list[SensorSpec]:
-    """Every IfcSensor (kind ``sensor``) of the twin as a spec, by GlobalId."""
-    return [
-        spec_for_element(twin, e)
-        for e in sorted(twin.elements.values(), key=lambda e: e.guid)
-        if e.kind == "sensor"
-    ]
+    """Every IfcSensor (kind ``sensor``) and IfcFlowMeter (kind ``meter``) of the twin as a
+    spec, by GlobalId."""
+    out: list[SensorSpec] = []
+    for e in sorted(twin.elements.values(), key=lambda e: e.guid):
+        if e.kind == "sensor":
+            out.append(spec_for_element(twin, e))
+        elif e.kind == "meter" and (meter := spec_for_meter(twin, e)) is not None:
+            out.append(meter)
+    return out
 
 
 def register_model_sensors(store: LiveStore, twin: Twin) -> int:

@@ -57,8 +57,9 @@ METER_UNITS: dict[str, dict[str, float]] = {
     "energy": {"kWh": 1.0, "Wh": 1e-3, "MWh": 1e3, "MJ": 1 / 3.6, "GJ": 1e3 / 3.6},
     "gas_volume": {"m3": 1.0},
     "water_volume": {"m3": 1.0},
+    "oil_volume": {"m3": 1.0},
 }
-REPORT_UNIT = {"energy": "kWh", "gas_volume": "m3", "water_volume": "m3"}
+REPORT_UNIT = {"energy": "kWh", "gas_volume": "m3", "water_volume": "m3", "oil_volume": "m3"}
 STEP_S = 3600.0
 MAX_GAP_S = 3 * 3600.0  # a longer gap is left missing, never interpolated
 

@@ -234,3 +234,40 @@ def test_phone_layout_leaves_the_plan_visible(browser: Any, server: str, artifac
         pg.screenshot(path=str(artifacts / "viewer_layout_390x844.png"))
     finally:
         ctx.close()
+
+
+def test_3d_disposes_the_old_building(
+    browser: Any,
+    small_hospital: Path,
+    twin_cache_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Going from one building to another and back leaves as many GPU geometries as the first
+    visit: the old building's geometries and materials are freed, not kept behind."""
+    from tests.conftest import SHARED_IFC, require
+
+    fzk = SHARED_IFC / "AC20-FZK-Haus.ifc"
+    require(fzk.exists(), f"{fzk} not available")
+    store = tmp_path_factory.mktemp("viewer-two")
+    with (
+        serve_api([small_hospital, fzk], twin_cache_dir, store) as base,
+        watched_page(browser, base) as (pg, errors),
+    ):
+        buildings = [b["guid"] for b in get_json(f"{base}/buildings")]
+        assert len(buildings) == 2
+        a, b = buildings
+        pg.goto(f"/viewer/?test=1#view=3d&building={a}")
+        ready = "#scene[data-ready='1']"
+        pg.wait_for_selector(ready, state="attached", timeout=60_000)
+        first = pg.evaluate("() => window.twinDebug.scene3d.memory()")
+        assert first["geometries"] > 0
+        for guid in (b, a):
+            pg.select_option("#building", guid)
+            pg.wait_for_function(
+                "() => document.querySelector('#scene').dataset.ready === ''", timeout=10_000
+            )
+            pg.wait_for_selector(ready, state="attached", timeout=60_000)
+        again = pg.evaluate("() => window.twinDebug.scene3d.memory()")
+        assert again["geometries"] <= first["geometries"] * 1.1, (first, again)
+        assert again["objects"] <= first["objects"] * 1.1, (first, again)
+    assert errors == [], errors

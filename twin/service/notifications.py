@@ -117,7 +117,7 @@ def _send_webhook(ch: Channel, out: Outgoing, client: httpx.Client) -> tuple[boo
     }
     try:
         r = client.post(ch.target, content=body, headers=headers)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a bad URL is a failure too
         return False, None, f"{type(exc).__name__}: {exc}"
     ok = 200 <= r.status_code < 300
     return ok, r.status_code, "" if ok else f"HTTP {r.status_code}"
@@ -142,7 +142,7 @@ def _send_email(ch: Channel, out: Outgoing) -> tuple[bool, int | None, str]:
     try:
         with smtplib.SMTP(parts.hostname, parts.port or 25, timeout=TIMEOUT_S) as smtp:
             smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
         return False, None, f"{type(exc).__name__}: {exc}"
     return True, 250, ""
 

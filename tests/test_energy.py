@@ -171,3 +171,21 @@ def test_baseline_by_weekday_and_hour_and_a_comparison() -> None:
     c = compare(b, after)
     assert c.hours == 24 and c.deviation == pytest.approx(0.2, abs=0.03)
     assert math.isnan(compare(b, {}).deviation)
+
+
+def test_anomaly_is_a_run_above_the_band() -> None:
+    from twin.energy import anomalies
+
+    train = {T0 + k * H: 10.0 for k in range(24 * 7 * 2)}  # flat 10 kWh every hour
+    b = fit(train)
+    later = T0 + 24 * 7 * 2 * H
+    # hours 0-1 over (too short), 5-8 over (a run of 4), 12 missing between two over hours
+    values = {later + k * H: 10.0 for k in range(24)}
+    for k in (0, 1, 5, 6, 7, 8, 11, 13):
+        values[later + k * H] = 13.0  # 30 % above: over a 20 % band
+    values[later + 9 * H] = 11.9  # 19 %: inside the band, ends the run
+    del values[later + 12 * H]
+    found = anomalies(b, values, band=0.2, min_hours=3)
+    assert [(a.start, a.end, a.hours) for a in found] == [(later + 5 * H, later + 9 * H, 4)]
+    assert found[0].actual == pytest.approx(52.0) and found[0].expected == pytest.approx(40.0)
+    assert anomalies(b, values, band=0.2, min_hours=2)[0].start == later  # the short run counts

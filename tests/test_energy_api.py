@@ -136,6 +136,13 @@ def test_baseline_comparison(client: TestClient, small_twin) -> None:  # type: i
     assert (b["unit"], b["training_hours"], b["hours"]) == ("kWh", 168, 24)
     assert b["actual"] == pytest.approx(sum(use(h) for h in range(168, 192)))
     assert b["deviation"] == pytest.approx(0.1)
+    assert b["anomalies"] == []  # 10 % over: inside the default 20 % band
+    r = client.get(
+        "/energy/meters/api-meter/baseline",
+        params={"start": monday.isoformat(), "end": (monday + timedelta(days=1)).isoformat(),
+                "weeks": 1, "band": 0.05, "min_hours": 24},
+    )  # fmt: skip
+    assert [a["hours"] for a in r.json()["anomalies"]] == [24]  # the whole day above 5 %
     # one week fits 168 bins with 168 hours: no degree of freedom left, so no validity claimed
     assert b["cv_rmse"] is None and b["valid"] is False
 

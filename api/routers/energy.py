@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from api.deps import CampusDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas.energy import (
+    AnomalyOut,
     BaselineOut,
     IntervalOut,
     IntervalsOut,
@@ -106,14 +107,20 @@ def baseline(
     end: End = None,
     weeks: Annotated[int, Query(ge=1, le=52)] = 8,
     tz: Annotated[str, Query(max_length=64)] = "UTC",
+    band: Annotated[float, Query(gt=0, le=10, description="0.2: 20 % above expected")] = 0.2,
+    min_hours: Annotated[int, Query(ge=1, le=168)] = 3,
 ) -> BaselineOut:
     m = energy.find_meter(campus, store, sensor_id)
-    b, c = energy.baseline_comparison(store, m, *_span(start, end), weeks=weeks, tz=tz)
+    b, c, found = energy.baseline_comparison(
+        store, m, *_span(start, end), weeks=weeks, tz=tz, band=band, min_hours=min_hours
+    )
     return BaselineOut(
         meter=m.id, unit=m.report_unit, training_hours=b.n, cv_rmse=_num(b.cv_rmse),
         nmbe=_num(b.nmbe), valid=b.valid, actual=c.actual, expected=c.expected, hours=c.hours,
         deviation=_num(c.deviation), compared_cv_rmse=_num(c.cv_rmse),
         compared_nmbe=_num(c.nmbe),
+        anomalies=[AnomalyOut(start=_at(a.start), end=_at(a.end), hours=a.hours,
+                              actual=a.actual, expected=a.expected) for a in found],
     )  # fmt: skip
 
 

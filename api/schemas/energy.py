@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AnomalyOut",
     "BaselineOut",
     "IntervalOut",
     "IntervalsOut",
@@ -79,6 +80,14 @@ class RollupOut(BaseModel):
     over_read: list[tuple[str, datetime]] = Field(description="(parent, period) children exceed.")
 
 
+class AnomalyOut(BaseModel):
+    start: datetime
+    end: datetime
+    hours: int
+    actual: float
+    expected: float
+
+
 class BaselineOut(BaseModel):
     meter: str
     unit: str
@@ -92,3 +101,6 @@ class BaselineOut(BaseModel):
     deviation: float | None = Field(description="(actual - expected) / expected.")
     compared_cv_rmse: float | None
     compared_nmbe: float | None
+    anomalies: list[AnomalyOut] = Field(
+        description="Runs of min_hours or more hours above expected by more than band."
+    )

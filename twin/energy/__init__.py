@@ -2,11 +2,13 @@
 baselines measured as ASHRAE Guideline 14 does. No store and no campus (the service layer,
 :mod:`twin.service.energy`, reads readings and meters and calls these)."""
 
+from twin.energy.anomaly import Anomaly, anomalies
 from twin.energy.baseline import Baseline, Comparison, compare, cv_rmse, fit, nmbe
 from twin.energy.registers import Interval, RegisterReport, Replacement, intervals
 from twin.energy.rollup import MeterInfo, Rollup, RollupRow, period_start, rollup
 
 __all__ = [
+    "Anomaly",
     "Baseline",
     "Comparison",
     "Interval",
@@ -15,6 +17,7 @@ __all__ = [
     "Replacement",
     "Rollup",
     "RollupRow",
+    "anomalies",
     "compare",
     "cv_rmse",
     "fit",

@@ -22,12 +22,14 @@ from zoneinfo import ZoneInfo
 
 from twin.distribution import trace
 from twin.energy import (
+    Anomaly,
     Baseline,
     Comparison,
     Interval,
     MeterInfo,
     RegisterReport,
     Rollup,
+    anomalies,
     compare,
     fit,
     intervals,
@@ -222,13 +224,15 @@ def fit_baseline(
 
 def baseline_comparison(
     store: LiveStore, meter: Meter, start: datetime, end: datetime, *, weeks: int = 8,
-    tz: str = "UTC",
-) -> tuple[Baseline, Comparison]:  # fmt: skip
+    tz: str = "UTC", band: float = 0.2, min_hours: int = 3,
+) -> tuple[Baseline, Comparison, list[Anomaly]]:  # fmt: skip
     """The bin baseline fitted on the ``weeks`` weeks before ``start``, compared with
-    [start, end)."""
+    [start, end), and the runs of ``min_hours`` hours above it by more than ``band``."""
     _window(start, end)
     base = fit_baseline(store, meter, start, weeks=weeks, tz=tz)
-    return base, compare(base, _hourly(meter_intervals(store, meter, start, end)[0]))
+    hourly = _hourly(meter_intervals(store, meter, start, end)[0])
+    found = anomalies(base, hourly, band=band, min_hours=min_hours)
+    return base, compare(base, hourly), found
 
 
 def export_csv(store: LiveStore, meters: Iterable[Meter], start: datetime, end: datetime) -> str:

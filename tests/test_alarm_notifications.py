@@ -233,3 +233,11 @@ def test_api_channels_rules_outbox(
         acts = {e.action for e in st.audit.list()}
         assert {"notification_channel.create", "escalation_rule.create",
                 "notifications.run"} <= acts  # fmt: skip
+
+
+def test_demo_seeds_escalation_once(st: LiveStore) -> None:
+    from twin.live.demo_alarms import DEMO_ESCALATION, seed_demo_alarms
+
+    assert seed_demo_alarms(st) == len(DEMO_ESCALATION) == 3
+    assert seed_demo_alarms(st) == 0
+    assert sorted(r.level for r in st.notifications.rules()) == [1, 1, 2]

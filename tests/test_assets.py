@@ -22,6 +22,7 @@ from api.app import create_app
 from api.settings import Settings
 from tests.ifc_fixtures.assets_made import ASSET_TRUTH, NOT_ASSETS, write_assets
 from tests.ops_support import wipe
+from twin.assets import asset_view, ifc_asset_fields, is_asset
 from twin.live.db import metadata
 from twin.live.demo_assets import DEMO_NAMEPLATES, seed_demo_assets
 from twin.live.store import LiveStore
@@ -259,3 +260,40 @@ def test_demo_seed_nameplates(opened_store: tuple[LiveStore, str, Path], small_t
         for guid in guids[:2]:
             assert kept[guid]["manufacturer"] == DEMO_NAMEPLATES[kind][0]
     assert seed_demo_assets(store, small_twin) == 0  # never over real (or earlier) edits
+
+
+def test_placeholders_are_not_values() -> None:
+    psets = {
+        "COBie_Component": {"SerialNumber": "n/a", "InstallationDate": " N/A "},
+        "Pset_ManufacturerTypeInformation": {"Manufacturer": "-", "ModelLabel": "X-1"},
+        "Other": {"Manufacturer": "Acme", "SerialNumber": "unknown"},
+    }
+    found = ifc_asset_fields(psets)
+    assert found["manufacturer"] == ("Acme", "Other.Manufacturer")
+    assert found["model"] == ("X-1", "Pset_ManufacturerTypeInformation.ModelLabel")
+    assert found["serial_number"] is None and found["installation_date"] is None
+
+
+def test_real_revit_export_manufacturers(shared_twin: Any, shared_ifc: Path) -> None:
+    """Duplex_Electrical (a Revit export with COBie parameters): the manufacturer in the register
+    is one the file states (read here with ifcopenshell directly), and the "N/A" placeholders
+    Revit fills in never become register values nor make a proxy an asset."""
+    import ifcopenshell
+    import ifcopenshell.util.element
+
+    name = "Duplex_Electrical_20121207.ifc"
+    twin = shared_twin(name)
+    model = ifcopenshell.open(str(shared_ifc / name))
+    stated: dict[str, set[str]] = {}
+    for product in model.by_type("IfcProduct"):
+        for props in ifcopenshell.util.element.get_psets(product).values():
+            value = str(props.get("Manufacturer") or "").strip()
+            if value and value.upper() != "N/A":
+                stated.setdefault(product.GlobalId, set()).add(value)
+    assets = [asset_view(e, {}, building=None) for e in twin.elements.values() if is_asset(e)]
+    assert assets and all(f.ifc != "N/A" for a in assets for f in a.fields)
+    with_maker = {a.guid: a.value("manufacturer") for a in assets if a.value("manufacturer")}
+    assert with_maker and set(with_maker) == set(stated) & {a.guid for a in assets}
+    assert all(maker in stated[guid] for guid, maker in with_maker.items())
+    proxies = [e for e in twin.elements.values() if e.ifc_class == "IfcBuildingElementProxy"]
+    assert proxies and not any(is_asset(e) for e in proxies if e.guid not in stated)

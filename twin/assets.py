@@ -23,6 +23,7 @@ from twin.model import Element
 
 __all__ = [
     "ASSET_FIELDS",
+    "PLACEHOLDERS",
     "AssetField",
     "AssetView",
     "asset_view",
@@ -82,19 +83,24 @@ _DEVICE_KINDS = (frozenset(DISTRIBUTION_KINDS) - _SKIPPED_KINDS) | {"lift"}
 PropertySets = Mapping[str, Mapping[str, object]]
 
 
+#: Placeholders that say "no value": COBie writes "n/a" where a field does not apply, and
+#: authoring tools (Revit's COBie extension among them) fill every COBie parameter with "N/A".
+PLACEHOLDERS: frozenset[str] = frozenset({"n/a", "na", "-", "--", "none", "null", "unknown"})
+
+
 def _text(value: object) -> str | None:
-    """A property value as register text; empty and absent values are None."""
+    """A property value as register text; empty, absent and placeholder values are None."""
     if value is None or isinstance(value, Mapping | list | tuple):
         return None
     out = str(value).strip()
-    return out or None
+    return out if out and out.lower() not in PLACEHOLDERS else None
 
 
 def _find(psets: PropertySets, source: _Source) -> tuple[str, str] | None:
     pset_name, prop = source
     names = [pset_name] if pset_name is not None else sorted(psets)
     for name in names:
-        value = _text(psets.get(name, {}).get(prop)) if name is not None else None
+        value = _text(psets.get(name, {}).get(prop))
         if value is not None:
             return value, f"{name}.{prop}"
     return None

@@ -5,7 +5,7 @@ Truths are hand counts: due dates listed from a calendar, grace windows computed
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from twin.errors import Conflict, InvalidInput
 from twin.live.maintenance import PmTarget
+from twin.live.records import SensorSpec
 from twin.live.store import LiveStore, open_store
 from twin.planning.schedule import (
     Interval,
@@ -131,6 +132,33 @@ def test_failed_checklist_item_opens_a_follow_up(store: LiveStore) -> None:
     assert t.element == b.element and t.skill == "plumbing" and "seal leak" in t.title
     assert t.priority == "normal" and t.status == "new"
     assert _count(store, "SELECT COUNT(*) FROM tickets") == 3  # two orders and one follow-up
+
+
+def test_counter_based_plan_due_on_running_hours(store: LiveStore) -> None:
+    store.register_sensor(SensorSpec("hours-1", "running_hours", "h", element="PUMP-A"))
+    p = store.maintenance.create_plan(
+        name="Pump 500 h", interval="yearly", anchor=date(2027, 1, 1), actor="t",
+        element="PUMP-A", counter_sensor="hours-1", counter_every=500.0, lead_days=0,
+    )  # fmt: skip
+    assert p.floating and p.counter_every == 500.0
+    pump = PUMPS[:1]
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    store.ingest([{"sensor": "hours-1", "t": t0.isoformat(), "value": 499.0}])
+    assert store.maintenance.generate({p.id: pump}, today=date(2026, 3, 1), actor="t") == []
+    store.ingest([{"sensor": "hours-1", "t": (t0 + timedelta(days=1)).isoformat(), "value": 501}])
+    (o,) = store.maintenance.generate({p.id: pump}, today=date(2026, 3, 2), actor="t")
+    assert o.due == date(2026, 3, 2)  # the counter, long before the yearly calendar date
+    store.maintenance.complete(o.id, actor="t", at=t0 + timedelta(days=1, hours=2))
+    # next at 501 + 500 = 1001 h: 1000 h is not enough
+    store.ingest([{"sensor": "hours-1", "t": (t0 + timedelta(days=20)).isoformat(), "value": 1000}])
+    assert store.maintenance.generate({p.id: pump}, today=date(2026, 3, 21), actor="t") == []
+    store.ingest([{"sensor": "hours-1", "t": (t0 + timedelta(days=21)).isoformat(), "value": 1001}])
+    (o2,) = store.maintenance.generate({p.id: pump}, today=date(2026, 3, 22), actor="t")
+    assert o2.due == date(2026, 3, 22)
+    with pytest.raises(InvalidInput):
+        store.maintenance.create_plan(name="x", interval="yearly", anchor=date(2027, 1, 1),
+                                      actor="t", kind="lift", counter_sensor="hours-1",
+                                      counter_every=10.0)  # fmt: skip
 
 
 def test_fixed_schedule_keeps_its_calendar(store: LiveStore) -> None:

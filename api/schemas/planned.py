@@ -158,6 +158,12 @@ class PlanIn(StrictIn):
     checklist: list[str] = Field(default_factory=list, max_length=100)
     skill: str | None = Field(None, max_length=30)
     inspection: bool = False
+    counter_sensor: str | None = Field(
+        None, min_length=1, max_length=64,
+        description="Counter-based (with counter_every, one element): a cumulative sensor such "
+        "as running hours; due when it advanced counter_every, or the interval passed.",
+    )  # fmt: skip
+    counter_every: float | None = Field(None, gt=0, le=1e12)
 
 
 class PlanOut(BaseModel):
@@ -175,6 +181,8 @@ class PlanOut(BaseModel):
     checklist: list[str]
     skill: str | None
     inspection: bool
+    counter_sensor: str | None
+    counter_every: float | None
 
 
 class GenerateOrdersIn(StrictIn):

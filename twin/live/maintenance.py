@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from twin.errors import Conflict, InvalidInput, NotFound
 from twin.live import audit
 from twin.live.bulk import copy_rows, reserve_ids
 from twin.live.db import now_us
+from twin.live.tables import latest
 from twin.live.tables_ops import ticket_transitions, tickets
 from twin.live.tables_planned import certificates, pm_orders, pm_plans
 from twin.live.tickets import TicketRepository
@@ -67,6 +68,8 @@ class PmPlan:
     checklist: tuple[str, ...]
     skill: str | None
     inspection: bool
+    counter_sensor: str | None = None
+    counter_every: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,7 @@ def _plan(r: Row[Any]) -> PmPlan:
     return PmPlan(
         r.id, r.name, r.element, r.ifc_class, r.kind, r.interval, bool(r.floating),
         date.fromisoformat(r.anchor), r.lead_days, tuple(json.loads(r.checklist)), r.skill,
-        bool(r.inspection),
+        bool(r.inspection), r.counter_sensor, r.counter_every,
     )  # fmt: skip
 
 
@@ -158,9 +161,22 @@ class MaintenanceRepository:
         checklist: Sequence[str] = (),
         skill: str | None = None,
         inspection: bool = False,
+        counter_sensor: str | None = None,
+        counter_every: float | None = None,
     ) -> PmPlan:
-        """A plan over exactly one of ``element``, ``ifc_class`` or ``kind``."""
+        """A plan over exactly one of ``element``, ``ifc_class`` or ``kind``. A counter-based
+        plan (``counter_sensor`` + ``counter_every``) targets one element, is floating, and
+        falls due when the counter advanced ``counter_every`` since the last completion or when
+        its calendar interval has passed, whichever comes first."""
         parse_interval(interval)
+        if (counter_sensor is None) != (counter_every is None):
+            raise InvalidInput("a counter-based plan needs counter_sensor and counter_every")
+        if counter_sensor is not None:
+            if element is None:
+                raise InvalidInput("a counter-based plan targets one element")
+            if not (counter_every or 0) > 0:
+                raise InvalidInput("counter_every must be positive")
+            floating = True
         if sum(x is not None for x in (element, ifc_class, kind)) != 1:
             raise InvalidInput("a plan targets exactly one of element, ifc_class or kind")
         if not name.strip():
@@ -175,6 +191,7 @@ class MaintenanceRepository:
                     interval=interval, floating=floating, anchor=anchor.isoformat(),
                     lead_days=lead_days, checklist=json.dumps(list(checklist)), skill=skill,
                     inspection=inspection, created=now_us(), created_by=actor,
+                    counter_sensor=counter_sensor, counter_every=counter_every,
                 )
                 .returning(pm_plans.c.id)
             ).scalar_one()  # fmt: skip
@@ -209,25 +226,34 @@ class MaintenanceRepository:
         plans = {p.id: p for p in self.plans() if p.id in targets}
         now = now_us()
         with transaction(self._db) as conn:
-            have: dict[tuple[int, str], list[tuple[str, int | None]]] = {}
+            have: dict[tuple[int, str], list[tuple[str, int | None, float | None]]] = {}
             q = select(pm_orders.c.plan, pm_orders.c.element, pm_orders.c.due,
-                       pm_orders.c.completed).where(pm_orders.c.plan.in_(list(plans)))  # fmt: skip
+                       pm_orders.c.completed, pm_orders.c.counter,
+                       ).where(pm_orders.c.plan.in_(list(plans)))  # fmt: skip
             for r in conn.execute(q):
-                have.setdefault((r.plan, r.element), []).append((r.due, r.completed))
+                have.setdefault((r.plan, r.element), []).append((r.due, r.completed, r.counter))
+            counters = _counters(conn, [p.counter_sensor for p in plans.values()])
             todo: list[tuple[PmPlan, PmTarget, date]] = []
             for pid, plan in plans.items():
                 iv = parse_interval(plan.interval)
                 until = today + timedelta(days=plan.lead_days + horizon_days)
                 for tg in targets[pid]:
                     prior = have.get((pid, tg.element), [])
-                    seen = {d for d, _ in prior}
+                    seen = {d for d, _, _ in prior}
                     if plan.floating:
                         last = max(prior, default=None)
                         if last is not None and last[1] is None:
                             continue
                         done = None if last is None else _day(last[1])
-                        dues = [floating_next(plan.anchor, iv, done)]
-                        dues = [d for d in dues if d <= until]
+                        due = floating_next(plan.anchor, iv, done)
+                        now_value = counters.get(plan.counter_sensor or "")
+                        base = (last[2] if last is not None else None) or 0.0
+                        if (
+                            plan.counter_every is not None and now_value is not None
+                            and now_value - base >= plan.counter_every
+                        ):  # fmt: skip
+                            due = min(due, today)
+                        dues = [due] if due <= until else []
                     else:
                         dues = fixed_dues(plan.anchor, iv, until)
                     todo.extend((plan, tg, d) for d in dues if d.isoformat() not in seen)
@@ -324,8 +350,13 @@ class MaintenanceRepository:
                     space=where.space if where else None, storey=where.storey if where else None,
                     building=where.building if where else None, skill=plan.skill,
                 ).id  # fmt: skip
+            sensor = conn.execute(
+                select(pm_plans.c.counter_sensor).where(pm_plans.c.id == r.plan)
+            ).scalar_one()
+            counter = _counters(conn, [sensor]).get(sensor or "")
             conn.execute(update(pm_orders).where(pm_orders.c.id == order_id).values(
-                completed=t, results=json.dumps(dict(results or {})), follow_up=follow_up
+                completed=t, results=json.dumps(dict(results or {})), follow_up=follow_up,
+                counter=counter,
             ))  # fmt: skip
             if r.ticket is not None:
                 st = conn.execute(
@@ -421,6 +452,15 @@ class MaintenanceRepository:
             (c for c in latest.values() if c.valid_until < valid_until_before),
             key=lambda c: (c.valid_until, c.id),
         )
+
+
+def _counters(conn: Connection, sensor_ids: Iterable[str | None]) -> dict[str, float]:
+    """Latest value of each counter sensor that has one."""
+    ids = sorted({s for s in sensor_ids if s})
+    if not ids:
+        return {}
+    q = select(latest.c.sensor, latest.c.value).where(latest.c.sensor.in_(ids))
+    return {r.sensor: float(r.value) for r in conn.execute(q)}
 
 
 def _day(us: int | None) -> date | None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -93,6 +94,8 @@ pm_plans = Table(
     Column("checklist", Text, nullable=False),
     Column("skill", String(30)),
     Column("inspection", Boolean, nullable=False),  # statutory: completion records a certificate
+    Column("counter_sensor", String(64)),  # counter-based: a cumulative sensor (running hours)
+    Column("counter_every", Float),  # … due each time it advances this much
     Column("created", BigInteger, nullable=False),
     Column("created_by", String(100), nullable=False),
 )
@@ -108,7 +111,10 @@ pm_orders = Table(
     Column("created", BigInteger, nullable=False),
     Column("completed", BigInteger),
     Column("results", Text),
-    Column("follow_up", BigInteger),  # ticket opened by a failed checklist item
+    Column("follow_up", BigInteger),
+    Column(
+        "counter", Float
+    ),  # the counter sensor's value at completion  # ticket opened by a failed checklist item
     UniqueConstraint("plan", "element", "due", name="uq_pm_orders_plan_element_due"),
     Index("ix_pm_orders_due", "due"),
 )

@@ -142,13 +142,6 @@ class AlarmInboxRepository:
             }
         return [found[i] for i in ids if i in found]
 
-    def get(self, alarm_id: int) -> Alarm:
-        with transaction(self._db) as conn:
-            row = conn.execute(select(alarms).where(alarms.c.id == alarm_id)).first()
-        if row is None:
-            raise AlarmNotFound(f"no alarm {alarm_id}")
-        return row_to_alarm(row)
-
     # ---- acknowledge ---------------------------------------------------------------------
     def acknowledge(self, alarm_id: int, by: str) -> Alarm:
         """Acknowledge an active or a returned-to-normal alarm nobody acknowledged yet

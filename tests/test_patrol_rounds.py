@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from twin.service.campus import Campus
 from twin.service.patrols import planner_for, qr_svg
 
 MON = datetime(2026, 11, 30, tzinfo=UTC)  # a Monday
-POINTS = [
+POINTS: list[dict[str, Any]] = [
     {"place": "ROOM-A", "label": "Plant room", "items": [
         {"key": "pressure_bar", "kind": "reading", "min": 3.5, "max": 5.0},
         {"key": "leak", "kind": "yesno", "expect": False},

@@ -24,9 +24,10 @@ from tests.ifc_fixtures.assets_made import ASSET_TRUTH, NOT_ASSETS, write_assets
 from tests.ops_support import wipe
 from twin.assets import asset_view, ifc_asset_fields, is_asset
 from twin.live.db import metadata
-from twin.live.demo_assets import DEMO_NAMEPLATES, seed_demo_assets
+from twin.live.demo_assets import DEMO_NAMEPLATES, DEMO_PARTS, seed_demo_assets, seed_demo_parts
 from twin.live.store import LiveStore
 from twin.live.tables_assets import ASSET_TABLES
+from twin.live.tables_spare_parts import SPARE_PART_TABLES
 
 FIELDS = (
     "manufacturer", "model", "serial_number", "installation_date", "warranty_start",
@@ -61,7 +62,7 @@ def _png(width: int = 2, height: int = 2) -> bytes:
 def _wipe(store: LiveStore) -> None:
     wipe(store)
     with store.engine.begin() as conn:
-        for name in reversed(ASSET_TABLES):
+        for name in (*reversed(SPARE_PART_TABLES), *reversed(ASSET_TABLES)):
             conn.execute(metadata.tables[name].delete())
 
 
@@ -260,6 +261,11 @@ def test_demo_seed_nameplates(opened_store: tuple[LiveStore, str, Path], small_t
         for guid in guids[:2]:
             assert kept[guid]["manufacturer"] == DEMO_NAMEPLATES[kind][0]
     assert seed_demo_assets(store, small_twin) == 0  # never over real (or earlier) edits
+    parts = {p.sku: p for p in store.spare_parts.list()}
+    assert {sku: (p.quantity, p.low) for sku, p in parts.items()} == {
+        sku: (stock, stock <= minimum) for sku, _, _, minimum, stock, _ in DEMO_PARTS
+    }
+    assert seed_demo_parts(store) == 0
 
 
 def test_placeholders_are_not_values() -> None:

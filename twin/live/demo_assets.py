@@ -10,7 +10,7 @@ from twin.assets import ASSET_FIELDS, is_asset
 from twin.live.store import LiveStore
 from twin.model import Twin
 
-__all__ = ["DEMO_NAMEPLATES", "seed_demo_assets"]
+__all__ = ["DEMO_NAMEPLATES", "DEMO_PARTS", "seed_demo_assets", "seed_demo_parts"]
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +22,31 @@ DEMO_NAMEPLATES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+#: (sku, name, unit, minimum, stock received, storeroom location) of the demo storeroom; the last
+#: is below its minimum, so the demo shows a low-stock alarm.
+DEMO_PARTS: tuple[tuple[str, str, str, float, float, str], ...] = (
+    ("F7-592", "Bag filter F7 592x592", "pcs", 8, 24, "Plant room store, shelf 2"),
+    ("VB-SPA-1250", "V-belt SPA 1250", "pcs", 2, 6, "Plant room store, shelf 4"),
+    ("O2-REG-SEAL", "Oxygen regulator seal kit", "kits", 3, 2, "Medical gas store"),
+)
+
+
+def seed_demo_parts(store: LiveStore) -> int:
+    """The demo storeroom, only into a store with no spare parts yet."""
+    if store.spare_parts.list():
+        return 0
+    for sku, name, unit, minimum, stock, location in DEMO_PARTS:
+        store.spare_parts.define(sku, name=name, unit=unit, min_quantity=minimum, actor="demo",
+                                 location=location)  # fmt: skip
+        store.spare_parts.move(sku, stock, reason="receive", actor="demo")
+    return len(DEMO_PARTS)
+
+
 def seed_demo_assets(store: LiveStore, twin: Twin, *, per_kind: int = 3) -> int:
-    """Nameplate data for the first ``per_kind`` assets of each kind above; only into a store
-    with no register edits yet, so it never overwrites real data. Returns the assets edited."""
+    """Nameplate data for the first ``per_kind`` assets of each kind above (and the demo
+    storeroom, :func:`seed_demo_parts`); only into a store with no register edits yet, so it
+    never overwrites real data. Returns the assets edited."""
+    seed_demo_parts(store)
     if store.asset_overrides.all():
         return 0
     done = 0

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import ifcopenshell
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -251,3 +253,19 @@ def test_nothing_lost_on_restart(
         assert actions == {"pm.plan.create", "pm.generate", "pm.order.complete"}
     finally:
         again.close()
+
+
+def test_demo_seed_once(store: LiveStore, small_twin: Any, small_hospital: Path) -> None:
+    from twin.live.demo_planned import DEMO_PLANS, seed_demo_planned
+
+    seed_demo_planned(store, small_twin)
+    seed_demo_planned(store, small_twin)  # never twice
+    assert len(store.maintenance.plans()) == len(DEMO_PLANS)
+    lifts = ifcopenshell.open(str(small_hospital)).by_type("IfcTransportElement")
+    assert len(store.maintenance.certificates()) == len(lifts) > 0
+    soon = store.maintenance.certificates(
+        valid_until_before=datetime.now(UTC).date() + timedelta(days=30)
+    )
+    assert len(soon) == 1  # the first lift's certificate expires in 15 days
+    (tpl,) = store.patrols.templates()
+    assert 1 <= len(tpl.checkpoints) <= 6

@@ -214,6 +214,11 @@ def test_dedupe_ticket_photos_and_admin_delete(env: dict[str, Any]) -> None:
     assert (env["docs"] / sha[:2] / sha).exists()  # still attached to the ticket
     assert c.delete(f"/documents/{t['id']}", headers=keys["admin"]).status_code == 200
     assert not (env["docs"] / sha[:2] / sha).exists()  # last reference gone, file gone
+    # a file gone from the folder behind the store's back is a 404, not a server error
+    again = c.post(f"/assets/{guids['V-1']}/documents", files={"file": ("v.png", png)},
+                   headers=keys["operator"]).json()  # fmt: skip
+    (env["docs"] / sha[:2] / sha).unlink()
+    _problem(c.get(f"/documents/{again['id']}/content", headers=keys["viewer"]), 404)
 
 
 def test_csv_and_xlsx_exports(env: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from api.errors import PROBLEM_RESPONSES
 from api.schemas.assets import AssetEditIn, AssetOut, DocumentOut
 from api.settings import Settings
 from api.strict import DbId
-from twin.errors import PayloadTooLarge
+from twin.errors import NotFound, PayloadTooLarge
 from twin.live.blobs import BlobStore
 from twin.service.assets import (
     attach_document,
@@ -215,9 +215,12 @@ def document_content(
     doc_id: DbId, store: StoreDep, settings: SettingsDep, _who: PrincipalDep
 ) -> FileResponse:
     doc = store.documents.get(doc_id)
+    path = _blobs(settings).path(doc.sha256)
+    if not path.is_file():  # the folder was moved or emptied behind the store's back
+        raise NotFound(f"document {doc_id}'s file is missing from the documents folder")
     media = doc.content_type + ("; charset=utf-8" if doc.content_type == "text/plain" else "")
     return FileResponse(
-        _blobs(settings).path(doc.sha256), media_type=media, filename=doc.filename,
+        path, media_type=media, filename=doc.filename,
         headers={"X-Content-Type-Options": "nosniff"},
     )  # fmt: skip
 

@@ -241,3 +241,25 @@ def test_demo_seeds_escalation_once(st: LiveStore) -> None:
     assert seed_demo_alarms(st) == len(DEMO_ESCALATION) == 3
     assert seed_demo_alarms(st) == 0
     assert sorted(r.level for r in st.notifications.rules()) == [1, 1, 2]
+
+
+def test_work_order_sla_breach_escalates_once(st: LiveStore, receiver: Receiver) -> None:
+    """An emergency alarm's automatic ticket not responded to in 30 min (the default emergency
+    SLA) escalates the alarm, acknowledged or not; a planned ticket's 24 h clock has not run out."""
+    from tests.alarm_inbox_support import set_alarm
+
+    receiver.statuses.clear()
+    now = now_us()
+    st.notifications.add_channel("supervisor", "webhook", receiver.url, SECRET, level=1)
+    hot = add_alarm(st, sensor="o2", severity="critical", raised_us=now, acknowledged_us=now)
+    calm = add_alarm(st, sensor="t", severity="minor", raised_us=now)
+    for aid, prio in ((hot, "emergency"), (calm, "planned")):
+        t = st.tickets.create(title=f"alarm {aid}", priority=prio, actor="rule", alarm=aid)
+        set_alarm(st, aid, ticket=t.id)
+    assert run_once(st, now + 5 * MIN_US).queued == 0
+    late = run_once(st, now + 31 * MIN_US)
+    assert (late.queued, late.delivered) == (1, 1)
+    doc = json.loads(receiver.got[0][1])
+    assert doc["event"] == "alarm.sla_breached" and doc["alarm"]["id"] == hot
+    assert doc["sla"]["respond_breached"] is True and doc["level"] == 1
+    assert run_once(st, now + 90 * MIN_US).queued == 0

@@ -142,6 +142,17 @@ class AlarmInboxRepository:
             }
         return [found[i] for i in ids if i in found]
 
+    def ticketed(self) -> builtins.list[tuple[int, int]]:
+        """(alarm, ticket) of alarms still in the inbox that opened a work order."""
+        q = select(alarms.c.id, alarms.c.ticket).where(
+            and_(
+                alarms.c.ticket.is_not(None),
+                or_(alarms.c.active.is_(True), alarms.c.acknowledged_us.is_(None)),
+            )
+        )
+        with transaction(self._db) as conn:
+            return [(int(a), int(t)) for a, t in conn.execute(q)]
+
     # ---- acknowledge ---------------------------------------------------------------------
     def acknowledge(self, alarm_id: int, by: str) -> Alarm:
         """Acknowledge an active or a returned-to-normal alarm nobody acknowledged yet

@@ -31,6 +31,7 @@ from twin.live.txn import Db, transaction
 
 __all__ = [
     "CHANNEL_KINDS",
+    "SLA_RULE",
     "Attempt",
     "Channel",
     "NotificationRepository",
@@ -40,6 +41,8 @@ __all__ = [
 
 CHANNEL_KINDS = ("webhook", "email")
 SEVERITIES = ("critical", "major", "minor", "info")
+#: The ``rule`` recorded for an escalation caused by a breached work-order SLA clock.
+SLA_RULE = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,18 @@ class NotificationRepository:
         with transaction(self._db) as conn:
             q = select(alarm_escalations.c.alarm, alarm_escalations.c.level)
             return {(int(a), int(lv)) for a, lv in conn.execute(q)}
+
+    def levels(self) -> dict[int, tuple[int, bool]]:
+        """Per escalated alarm: the highest level reached and whether its work order's SLA
+        breach escalated it already (rule ``0``)."""
+        out: dict[int, tuple[int, bool]] = {}
+        with transaction(self._db) as conn:
+            q = select(alarm_escalations.c.alarm, alarm_escalations.c.level,
+                       alarm_escalations.c.rule)  # fmt: skip
+            for a, lv, rule in conn.execute(q):
+                top, sla = out.get(int(a), (0, False))
+                out[int(a)] = (max(top, int(lv)), sla or int(rule) == SLA_RULE)
+        return out
 
     def escalate(
         self,

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import logging
 import smtplib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -28,8 +29,9 @@ import httpx
 
 from twin.analysis.alarm_escalation import EscalationRule, due_escalations
 from twin.live.db import now_us
-from twin.live.notifications import Channel, Outgoing, StoredRule
+from twin.live.notifications import SLA_RULE, Channel, Outgoing, StoredRule
 from twin.live.records import from_us
+from twin.live.sla import SlaPolicy, sla_status
 from twin.live.store import LiveStore
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "backoff_us",
     "deliver_due",
     "escalate_due",
+    "escalate_sla",
     "run_audited",
     "run_once",
     "sign",
@@ -104,6 +107,37 @@ def escalate_due(store: LiveStore, now: int | None = None) -> int:
             },
         }
         queued += len(repo.escalate(row.id, rule.level, rule.id, payload, now))
+    return queued
+
+
+def escalate_sla(
+    store: LiveStore, now: int | None = None, policies: Mapping[str, SlaPolicy] | None = None
+) -> int:
+    """Alarms whose automatic work order (emergency alarms in critical rooms) has breached an
+    SLA clock escalate once to the level after the highest they reached, acknowledged or not:
+    the ticket is the work, an acknowledgement does not do it."""
+    now = now_us() if now is None else now
+    at = from_us(now)
+    assert at is not None
+    repo = store.notifications
+    levels = repo.levels()
+    queued = 0
+    for alarm_id, ticket_id in store.alarm_inbox.ticketed():
+        top, done = levels.get(alarm_id, (0, False))
+        if done:
+            continue
+        ticket = store.tickets.get(ticket_id)
+        sla = sla_status(ticket, at, policies)
+        if not sla.breached:
+            continue
+        payload = {
+            "event": "alarm.sla_breached",
+            "level": top + 1,
+            "alarm": {"id": alarm_id},
+            "ticket": {"id": ticket_id, "priority": ticket.priority, "status": ticket.status},
+            "sla": sla.as_dict(),
+        }
+        queued += len(repo.escalate(alarm_id, top + 1, SLA_RULE, payload, now))
     return queued
 
 
@@ -176,9 +210,11 @@ def deliver_due(store: LiveStore, now: int | None = None, limit: int = 100) -> t
     return delivered, failed
 
 
-def run_once(store: LiveStore, now: int | None = None) -> RunResult:
-    """Escalate what is due, then deliver what is due."""
-    queued = escalate_due(store, now)
+def run_once(
+    store: LiveStore, now: int | None = None, policies: Mapping[str, SlaPolicy] | None = None
+) -> RunResult:
+    """Escalate what is due (alarm age, work-order SLA), then deliver what is due."""
+    queued = escalate_due(store, now) + escalate_sla(store, now, policies)
     delivered, failed = deliver_due(store, now)
     return RunResult(queued, delivered, failed)
 

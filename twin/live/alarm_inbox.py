@@ -118,13 +118,13 @@ class AlarmInboxRepository:
         key = (building, storey, history)
         with transaction(self._db) as conn:
             if not cacheable:
-                return [InboxRow(*r) for r in conn.execute(q).tuples().all()]
+                return [InboxRow(*r) for r in conn.execute(q).all()]
             token = tuple(conn.execute(_TOKEN).one())
             with self._lock:
                 hit = self._cache.get(key)
             if hit is not None and hit[0] == token:
                 return hit[1]
-            found = [InboxRow(*r) for r in conn.execute(q).tuples().all()]
+            found = [InboxRow(*r) for r in conn.execute(q).all()]
         with self._lock:
             if len(self._cache) >= CACHE_ENTRIES:
                 self._cache.clear()

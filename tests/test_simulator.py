@@ -111,19 +111,51 @@ def twin_demo(
             proc.wait(timeout=20)
 
 
+#: Names the demo's auto-ticketing rules start with (twin.live.demo_seed.demo_rules).
+FAULT_RULES = ("oxygen low", "cold room warm", "pump trip")
+
+
+def _snapshot(base: str) -> dict[str, Any]:
+    sensors = _get(f"{base}/sensors")
+    return {
+        "sensors": sensors,
+        "read": [s for s in sensors if s["last_value"] is not None],
+        "alarms": _get(f"{base}/alarms"),
+        "tickets": _get(f"{base}/tickets"),
+        "rules": {f"rule:{r['id']}": r["name"] for r in _get(f"{base}/alarm-rules")},
+    }
+
+
+def _problems(seen: dict[str, Any]) -> list[str]:
+    """What the live demo does not show yet (empty: readings, a fault alarm and its ticket).
+    Other areas' demo seeds add alarms and tickets of their own: only the alarms of the
+    simulator's fault rules count."""
+    if not seen:
+        return ["the demo server never answered"]
+    out = []
+    drivable = {
+        s["id"] for s in seen["sensors"] if s["lower"] is not None or s["quantity"] == "energy"
+    }
+    unread = drivable - {s["id"] for s in seen["read"]}
+    if unread:
+        out.append(f"{len(unread)} sensors without a reading")
+    tickets = {t["id"] for t in seen["tickets"]}
+    fault_alarms = [
+        a for a in seen["alarms"]
+        if seen["rules"].get(a["rule"], "").startswith(FAULT_RULES) and a["ticket"] in tickets
+    ]  # fmt: skip
+    if not fault_alarms:
+        out.append("no alarm of a fault rule with its ticket")
+    return out
+
+
 def _wait_for(base: str, timeout: float = 90.0) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
-            sensors = _get(f"{base}/sensors")
-            seen = {
-                "read": [s for s in sensors if s["last_value"] is not None],
-                "sensors": sensors,
-                "alarms": _get(f"{base}/alarms"),
-                "tickets": _get(f"{base}/tickets"),
-            }
-            if seen["read"] and seen["alarms"] and seen["tickets"]:
+            seen = _snapshot(base)
+            if not _problems(seen):
                 return seen
         except OSError:
             pass
@@ -132,13 +164,7 @@ def _wait_for(base: str, timeout: float = 90.0) -> dict[str, Any]:
 
 
 def _check_alive(seen: dict[str, Any]) -> None:
-    assert seen, "the demo server never answered"
-    drivable = [s for s in seen["sensors"] if s["lower"] is not None or s["quantity"] == "energy"]
-    assert {s["id"] for s in seen["read"]} == {s["id"] for s in drivable}
-    alarm = next(a for a in seen["alarms"] if a["ticket"] is not None)
-    by_id = {s["id"]: s for s in seen["sensors"]}
-    assert by_id[alarm["sensor"]]["quantity"] in ("oxygen_pressure", "temperature", "pressure")
-    assert alarm["ticket"] in {t["id"] for t in seen["tickets"]}
+    assert _problems(seen) == []
 
 
 @pytest.mark.slow

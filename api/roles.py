@@ -117,7 +117,6 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/energy/rollup"): _V,
     ("GET", "/energy/export.csv"): _V,
     ("GET", "/kpis"): _V,
-    ("GET", "/kpis"): _V,
     ("GET", "/alarms/{alarm_id}"): _V,
     ("POST", "/alarms/{alarm_id}/ack"): _O,
     ("POST", "/alarms/{alarm_id}/clear"): _O,

@@ -17,6 +17,9 @@ from pathlib import Path
 import grimp
 import networkx as nx
 import pytest
+from alembic.script import ScriptDirectory
+
+from twin.live.migrate import alembic_config
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Modules allowed to read the process environment: the API's settings and the CLI.
@@ -71,3 +74,10 @@ def test_settings_are_read_in_one_place() -> None:
             for line in _reads_environment(ast.parse(path.read_text(), filename=rel)):
                 offenders.append(f"{rel}:{line}")
     assert offenders == [], f"environment read outside {sorted(ENV_READERS)}: {offenders}"
+
+
+def test_migration_history_has_one_head() -> None:
+    """Revisions written side by side branch; a merge revision must join them before they land,
+    so that ``alembic upgrade head`` (one head) works for operators."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, f"several migration heads, add a merge revision: {heads}"

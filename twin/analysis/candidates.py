@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from twin.distribution.build import Networks
+from twin.distribution.isolate import ImpactedSpace, Isolation, impact, isolate_nodes
 from twin.kinds import ISOLATING_KINDS
 from twin.media import media_of_quantity, media_of_skill, network_rank
 from twin.model import Twin
-from twin.distribution.isolate import ImpactedSpace, Isolation, impact, isolate_nodes
-from twin.distribution.build import Networks
 
 __all__ = [
     "MediumHint",

@@ -93,7 +93,9 @@ class StoreyArch:
         self.walls.append(wall)
         return wall, rot
 
-    def between(self, key: str, p: tuple[float, float], q: tuple[float, float], a: Room, b: Room) -> None:
+    def between(
+        self, key: str, p: tuple[float, float], q: tuple[float, float], a: Room, b: Room
+    ) -> None:
         """A wall with no door between two adjacent rooms."""
         wall, _ = self.wall(key, p, q)
         self.walls_between.append([a.entity.GlobalId, b.entity.GlobalId, wall.GlobalId])

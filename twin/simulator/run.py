@@ -116,9 +116,7 @@ class Simulator:
         if not self.config.mqtt_url:
             return False
         u = urlparse(self.config.mqtt_url)
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"twin-sim-{self.config.seed}"
-        )
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"twin-sim-{self.config.seed}")
         try:
             client.connect(u.hostname or "127.0.0.1", u.port or 1883, keepalive=30)
         except OSError as exc:

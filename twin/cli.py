@@ -167,6 +167,7 @@ def _serve(
     *,
     demo_seed: bool = False,
     simulate: bool = False,
+    gateways: bool = False,
 ) -> int:
     import uvicorn
 
@@ -180,18 +181,22 @@ def _serve(
         overrides["store_url"] = args.store
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
+    stop = threading.Event()
     try:  # models load before the server starts: a refused model exits 2, not mid-start-up
         settings = Settings(**overrides)
         campus = Campus()
         serve_files(
             campus, settings.models, cache_dir=settings.cache_dir, federate=settings.federate
         )
+        if gateways:  # simulated BMS devices first, so the gateway service finds them
+            settings = settings.model_copy(
+                update={"gateways": str(_start_gateway_simulators(campus, stop))}
+            )
         app = create_app(settings.model_copy(update={"models": []}), campus=campus)
     except TwinError as exc:
         print(f"twin serve: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     log.info("serving %d model(s) on http://%s:%d", len(models), args.host, args.port)
-    stop = threading.Event()
     if simulate:  # a client of the API/MQTT beside the server (waits for /health)
         from twin.simulator.run import Simulator
 
@@ -204,6 +209,21 @@ def _serve(
     finally:
         stop.set()
     return EXIT_OK
+
+
+def _start_gateway_simulators(campus: Any, stop: threading.Event) -> Path:
+    """A Modbus meter and one BACnet controller per storey for the first served twin (see
+    :mod:`twin.gateways.simulate`), in a fresh temporary folder; returns their gateway
+    configuration for ``TWIN_GATEWAYS``. They stop with ``stop``."""
+    import tempfile
+
+    from twin.gateways.simulate import start_demo_thread
+
+    twin = next(iter(campus))
+    out = Path(tempfile.mkdtemp(prefix="twin-gateways-"))
+    cfg = start_demo_thread(twin, out, stop)
+    log.info("gateway simulators for %s: configuration %s", twin.source.path, cfg)
+    return cfg
 
 
 def _check_files(paths: Sequence[Path]) -> str | None:
@@ -290,7 +310,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     path = args.model or DEMO_DIR / f"hospital_{args.size}.ifc"
     if not path.exists():
         _generate(args.size, path)
-    return _serve([path], args, demo_seed=args.seed, simulate=args.simulate)
+    return _serve([path], args, demo_seed=args.seed, simulate=args.simulate, gateways=args.gateways)
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -374,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-seed", dest="seed", action="store_false", help="no demo technicians")
     p.add_argument(
         "--no-simulate", dest="simulate", action="store_false", help="no simulated readings"
+    )
+    p.add_argument(
+        "--gateways",
+        action="store_true",
+        help="also start simulated BMS devices (a Modbus meter, a BACnet controller per storey) "
+        "and the gateways that poll them",
     )
     _add_simulator_options(p)
     _add_server_options(p)

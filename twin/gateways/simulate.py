@@ -19,6 +19,7 @@ import math
 import socket
 import struct
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = [
     "free_port",
     "main",
     "run_demo",
+    "start_demo_thread",
 ]
 
 log = logging.getLogger(__name__)
@@ -197,13 +199,15 @@ async def run_demo(
             controllers.append(c)
     devices = ", ".join(f"'{c.address}'" for c in controllers)
     cfg = out / "gateways.yaml"
-    cfg.write_text(
+    tmp = out / "gateways.yaml.tmp"  # renamed when complete: a reader never sees half a file
+    tmp.write_text(
         "interval_s: 5\ntimeout_s: 2\nmax_backoff_s: 60\nbindings: bindings.csv\n"
         f"modbus:\n  - {{id: msb-meter, host: 127.0.0.1, port: {meter.port}, unit: 1, "
         "map: demo-meter.yaml, name: Main switchboard meter}\n"
         f"bacnet:\n  local: 127.0.0.1:{free_port(socket.SOCK_DGRAM)}\n  devices: [{devices}]\n",
         encoding="utf-8",
     )
+    tmp.replace(cfg)
     log.info(
         "simulators up: 1 Modbus meter, %d BACnet controllers; config %s", len(controllers), cfg
     )
@@ -226,6 +230,32 @@ async def run_demo(
         await meter.stop()
         for c in controllers:
             await c.stop()
+    return cfg
+
+
+def start_demo_thread(
+    twin: Twin, out: Path, stop: threading.Event, *, timeout_s: float = 30.0
+) -> Path:
+    """Run :func:`run_demo` in a daemon thread with its own event loop until ``stop`` is set
+    (``twin demo --gateways`` does this beside the server). Returns the configuration path
+    once the simulators answer, so the gateway service can load it; raises ``TimeoutError``
+    when they do not start within ``timeout_s``."""
+    cfg = out / "gateways.yaml"
+    cfg.unlink(missing_ok=True)  # a stale file from an earlier run names dead ports
+
+    async def runner() -> None:
+        done = asyncio.Event()
+        waiter = asyncio.create_task(asyncio.to_thread(stop.wait))
+        waiter.add_done_callback(lambda _: done.set())
+        await run_demo(twin, out, stop=done)
+
+    thread = threading.Thread(target=asyncio.run, args=(runner(),), daemon=True, name="gw-sim")
+    thread.start()
+    end = time.monotonic() + timeout_s
+    while not cfg.exists():
+        if time.monotonic() > end or not thread.is_alive():
+            raise TimeoutError(f"the gateway simulators did not start within {timeout_s:.0f} s")
+        time.sleep(0.05)
     return cfg
 
 

@@ -4,7 +4,8 @@
 loaded and :func:`stop_live` at shutdown; nothing else opens a store. Everything comes from
 :class:`api.settings.Settings`: ``store_url``, ``mqtt_url`` (empty: no consumer),
 ``mqtt_topic``, ``mqtt_client_id`` (one API process per id) and ``stale_sweep_s`` (the one timer;
-0 or less: off).
+0 or less: off). The timer runs :func:`twin.service.periodic.tick` with the configured SLA table
+(``app.state.sla``, built by ``create_app`` from ``TWIN_SLA``).
 
 State left on ``app.state``: ``store`` (read by :data:`api.deps.StoreDep`), ``mqtt``,
 ``stale_sweeper`` and ``gateways`` (None when off; ``gateways`` when ``settings.gateways`` names a
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,9 +27,10 @@ from twin.gateways.config import load_config
 from twin.gateways.service import GatewayService
 from twin.live.discovery import register_model_sensors
 from twin.live.mqtt import MqttConfig, MqttConsumer
+from twin.live.sla import DEFAULT_SLA, SlaPolicy
 from twin.live.store import LiveStore, open_store
 from twin.service.campus import Campus
-from twin.service.notifications import run_once as run_notifications
+from twin.service.periodic import tick
 
 __all__ = ["start_live", "stop_live"]
 
@@ -50,7 +53,10 @@ async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
         app.state.mqtt.start()
     app.state.stale_sweeper = None
     if settings.stale_sweep_s > 0:
-        app.state.stale_sweeper = asyncio.create_task(_sweep(store, settings.stale_sweep_s))
+        sla = getattr(app.state, "sla", DEFAULT_SLA)  # the configured TWIN_SLA (api.deps.SlaDep)
+        app.state.stale_sweeper = asyncio.create_task(
+            _sweep(store, campus, sla, settings.stale_sweep_s)
+        )
     app.state.gateways = None
     if settings.gateways:
         service = GatewayService(store, load_config(Path(settings.gateways)))
@@ -58,18 +64,18 @@ async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
         app.state.gateways = service
 
 
-async def _sweep(store: LiveStore, every: float) -> None:
-    """Raise stale-sensor alarms every ``every`` seconds; a failed sweep is logged, never fatal."""
+async def _sweep(
+    store: LiveStore, campus: Campus, sla: Mapping[str, SlaPolicy], every: float
+) -> None:
+    """Every ``every`` seconds: stale sweep, condition alarms, escalation (with the configured
+    SLA policies) and notification delivery (:func:`twin.service.periodic.tick`); a failed run
+    is logged, never fatal."""
     while True:
         await asyncio.sleep(every)
         try:
-            await asyncio.to_thread(store.sweep_stale)
+            await asyncio.to_thread(tick, store, campus, sla)
         except Exception:
-            log.exception("stale sweep failed")
-        try:  # alarm escalation and notification delivery ride the same timer (issue 15)
-            await asyncio.to_thread(run_notifications, store)
-        except Exception:
-            log.exception("alarm escalation / notification run failed")
+            log.exception("periodic run failed")
 
 
 async def stop_live(app: FastAPI) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
-from api.deps import StoreDep
+from api.deps import SlaDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
 from api.schemas.notifications import (
     AttemptOut,
@@ -80,7 +80,7 @@ def list_attempts(outbox_id: DbId, store: StoreDep) -> list[AttemptOut]:
 
 
 @router.post("/notifications/run", response_model=RunOut, responses=PROBLEM_RESPONSES)
-def run_now(store: StoreDep, who: PrincipalDep) -> RunOut:
-    """Escalate what is due and try every due notification once (the API also does this on
-    the stale-sweep timer)."""
-    return RunOut.model_validate(service.run_audited(store, who.name))
+def run_now(store: StoreDep, who: PrincipalDep, sla: SlaDep) -> RunOut:
+    """Escalate what is due (work-order SLA with the configured ``TWIN_SLA`` table) and try
+    every due notification once (the API also does this on the stale-sweep timer)."""
+    return RunOut.model_validate(service.run_audited(store, who.name, sla))

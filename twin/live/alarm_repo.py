@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Engine, and_, insert, select, update
@@ -22,6 +23,7 @@ from twin.live.alarms import (
     stale_candidates,
 )
 from twin.live.checks import check_fields, check_lengths
+from twin.live.condition_alarms import Condition, SyncResult, sync
 from twin.live.db import now_us
 from twin.live.events import publish
 from twin.live.records import Alarm, AlarmRule
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 RULE_KINDS = ("above", "below", "rate", "stale")
 SEVERITIES = ("info", "minor", "major", "critical")
 STALE_SWEEP_INTERVAL_S = 5.0
+#: Rules of condition alarms (a record's state, not a reading): twin/service/condition_alarms.py.
+CONDITION_RULES = ("energy_anomaly", "inspection_expiring", "inspection_expired", "hazard_overdue")
 
 
 class AlarmNotFound(NotFound):
@@ -162,6 +166,17 @@ class AlarmRepository:
                 if (spec.id, c.key) not in active and now - seen > (c.threshold or 0) * 60e6:
                     active[(spec.id, c.key)] = ev.raise_(spec, c, None, now)
             return ev.raised
+
+    def sync_conditions(
+        self, rule: str, kind: str, conditions: Iterable[Condition], now: int | None = None
+    ) -> SyncResult:
+        """Raise one alarm per condition of ``rule`` that holds and has none active; clear the
+        active ones of ``rule`` whose condition no longer holds
+        (:mod:`twin.live.condition_alarms`)."""
+        if rule not in CONDITION_RULES:
+            raise InvalidInput(f"condition rule must be one of {CONDITION_RULES}")
+        with self._engine.begin() as conn:
+            return sync(conn, rule, kind, conditions, now_us() if now is None else now)
 
     def maybe_sweep(self) -> None:
         """Stale checks piggy-back on ingest (other sensors), at most every few seconds."""

@@ -48,6 +48,7 @@ from twin.live.alarm_inbox import AlarmInboxRepository
 from twin.live.alarm_repo import RULE_KINDS, AlarmNotFound, AlarmRepository
 from twin.live.asset_overrides import AssetOverrideRepository
 from twin.live.audit import AuditLog
+from twin.live.condition_alarms import Condition, SyncResult
 from twin.live.db import make_engine
 from twin.live.dead_letters import DeadLetterRepository
 from twin.live.documents import DocumentRepository
@@ -248,6 +249,12 @@ class LiveStore(Repositories):
     def sweep_stale(self, now: int | None = None) -> list[int]:
         """Raise stale alarms for sensors silent longer than their rule allows; returns ids."""
         return self._alarms.sweep_stale(now)
+
+    def sync_condition_alarms(
+        self, rule: str, kind: str, conditions: Iterable[Condition], now: int | None = None
+    ) -> SyncResult:
+        """One active alarm of ``rule`` per condition that holds; the others cleared."""
+        return self._alarms.sync_conditions(rule, kind, conditions, now)
 
     # ---- events --------------------------------------------------------------------------
     def follow_events(

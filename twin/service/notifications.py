@@ -246,9 +246,12 @@ def add_channel(
     return ch
 
 
-def run_audited(store: LiveStore, actor: str) -> RunResult:
-    """:func:`run_once` asked for by a person, audited with what it did."""
-    res = run_once(store)
+def run_audited(
+    store: LiveStore, actor: str, policies: Mapping[str, SlaPolicy] | None = None
+) -> RunResult:
+    """:func:`run_once` asked for by a person (with the server's configured SLA ``policies``),
+    audited with what it did."""
+    res = run_once(store, policies=policies)
     store.audit.record(
         actor,
         "notifications.run",

@@ -1,0 +1,44 @@
+"""The one periodic run of a server (the API's timer, ``TWIN_STALE_SWEEP_S``): stale-sensor
+sweep, condition alarms (energy anomalies, inspection certificates, overdue hazards), then
+escalation and notification delivery, in that order so an alarm raised in this run can already
+escalate. Every step is guarded: a failure is logged and the next step still runs.
+
+The SLA policies are passed in (the API's configured ``TWIN_SLA`` table, ``app.state.sla``):
+work-order SLA escalation must use the same clocks as the tickets' ``sla`` field.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from twin.live.sla import SlaPolicy
+from twin.live.store import LiveStore
+from twin.service.campus import Campus
+from twin.service.condition_alarms import evaluate
+from twin.service.notifications import run_once
+
+__all__ = ["tick"]
+
+log = logging.getLogger(__name__)
+
+
+def tick(
+    store: LiveStore,
+    campus: Campus,
+    policies: Mapping[str, SlaPolicy],
+    now: datetime | None = None,
+) -> None:
+    """One run of every periodic job (see the module docstring)."""
+    now = datetime.now(UTC) if now is None else now
+    t_us = int(now.timestamp() * 1_000_000)
+    try:
+        store.sweep_stale(t_us)
+    except Exception:
+        log.exception("stale sweep failed")
+    evaluate(campus, store, now)  # guards each rule itself
+    try:
+        run_once(store, t_us, policies)
+    except Exception:
+        log.exception("alarm escalation / notification run failed")

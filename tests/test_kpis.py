@@ -4,8 +4,9 @@ a count done by hand over that same list."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,111 @@ def test_kpis_endpoint(client: TestClient) -> None:
     assert {"open_tickets", "sla.respond.24h", "mtta_s.30d", "mttr_s.30d", "active_alarms",
             "critical_rooms_affected", "energy_today_vs_baseline"} <= keys  # fmt: skip
     assert client.get("/kpis", params={"energy": "maybe"}).status_code == 422
+
+
+def _write_rounds(store: LiveStore) -> None:
+    """One template; rounds (start hours ago, window h, planned, check-ins (index, hours after
+    start)): done, missed, late, done but 8 d ago, and one whose window is still open."""
+    from twin.live.tables_planned import patrol_checkins, patrol_rounds, patrol_templates
+
+    rounds = [
+        (48, 1, [0, 1], [(0, 0.2), (1, 0.5)]),  # done
+        (72, 1, [0, 1], [(0, 0.2)]),  # missed
+        (24, 1, [0], [(0, 1.5)]),  # late
+        (8 * 24, 1, [0], [(0, 0.1)]),  # outside the 7 days
+        (0.5, 1, [0], []),  # window still open
+    ]
+    h = 3_600_000_000
+    with store.engine.begin() as conn:
+        tpl = conn.execute(insert(patrol_templates).values(
+            name="night", schedule="daily 22:00", window_minutes=60, team="[]",
+            checkpoints="[]", created=_us(NOW), created_by="test",
+        ).returning(patrol_templates.c.id)).scalar_one()  # fmt: skip
+        for ago, window, planned, cis in rounds:
+            start = _us(NOW) - int(ago * h)
+            rid = conn.execute(insert(patrol_rounds).values(
+                template=tpl, due_start=start, due_end=start + window * h,
+                planned=json.dumps(planned), created=start,
+            ).returning(patrol_rounds.c.id)).scalar_one()  # fmt: skip
+            for idx, after in cis:
+                conn.execute(insert(patrol_checkins).values(
+                    round=rid, checkpoint=idx, t=start + int(after * h), technician="t1",
+                    answers="{}", flags="[]", abnormal="[]",
+                ))  # fmt: skip
+
+
+def test_safety_figures_match_hand_counts(store: LiveStore) -> None:
+    """Patrol completion (7 d), overdue hazards and expiring/expired inspections, each counted
+    by hand over the rows written here, with a link per record."""
+    from twin.live.db import metadata
+
+    with store.engine.begin() as conn:
+        for name in ("hazard_tickets", "hazard_transitions", "hazards", "certificates"):
+            conn.execute(metadata.tables[name].delete())
+    _write_rounds(store)
+    hz = store.hazards
+    late = [
+        hz.create(
+            location=f"room {i}",
+            category="electrical",
+            risk="high",
+            description="x",
+            actor="t",
+            owner="o",
+            deadline=NOW - timedelta(hours=i + 1),
+        )
+        for i in (0, 1)
+    ]
+    hz.create(
+        location="a",
+        category="fire",
+        risk="low",
+        description="x",
+        actor="t",
+        owner="o",
+        deadline=NOW + timedelta(days=1),
+    )
+    acc = hz.create(
+        location="b",
+        category="gas",
+        risk="low",
+        description="x",
+        actor="t",
+        owner="o",
+        deadline=NOW - timedelta(days=3),
+    )
+    hz.transition(acc.id, "accepted_risk", "boss", approver="boss")
+    hz.transition(late[1].id, "rectifying", "o")  # still overdue while rectifying
+    today = NOW.date()
+    mt = store.maintenance
+
+    def cert(el: str, days: int) -> int:
+        return mt.add_certificate(
+            element=el,
+            number=f"{el}-{days}",
+            issuer="x",
+            issued=today - timedelta(days=400),
+            valid_until=today + timedelta(days=days),
+            actor="qa",
+        ).id
+
+    soon, gone = cert("LIFT", 10), cert("BOILER", -5)
+    cert("FIRE", 200)
+    cert("PUMP", -30)
+    cert("PUMP", 300)  # renewed: the lapsed one no longer counts
+    f = _by_key(command_centre(Campus(), store, DEFAULT_SLA, NOW, with_energy=False))  # fmt: skip
+
+    p = f["patrol_completion.7d"]
+    assert p.value == pytest.approx(1 / 3)  # done, missed, late closed; done 8 d ago left out
+    assert (p.detail["done"], p.detail["closed"]) == (1, 3)
+    assert sorted(r["status"] for r in p.detail["rounds"]) == ["done", "late", "missed"]
+    assert all(r["href"] == f"/patrols/{r['id']}/check-ins" for r in p.detail["rounds"])
+    assert p.href.startswith("/patrols?start=")
+    hzf = f["hazards_overdue"]
+    assert hzf.value == 2 and hzf.href == "/hazards?overdue=true"
+    assert [x["href"] for x in hzf.detail["hazards"]] == [f"/hazards/{h.id}" for h in late]
+    assert f["inspections_expiring"].value == 1
+    assert [c["id"] for c in f["inspections_expiring"].detail["certificates"]] == [soon]
+    assert f["inspections_expired"].value == 1
+    (c,) = f["inspections_expired"].detail["certificates"]
+    assert c["id"] == gone and c["href"] == "/certificates?element=BOILER"

@@ -15,7 +15,12 @@ Definitions (docs/kpis.md):
   alarm's element; an element in none counts under ``""``);
 - *critical rooms affected now*: rooms of active alarms whose criticality is not ``normal``;
 - *energy today*: consumption of the root meters since midnight (UTC) against their weekday-hour
-  baselines of the four weeks before.
+  baselines of the four weeks before;
+- *patrol completion* over the last 7 d: of the patrol rounds starting in the window whose time
+  window has closed, the share ``done`` (every checkpoint checked in on time);
+- *overdue hazards*: past their deadline while ``new`` or ``rectifying``;
+- *inspections expiring / expired*: the latest certificate of each element expiring within
+  :data:`twin.service.condition_alarms.CERT_EXPIRING_DAYS` days, or expired.
 """
 
 from __future__ import annotations
@@ -29,12 +34,15 @@ from typing import Any
 
 from twin.energy import Baseline, compare
 from twin.errors import InvalidInput, NotFound
+from twin.live.hazards import is_overdue
 from twin.live.kpis import KpiRepository
+from twin.live.maintenance import expiry_state
 from twin.live.sla import DEFAULT_SLA, SlaPolicy
 from twin.live.store import LiveStore
 from twin.live.tickets import OPEN_STATES
 from twin.service import energy
 from twin.service.campus import Campus
+from twin.service.condition_alarms import CERT_EXPIRING_DAYS
 
 __all__ = ["WINDOWS", "Figure", "command_centre", "sla_compliance"]
 
@@ -177,6 +185,45 @@ def _alarm_figures(campus: Campus, repo: KpiRepository) -> list[Figure]:
     return figs
 
 
+def _safety_figures(store: LiveStore, now: datetime) -> list[Figure]:
+    """Patrol completion (7 d), overdue hazards, expiring and expired inspections, each with
+    the links of its records."""
+    start = now - WINDOWS["7d"]
+    closed = [
+        (r, store.patrols.report(r, now=now))
+        for r in store.patrols.rounds(start=start, end=now, limit=1_000_000)
+        if r.due_end <= now
+    ]
+    done = sum(rep.status == "done" for _, rep in closed)
+    rounds = [{"id": r.id, "status": rep.status, "href": f"/patrols/{r.id}/check-ins"}
+              for r, rep in closed]  # fmt: skip
+    span = f"/patrols?start={start.isoformat()}&end={now.isoformat()}"
+    figs = [
+        Figure("patrol_completion.7d", done / len(closed) if closed else None, span,
+               {"done": done, "closed": len(closed), "rounds": rounds}),
+    ]  # fmt: skip
+    late = [h for h in store.hazards.list(status="new,rectifying", limit=1_000_000)
+            if is_overdue(h, now)]  # fmt: skip
+    listed = [
+        {"id": h.id, "risk": h.risk, "deadline": h.deadline.isoformat() if h.deadline else None,
+         "href": f"/hazards/{h.id}"}
+        for h in sorted(late, key=lambda h: h.id)
+    ]  # fmt: skip
+    figs.append(Figure("hazards_overdue", len(late), "/hazards?overdue=true", {"hazards": listed}))
+    today = now.date()
+    soon = today + timedelta(days=CERT_EXPIRING_DAYS)
+    by_state: dict[str, list[dict[str, Any]]] = {"expiring": [], "expired": []}
+    for c in store.maintenance.certificates(valid_until_before=soon):
+        by_state[expiry_state(c, today)].append(
+            {"id": c.id, "element": c.element, "number": c.number,
+             "valid_until": c.valid_until.isoformat(), "href": f"/certificates?element={c.element}"}
+        )  # fmt: skip
+    href = f"/certificates?expiring_within_days={CERT_EXPIRING_DAYS}"
+    for state, certs in by_state.items():
+        figs.append(Figure(f"inspections_{state}", len(certs), href, {"certificates": certs}))
+    return figs
+
+
 def command_centre(
     campus: Campus,
     store: LiveStore,
@@ -189,6 +236,7 @@ def command_centre(
     now = now or datetime.now(UTC)
     repo = KpiRepository(store.engine)
     figs = _ticket_figures(repo, policies, now) + _alarm_figures(campus, repo)
+    figs += _safety_figures(store, now)
     if with_energy:
         figs.append(_energy_today(campus, store, now))
     return figs

@@ -59,6 +59,8 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/buildings/{guid}/plan.gpkg"): _V,
     ("GET", "/buildings/{guid}/scene.glb"): _V,
     ("GET", "/buildings/{guid}/scene-colors"): _V,
+    ("GET", "/buildings/{guid}/brick.ttl"): _V,  # Brick RDF export (issue 18)
+    ("GET", "/buildings/{guid}/brick.jsonld"): _V,
     # models and their ingest jobs
     ("GET", "/models"): _V,
     ("GET", "/models/{model_id}"): _V,

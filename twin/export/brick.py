@@ -16,9 +16,10 @@ What is exported for one building (docs/integration.md):
   equipment feeds the first equipment reached downstream through segments, fittings and
   sensors; a terminal feeds the room it is in.
 - Points (IFC sensors, meter registers, gateway points, sensors registered through the API) with
-  a Brick class from their quantity, ``brick:hasPoint`` from exactly one parent (the equipment
-  the point is bound to or hosted on, else its room, else its storey, else the building) and
-  ``brick:hasLocation`` their room where known.
+  a Brick class from their quantity and ``brick:hasPoint`` / ``brick:isPointOf`` with exactly
+  one parent: the equipment the point is bound to or hosted on, else its room, else its storey,
+  else the building (Brick's shapes refuse ``brick:hasLocation`` on a point: a point's place is
+  its parent's).
 
 Identifiers: ``urn:ifc:<GlobalId>`` for IFC entities, ``urn:twin:point:<sensor id>`` for points
 (a meter is equipment and its register a point: two nodes). The library builds the graph only;
@@ -52,6 +53,7 @@ __all__ = [
 
 BRICK = Namespace("https://brickschema.org/schema/Brick#")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
+QUDT = Namespace("http://qudt.org/schema/qudt/")
 TWIN = Namespace("urn:twin:vocab#")
 
 #: Twin element kinds exported as Brick equipment.
@@ -70,7 +72,6 @@ _EQUIPMENT: Mapping[tuple[str, str], str] = {
     ("IfcPump", ""): "Pump",
     ("IfcFan", ""): "Fan",
     ("IfcCompressor", ""): "Compressor",
-    ("IfcValve", "ISOLATING"): "Isolation_Valve",
     ("IfcValve", ""): "Valve",
     ("IfcDamper", ""): "Damper",
     ("IfcElectricDistributionBoard", "SWITCHBOARD"): "Switchgear",
@@ -274,11 +275,10 @@ def _add_points(
         g.add((node, RDF.type, point_class(p.quantity)))
         g.add((element_iri(parent_guid), BRICK.hasPoint, node))
         g.add((node, BRICK.isPointOf, element_iri(parent_guid)))
-        if space:
-            g.add((node, BRICK.hasLocation, element_iri(space)))
         _label(g, node, p.name or p.id)
         g.add((node, TWIN.sensorId, Literal(p.id)))
         g.add((node, TWIN.quantity, Literal(p.quantity)))
         g.add((node, TWIN.source, Literal(p.source)))
         if p.unit in _UNITS:
             g.add((node, BRICK.hasUnit, UNIT[_UNITS[p.unit]]))
+            g.add((UNIT[_UNITS[p.unit]], RDF.type, QUDT.Unit))  # QUDT says so; Brick's shapes ask

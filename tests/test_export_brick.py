@@ -136,6 +136,14 @@ def test_every_point_has_one_parent_and_every_equipment_a_location(
     ) in graph
 
 
+def test_rooms_carry_brick_and_realestatecore_classes(graph: Graph, icu_rooms: list[str]) -> None:
+    rec = "https://w3id.org/rec#"
+    for room in icu_rooms:
+        node = element_iri(room)
+        assert (node, RDF.type, BRICK.Medical_Room) in graph
+        assert (node, RDF.type, URIRef(rec + "HealthcareRoom")) in graph
+
+
 def test_a_gateway_point_bound_to_a_room(small_twin, icu_rooms: list[str]) -> None:  # type: ignore[no-untyped-def]
     room = icu_rooms[0]
     point = SensorSpec(

@@ -48,13 +48,13 @@ __all__ = [
     "equipment_class",
     "point_class",
     "point_iri",
-    "room_class",
 ]
 
 BRICK = Namespace("https://brickschema.org/schema/Brick#")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
 QUDT = Namespace("http://qudt.org/schema/qudt/")
 TWIN = Namespace("urn:twin:vocab#")
+REC = Namespace("https://w3id.org/rec#")
 
 #: Twin element kinds exported as Brick equipment.
 EQUIPMENT_KINDS: frozenset[str] = frozenset(
@@ -124,6 +124,15 @@ _UNITS: Mapping[str, str] = {
     "m3/h": "M3-PER-HR",
     "l/s": "L-PER-SEC",
 }
+#: Brick 1.4 location class -> the RealEstateCore class its ``brick:isReplacedBy`` names.
+_REC: Mapping[str, str] = {
+    "Building": "Building",
+    "Floor": "Level",
+    "Room": "Room",
+    "Medical_Room": "HealthcareRoom",
+    "Mechanical_Room": "UtilitiesRoom",
+    "Storage_Room": "Storage",
+}
 _ROOMS: Mapping[str, str] = {
     "icu": "Medical_Room",
     "operating_theatre": "Medical_Room",
@@ -158,9 +167,11 @@ def point_class(quantity: str) -> URIRef:
     return BRICK[_POINTS.get(quantity, "Sensor")]
 
 
-def room_class(space: Space) -> URIRef:
-    """The Brick class of a room from its criticality (Brick has no ICU or theatre class)."""
-    return BRICK[_ROOMS.get(space.criticality, "Room")]
+def _location(g: Graph, node: URIRef, brick_class: str) -> None:
+    """Type a location with its Brick class and the RealEstateCore class Brick 1.4 replaces
+    it by: today's Brick tools query the first, REC ones the second."""
+    g.add((node, RDF.type, BRICK[brick_class]))
+    g.add((node, RDF.type, REC[_REC[brick_class]]))
 
 
 def _label(g: Graph, node: URIRef, text: str) -> None:
@@ -205,20 +216,21 @@ def brick_graph(
     g.bind("brick", BRICK)
     g.bind("unit", UNIT)
     g.bind("twin", TWIN)
+    g.bind("rec", REC)
     bnode = element_iri(b.guid)
-    g.add((bnode, RDF.type, BRICK.Building))
+    _location(g, bnode, "Building")
     _label(g, bnode, b.name)
     storeys = set(b.storeys)
     for sg in b.storeys:
         st = twin.storeys[sg]
         node = element_iri(sg)
-        g.add((node, RDF.type, BRICK.Floor))
+        _location(g, node, "Floor")
         g.add((bnode, BRICK.hasPart, node))
         _label(g, node, st.name)
     rooms = {s.guid: s for s in twin.spaces.values() if s.storey in storeys}
     for s in rooms.values():
         node = element_iri(s.guid)
-        g.add((node, RDF.type, room_class(s)))
+        _location(g, node, _ROOMS.get(s.criticality, "Room"))
         g.add((element_iri(s.storey or ""), BRICK.hasPart, node))
         _label(g, node, " ".join(p for p in (s.number, s.long_name) if p))
         if s.category:

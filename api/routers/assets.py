@@ -6,19 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from api.auth import PrincipalDep
 from api.deps import CampusDep, SettingsDep, StoreDep
+from api.documents import CAPTION, DOCUMENT_FILE, UPLOAD_RESPONSES, attach_upload, blob_store
 from api.errors import PROBLEM_RESPONSES
 from api.schemas.assets import AssetEditIn, AssetOut, DocumentOut
-from api.settings import Settings
 from api.strict import DbId
-from twin.errors import NotFound, PayloadTooLarge
-from twin.live.blobs import BlobStore
+from twin.errors import NotFound
 from twin.service.assets import (
-    attach_document,
     edit_asset,
     export_register,
     find_asset,
@@ -30,27 +28,6 @@ router = APIRouter(tags=["assets"], responses=PROBLEM_RESPONSES)
 
 _GUID = "2O2Fr$t4X7Zf8NOew3FNr2"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_UPLOAD_RESPONSES: dict[int | str, dict[str, object]] = {
-    413: {"description": "File larger than TWIN_DOCUMENTS_MAX_MB"},
-    415: {"description": "Content is not an accepted type, or not the type its name claims"},
-}
-
-
-def _blobs(settings: Settings) -> BlobStore:
-    return BlobStore(settings.documents_dir)
-
-
-async def _read_capped(file: UploadFile, settings: Settings) -> bytes:
-    """The upload's bytes; more than the limit is refused (413) without reading the rest."""
-    limit = int(settings.documents_max_mb * 1024 * 1024)
-    parts: list[bytes] = []
-    size = 0
-    while chunk := await file.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"document exceeds {settings.documents_max_mb:g} MB")
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 @router.get("/assets", response_model=list[AssetOut], summary="The asset register")
@@ -116,47 +93,23 @@ def patch_asset(
     return AssetOut.model_validate(edit_asset(campus, store, guid, changes, who.name))
 
 
-async def _attach(
-    owner_kind: str,
-    owner_id: str,
-    file: UploadFile,
-    title: str,
-    campus: CampusDep,
-    store: StoreDep,
-    settings: Settings,
-    actor: str,
-) -> DocumentOut:
-    owner_exists(campus, store, owner_kind, owner_id)
-    data = await _read_capped(file, settings)
-    doc = attach_document(
-        campus, store, _blobs(settings), owner_kind=owner_kind, owner_id=owner_id,
-        filename=file.filename or "upload", declared_type=file.content_type, data=data,
-        actor=actor, title=title,
-    )  # fmt: skip
-    return DocumentOut.model_validate(doc)
-
-
-_FILE = File(description="a photo (PNG, JPEG, GIF, WebP), a PDF or a plain-text file")
-_TITLE = Form(max_length=200, description="caption")
-
-
 @router.post(
     "/assets/{guid}/documents",
     status_code=201,
     response_model=DocumentOut,
     summary="Attach a document or photo to an asset",
-    responses=_UPLOAD_RESPONSES,
+    responses=UPLOAD_RESPONSES,
 )
 async def attach_to_asset(
     guid: str,
-    file: Annotated[UploadFile, _FILE],
+    file: Annotated[UploadFile, DOCUMENT_FILE],
     campus: CampusDep,
     store: StoreDep,
     settings: SettingsDep,
     who: PrincipalDep,
-    title: Annotated[str, _TITLE] = "",
+    title: Annotated[str, CAPTION] = "",
 ) -> DocumentOut:
-    return await _attach("asset", guid, file, title, campus, store, settings, who.name)
+    return await attach_upload("asset", guid, file, title, campus, store, settings, who.name)
 
 
 @router.get(
@@ -174,18 +127,20 @@ def asset_documents(
     status_code=201,
     response_model=DocumentOut,
     summary="Attach a document or photo to a ticket",
-    responses=_UPLOAD_RESPONSES,
+    responses=UPLOAD_RESPONSES,
 )
 async def attach_to_ticket(
     ticket_id: DbId,
-    file: Annotated[UploadFile, _FILE],
+    file: Annotated[UploadFile, DOCUMENT_FILE],
     campus: CampusDep,
     store: StoreDep,
     settings: SettingsDep,
     who: PrincipalDep,
-    title: Annotated[str, _TITLE] = "",
+    title: Annotated[str, CAPTION] = "",
 ) -> DocumentOut:
-    return await _attach("ticket", str(ticket_id), file, title, campus, store, settings, who.name)
+    return await attach_upload(
+        "ticket", str(ticket_id), file, title, campus, store, settings, who.name
+    )
 
 
 @router.get(
@@ -215,7 +170,7 @@ def document_content(
     doc_id: DbId, store: StoreDep, settings: SettingsDep, _who: PrincipalDep
 ) -> FileResponse:
     doc = store.documents.get(doc_id)
-    path = _blobs(settings).path(doc.sha256)
+    path = blob_store(settings).path(doc.sha256)
     if not path.is_file():  # the folder was moved or emptied behind the store's back
         raise NotFound(f"document {doc_id}'s file is missing from the documents folder")
     media = doc.content_type + ("; charset=utf-8" if doc.content_type == "text/plain" else "")
@@ -232,5 +187,5 @@ def delete_document(
     doc_id: DbId, store: StoreDep, settings: SettingsDep, who: PrincipalDep
 ) -> DocumentOut:
     return DocumentOut.model_validate(
-        store.documents.delete(_blobs(settings), doc_id, actor=who.name)
+        store.documents.delete(blob_store(settings), doc_id, actor=who.name)
     )

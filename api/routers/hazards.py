@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.auth import PrincipalDep
 from api.deps import CampusDep, SettingsDep, StoreDep
+from api.documents import CAPTION, DOCUMENT_FILE, UPLOAD_RESPONSES, attach_upload
 from api.errors import PROBLEM_RESPONSES
 from api.problem_docs import problem_response
-from api.routers.assets import _FILE, _TITLE, _UPLOAD_RESPONSES, _attach
 from api.schemas.assets import DocumentOut
 from api.schemas.hazards import (
     Category,
@@ -146,20 +146,22 @@ def hazards_html(guid: str, store: StoreDep, campus: CampusDep, _who: PrincipalD
     summary="Attach a photo or document to a hazard",
     description="The documents store of the asset register (content-addressed, type checked by "
     "content, size cap); 404 for an unknown hazard.",
-    responses=_UPLOAD_RESPONSES,
+    responses=UPLOAD_RESPONSES,
 )
 async def attach_to_hazard(
     hazard_id: DbId,
-    file: Annotated[UploadFile, _FILE],
+    file: Annotated[UploadFile, DOCUMENT_FILE],
     campus: CampusDep,
     store: StoreDep,
     settings: SettingsDep,
     who: PrincipalDep,
-    title: Annotated[str, _TITLE] = "",
+    title: Annotated[str, CAPTION] = "",
 ) -> DocumentOut:
     store.hazards.get(hazard_id)  # 404 before the upload is read
     actor = who.technician or who.name
-    return await _attach("hazard", str(hazard_id), file, title, campus, store, settings, actor)
+    return await attach_upload(
+        "hazard", str(hazard_id), file, title, campus, store, settings, actor
+    )
 
 
 @router.get(

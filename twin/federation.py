@@ -25,13 +25,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from twin.ifc.containment import SpaceFinder, space_query
-from twin.kinds import CORE_KINDS, DISTRIBUTION_KINDS, KINDS, plural
+from twin.kinds import DISTRIBUTION_KINDS, count_kinds
 from twin.model import (
     Building,
     Element,
@@ -302,18 +301,13 @@ def _quality(
 ) -> QualityReport:
     """The members' reports joined; counts recounted so shared products count once."""
     reports = [t.quality for _, t in ordered]
-    counts: Counter[str] = Counter({plural(k): 0 for k in CORE_KINDS})
-    counts[plural("storey")], counts[plural("space")] = len(storeys), len(spaces)
-    other: Counter[str] = Counter()
-    for el in elements.values():
-        if el.kind in KINDS:
-            counts[plural(el.kind)] += 1
-        else:
-            other[el.kind] += 1
+    counts, other = count_kinds(
+        (e.kind for e in elements.values()), storeys=len(storeys), spaces=len(spaces)
+    )
     with_ports = {g for r in reports for g in r.distribution_without_ports}
     return replace(
         reports[0],
-        counts=dict(counts),
+        counts=counts,
         spaces_without_geometry=_joined(r.spaces_without_geometry for r in reports),
         spaces_located_by_fallback=_joined(r.spaces_located_by_fallback for r in reports),
         elements_without_storey=tuple(g for g, e in elements.items() if e.storey is None),
@@ -326,20 +320,10 @@ def _quality(
             *notes,
             *(f"model {mid}: {w}" for mid, t in ordered for w in t.quality.warnings),
         ),
-        **_other_fields(reports, other),
+        area_bases={k: v for r in reports for k, v in r.area_bases.items()},
+        other_classes=other,
     )
 
 
 def _joined(parts: Iterable[Iterable[str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(g for p in parts for g in p))
-
-
-def _other_fields(reports: Sequence[QualityReport], other: Counter[str]) -> dict[str, Any]:
-    """Fields newer than this module, joined where they are per-guid or per-class mappings."""
-    out: dict[str, Any] = {}
-    if hasattr(reports[0], "area_bases"):
-        bases = [getattr(r, "area_bases", {}) for r in reports]
-        out["area_bases"] = {k: v for b in bases for k, v in b.items()}
-    if hasattr(reports[0], "other_classes"):
-        out["other_classes"] = dict(sorted(other.items()))
-    return out

@@ -9,6 +9,8 @@ impact list and alarm.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 __all__ = [
     "CORE_KINDS",
@@ -18,6 +20,7 @@ __all__ = [
     "ISOLATING_KINDS",
     "KINDS",
     "classify_space_criticality",
+    "count_kinds",
     "plural",
 ]
 
@@ -59,6 +62,24 @@ CORE_KINDS: tuple[str, ...] = ("storey", "space", *KINDS)
 ISOLATING_KINDS: frozenset[str] = frozenset({"valve"})
 
 _PLURAL_EXCEPTIONS = {"equipment": "equipment", "storey": "storeys", "furniture": "furniture"}
+
+
+def count_kinds(
+    kinds: Iterable[str], *, storeys: int, spaces: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts by plural kind name (every core kind present, zeros included) and, apart, the
+    products of IFC classes the twin does not classify, by class: scripts index the first
+    blindly, so it never holds a raw class name."""
+    counts: Counter[str] = Counter({plural(k): 0 for k in CORE_KINDS})
+    counts[plural("storey")] = storeys
+    counts[plural("space")] = spaces
+    other: Counter[str] = Counter()
+    for kind in kinds:
+        if kind in KINDS:
+            counts[plural(kind)] += 1
+        else:
+            other[kind] += 1
+    return dict(counts), dict(sorted(other.items()))
 
 
 def plural(kind: str) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from twin.ifc.areas import AREA_TOLERANCE, AreaBasis
-from twin.kinds import CORE_KINDS, KINDS, plural
+from twin.kinds import count_kinds
 from twin.model import Element, Georef, Port, QualityReport, Space, Storey
 
 __all__ = ["PORTED_KINDS", "build_quality"]
@@ -36,15 +35,9 @@ def build_quality(
     space off by more than :data:`~twin.ifc.areas.AREA_TOLERANCE` is a warning naming the space,
     both values and the basis, and a site at a tool's default location is a warning too.
     """
-    counts: Counter[str] = Counter({plural(k): 0 for k in CORE_KINDS})
-    counts[plural("storey")] = len(storeys)
-    counts[plural("space")] = len(spaces)
-    other: Counter[str] = Counter()
-    for el in elements.values():
-        if el.kind in KINDS:
-            counts[plural(el.kind)] += 1
-        else:
-            other[el.kind] += 1
+    counts, other = count_kinds(
+        (e.kind for e in elements.values()), storeys=len(storeys), spaces=len(spaces)
+    )
     with_ports = {p.element for p in ports.values() if p.element}
     basis = area_basis or {}
     area_checks = {
@@ -59,7 +52,7 @@ def build_quality(
     notes = [*warnings, *_georef_notes(georef), *_area_notes(basis)]
     notes += _area_mismatches(spaces, area_checks, basis)
     return QualityReport(
-        counts=dict(counts),
+        counts=counts,
         spaces_without_geometry=tuple(g for g, s in spaces.items() if s.geometry_source != "solid"),
         spaces_located_by_fallback=tuple(
             g for g, s in spaces.items() if s.geometry_source in ("boundaries", "placement")
@@ -75,7 +68,7 @@ def build_quality(
         georeferencing=georef.mode,
         warnings=tuple(notes),
         area_bases=bases,
-        other_classes=dict(sorted(other.items())),
+        other_classes=other,
     )
 
 

@@ -4,37 +4,51 @@ Topic pattern (configurable, default ``twin/readings/#``): ``twin/readings/<sens
 payload ``{"t": "2026-01-01T12:00:00Z", "value": 21.5, "unit": "degC"}`` or a JSON array of such
 objects; an item may name its own ``"sensor"`` (then the topic may be just ``twin/readings``).
 
-No acknowledged message is lost: the session is persistent (fixed client id, clean_session off),
-subscriptions are QoS 1, and PUBACKs are sent by hand only after the batch holding the message is
+No acknowledged message is lost: the session is persistent (MQTT 5, fixed client id,
+``clean_start`` off, a session expiry of ``session_expiry_s``), subscriptions are QoS 1, and
+PUBACKs are sent by hand only after the batch holding the message is
 committed (``manual_ack``). A crash before commit means the broker redelivers; redelivery is
 harmless because readings are idempotent on (sensor, timestamp). No message blocks the others:
 a batch the store refuses is split and a message that still fails is dead-lettered and then
 acknowledged (:mod:`twin.live.mqtt_batch`). After a broker restart paho reconnects after
 ``reconnect_min_s`` (0.5 s), doubling up to ``reconnect_max_s`` (2 s). The broker must keep
 sessions and queues for this to hold: ``config/mosquitto/twin.conf``.
+
+Several processes share the load with an MQTT 5 shared subscription (``share_group``: the filter
+becomes ``$share/<group>/<topic>``): the broker hands each message to one member of the group, so
+each is stored once. Each member needs its own stable client id, because the broker keeps the
+messages in flight to a member that died (and, Mosquitto 2.0, its share of new ones) in that
+member's session until the same id reconnects: :func:`claim_slot` gives the processes of one host
+the ids ``<base>-0``, ``<base>-1``, ... through file locks, so a restarted process takes over the
+id of the one that died (docs/scale.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
+import os
 import queue
 import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from twin.errors import StoreUnavailable
 from twin.live import validate
 from twin.live.mqtt_batch import Message, commit_batch
 from twin.live.store import LiveStore, open_store
 
-__all__ = ["MqttConfig", "MqttConsumer", "items_from_message"]
+__all__ = ["MqttConfig", "MqttConsumer", "Slot", "claim_slot", "items_from_message"]
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +57,10 @@ log = logging.getLogger(__name__)
 class MqttConfig:
     """``url``: ``mqtt://host:1883``; ``topic``: subscription filter; ``client_id`` must be
     stable across restarts for the broker to keep the session. ``poison_tries``: how often a
-    single message the store refuses is tried before it is dead-lettered and acknowledged."""
+    single message the store refuses is tried before it is dead-lettered and acknowledged.
+    ``share_group``: non-empty to subscribe ``$share/<group>/<topic>`` (several processes, one
+    copy of each message); ``session_expiry_s``: how long the broker keeps the session (and
+    queues for it) while this client is away."""
 
     url: str = "mqtt://127.0.0.1:1883"
     topic: str = "twin/readings/#"
@@ -55,6 +72,46 @@ class MqttConfig:
     keepalive_s: int = 15
     poison_tries: int = 3
     store_retry_s: float = 1.0  # pause while the database does not answer
+    share_group: str = ""  # "": a plain subscription (one process)
+    session_expiry_s: int = 14 * 24 * 3600  # as persistent_client_expiration in twin.conf
+
+    @property
+    def subscription(self) -> str:
+        """The filter sent to the broker: ``topic``, or ``$share/<group>/<topic>``."""
+        return f"$share/{self.share_group}/{self.topic}" if self.share_group else self.topic
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A client id held by this process while ``lock`` stays open (the kernel drops the lock
+    when the process exits, however it exits)."""
+
+    client_id: str
+    index: int
+    lock: IO[bytes]
+
+    def release(self) -> None:
+        self.lock.close()
+
+
+def claim_slot(lock_dir: Path, base: str, limit: int = 256) -> Slot:
+    """The lowest free client id ``<base>-<i>`` on this host, held by an exclusive ``flock`` on
+    ``<lock_dir>/<base>-<i>.lock``. Processes started together get distinct ids; a process
+    started after one died gets the dead one's id, so the broker hands it that session's
+    unacknowledged and queued messages. Use one ``base`` per host (the locks are local)."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    for i in range(limit):
+        fh = (lock_dir / f"{base}-{i}.lock").open("ab")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            continue
+        fh.truncate(0)
+        fh.write(f"{os.getpid()}\n".encode())
+        fh.flush()
+        return Slot(f"{base}-{i}", i, fh)
+    raise RuntimeError(f"no free MQTT client slot among {limit} in {lock_dir}")
 
 
 def items_from_message(topic: str, payload: bytes | bytearray) -> list[Any]:
@@ -92,8 +149,7 @@ class MqttConsumer:
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=config.client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
+            protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
         # paho annotates the delays as int but computes with them as numbers (sleep, min, * 2)
@@ -113,7 +169,15 @@ class MqttConsumer:
         self._worker = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
         self._worker.start()
         host, port = u.hostname or "127.0.0.1", u.port or 1883
-        self.client.connect_async(host, port, keepalive=self.config.keepalive_s)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = self.config.session_expiry_s
+        self.client.connect_async(
+            host,
+            port,
+            keepalive=self.config.keepalive_s,
+            clean_start=False,
+            properties=props,
+        )
         self.client.loop_start()
 
     def stop(self) -> None:
@@ -136,9 +200,13 @@ class MqttConsumer:
                 "MQTT broker did not keep this consumer's session: readings published while "
                 "we were away are lost (is the broker persistent? config/mosquitto/twin.conf)"
             )
-        client.subscribe(self.config.topic, qos=1)
+        client.subscribe(self.config.subscription, qos=1)
         self.connected.set()
-        log.info("MQTT connected, subscribed to %s", self.config.topic)
+        log.info(
+            "MQTT connected, subscribed to %s as %s",
+            self.config.subscription,
+            self.config.client_id,
+        )
 
     def _on_disconnect(self, _c: mqtt.Client, _ud: Any, _f: Any, rc: Any, _p: Any) -> None:
         self.connected.clear()
@@ -216,18 +284,40 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", required=True, help="live store URL (sqlite:///..., postgresql+...)")
     p.add_argument("--url", default=d.url, help=f"broker (default {d.url})")
     p.add_argument("--topic", default=d.topic)
-    p.add_argument("--client-id", default=d.client_id)
+    p.add_argument(
+        "--client-id",
+        default=d.client_id,
+        help="client id; with --slot-dir the base of <id>-<n> (one per running process)",
+    )
+    p.add_argument("--share-group", default="", help="subscribe $share/<group>/<topic>")
+    p.add_argument(
+        "--slot-dir", type=Path, default=None, help="claim the client id <id>-<n> by file lock"
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    slot = claim_slot(args.slot_dir, args.client_id) if args.slot_dir else None
+    client_id = slot.client_id if slot else args.client_id
     store = open_store(args.store)
-    consumer = MqttConsumer(store, MqttConfig(args.url, args.topic, args.client_id))
+    consumer = MqttConsumer(
+        store,
+        MqttConfig(args.url, args.topic, client_id, share_group=args.share_group),
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     consumer.start()
     done.wait()
     consumer.stop()
+    log.info(
+        "MQTT consumer %s stopped: %d messages stored, %d duplicate readings, %d dead-lettered",
+        client_id,
+        consumer.stored,
+        consumer.duplicates,
+        consumer.dead_lettered,
+    )
     store.close()
+    if slot:
+        slot.release()
     return 0
 
 

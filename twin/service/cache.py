@@ -1,20 +1,32 @@
 """Parsed twins pickled by file content, so a restart skips parsing and geometry.
 
 The key is the file's sha256, the library version and :data:`FORMAT`; any change to one of them
-misses the cache. Entries are written to a temporary file and renamed into place (atomic on
-POSIX), so two processes loading the same model at once both end with a complete entry and
-neither reads a partial one. An entry that fails to unpickle, or whose recorded key differs, is
-discarded and rebuilt: the cache is never trusted over the file.
+misses the cache. An entry that fails to unpickle, or whose recorded key differs, is discarded
+and rebuilt: the cache is never trusted over the file.
+
+The directory may be shared by several processes (the workers of ``twin serve --workers N``, or
+hosts mounting one volume, docs/scale.md):
+
+- an entry is written to a temporary file in the same directory, flushed to disk and renamed
+  into place (``os.replace``, atomic on POSIX): a reader opens either no entry, or a complete
+  one (an older complete entry it opened stays readable after a rename replaces it);
+- a cold build takes an exclusive ``flock`` on ``<entry>.lock`` and reads the cache again once
+  it holds it: processes starting together on one model parse it once, the others wait and load
+  the entry the first one wrote. Where locks are unavailable (a file system without them, a
+  read-only directory) each process builds on its own, which is slower but still correct.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -95,10 +107,37 @@ def _write(entry: Path, key: str, value: Twin) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.flush()
+            os.fsync(fh.fileno())  # the rename must never publish blocks not yet on disk
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600: other service users read the shared entry
         os.replace(tmp, entry)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _build_lock(entry: Path) -> Iterator[bool]:
+    """Hold the exclusive build lock of ``entry`` (blocking while another process builds it);
+    yields False, without waiting, where the lock cannot be taken."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fh = (entry.parent / f"{entry.name}.lock").open("ab")
+    except OSError as exc:
+        log.warning("no build lock for %s (%s): building without it", entry, exc)
+        yield False
+        return
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except OSError as exc:
+            log.warning("no build lock for %s (%s): building without it", entry, exc)
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _build(path: Path, ncpu: int | None, progress: Progress | None = None) -> Twin:
@@ -127,9 +166,14 @@ def load_twin(
     if cached is not None:
         log.info("twin of %s loaded from cache %s", path, entry)
         return cached
-    built = _build(path, ncpu, progress)
-    try:
-        _write(entry, key, built)
-    except OSError as exc:  # a read-only cache must not stop the twin from loading
-        log.warning("cannot write twin cache %s (%s)", entry, exc)
+    with _build_lock(entry):
+        cached = _read(entry, key)  # another process may have built it while we waited
+        if cached is not None:
+            log.info("twin of %s loaded from cache %s (built by another process)", path, entry)
+            return cached
+        built = _build(path, ncpu, progress)
+        try:
+            _write(entry, key, built)
+        except OSError as exc:  # a read-only cache must not stop the twin from loading
+            log.warning("cannot write twin cache %s (%s)", entry, exc)
     return built

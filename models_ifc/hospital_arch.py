@@ -26,6 +26,8 @@ Entity = Any
 def write_space(w: IfcWriter, storey: Entity, splace: Entity, room: Room) -> Entity:
     """An IfcSpace with an extruded polygon, psets and base quantities equal to its geometry."""
     pts = [(room.x0, room.y0), (room.x1, room.y0), (room.x1, room.y1), (room.x0, room.y1)]
+    if room.outline is not None:
+        pts = list(room.outline)
     sp = w.f.create_entity(
         "IfcSpace",
         GlobalId=w.guid(f"space/{room.key}"),
@@ -74,6 +76,7 @@ class StoreyArch:
         self.doors: dict[str, list[str | None]] = {}
         self.walls_between: list[list[str]] = []
         self.entrances: list[str] = []
+        self.by_key: dict[str, Entity] = {}
 
     def wall(
         self, key: str, p: tuple[float, float], q: tuple[float, float], kind: str = "PARTITIONING"
@@ -91,6 +94,7 @@ class StoreyArch:
             PredefinedType=kind,
         )
         self.walls.append(wall)
+        self.by_key[key] = wall
         return wall, rot
 
     def between(
@@ -110,9 +114,21 @@ class StoreyArch:
         kind: str = "PARTITIONING",
     ) -> Entity:
         """A wall with a door in its middle connecting ``a`` and ``b`` (``None``: outside)."""
-        w = self.w
         wall, rot = self.wall(key, p, q, kind)
         centre = ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2, 0.0)
+        return self.door(key, wall, centre, rot, a, b)
+
+    def door(
+        self,
+        key: str,
+        wall: Entity,
+        centre: tuple[float, float, float],
+        rot: float,
+        a: Room,
+        b: Room | None,
+    ) -> Entity:
+        """A door at ``centre`` in an opening of ``wall``, connecting ``a`` and ``b``."""
+        w = self.w
         opening = w.f.create_entity(
             "IfcOpeningElement",
             GlobalId=w.guid(f"opening/{key}"),
@@ -163,9 +179,16 @@ class StoreyArch:
 
 
 def write_storey_architecture(
-    w: IfcWriter, storey: Entity, splace: Entity, rooms: list[Room], n: int, floor_h: float
+    w: IfcWriter,
+    storey: Entity,
+    splace: Entity,
+    rooms: list[Room],
+    n: int,
+    floor_h: float,
+    end_doors: dict[str, Room | None] | None = None,
 ) -> StoreyArch:
-    """Spaces, walls, doors and slabs of one storey."""
+    """Spaces, walls, doors and slabs of one storey. ``end_doors`` ("W"/"E" -> room or None for
+    outside) puts doors in corridor end walls (the ground floor always has its two entrances)."""
     level = rooms[0].level
     by_key = {r.key: r for r in rooms}
     for room in rooms:
@@ -206,18 +229,28 @@ def write_storey_architecture(
             storey,
             PredefinedType="FLOOR",
         )
-    _end_walls(arch, by_key, level, wings, n)
+    _end_walls(arch, by_key, level, wings, n, end_doors)
     return arch
 
 
-def _end_walls(arch: StoreyArch, by_key: dict[str, Room], level: int, wings: int, n: int) -> None:
+def _end_walls(
+    arch: StoreyArch,
+    by_key: dict[str, Room],
+    level: int,
+    wings: int,
+    n: int,
+    end_doors: dict[str, Room | None] | None,
+) -> None:
     """West and east end walls; on the ground floor each corridor end is an entrance."""
     y_n, y_top = CORRIDOR_W, CORRIDOR_W + ROOM_D
     for end, x, wing in (("W", 0.0, 0), ("E", wings * n * ROOM_W, wings - 1)):
         k = f"L{level}/W{wing}"
         arch.wall(f"{k}/{end}S", (x, -ROOM_D), (x, 0.0), "SOLIDWALL")
         arch.wall(f"{k}/{end}N", (x, y_n), (x, y_top), "SOLIDWALL")
-        if level == 0:
+        if end_doors is not None and end in end_doors:
+            other = end_doors[end]
+            arch.door_wall(f"{k}/{end}C", (x, 0.0), (x, y_n), by_key[f"{k}/C"], other, "SOLIDWALL")
+        elif level == 0:
             arch.door_wall(f"{k}/{end}C", (x, 0.0), (x, y_n), by_key[f"{k}/C"], None, "SOLIDWALL")
         else:
             arch.wall(f"{k}/{end}C", (x, 0.0), (x, y_n), "SOLIDWALL")

@@ -58,9 +58,18 @@ class Room:
     x1: float
     y1: float
     entity: Any = field(default=None, repr=False)
+    #: a footprint that is not the x0..x1 / y0..y1 rectangle (a campus tunnel), counter-clockwise
+    outline: tuple[tuple[float, float], ...] | None = None
 
     @property
     def area(self) -> float:
+        if self.outline is not None:
+            pts = self.outline
+            twice = sum(
+                pts[i][0] * pts[(i + 1) % len(pts)][1] - pts[(i + 1) % len(pts)][0] * pts[i][1]
+                for i in range(len(pts))
+            )
+            return round(abs(twice) / 2, 6)
         return round((self.x1 - self.x0) * (self.y1 - self.y0), 6)
 
     @property

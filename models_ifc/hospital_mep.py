@@ -10,6 +10,7 @@ storey's branch, which the truth records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,15 +180,27 @@ def write_systems(
     storeys: list[tuple[Entity, Entity]],
     rooms_by_level: list[list[Room]],
     floor_h: float,
+    defs: tuple[SystemDef, ...] = SYSTEMS,
+    incoming: Mapping[str, tuple[Vec, Room]] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Entity]]]:
-    """All systems; returns (systems truth, isolation truth, handles for sensors)."""
+    """All systems; returns (systems truth, isolation truth, handles for sensors).
+
+    ``incoming`` (system key -> (ground-storey point, room)) replaces a system's source chain by
+    an incoming main from that point at the building boundary, its upstream port placed there
+    and left unconnected: a central plant in another model feeds it (models_ifc/campus.py).
+    """
     systems: dict[str, Any] = {}
     isolation: list[dict[str, Any]] = []
     handles: dict[str, dict[str, Entity]] = {}
-    for k, sd in enumerate(SYSTEMS):
+    for k, sd in enumerate(defs):
         sw = SystemWriter(w, sd, k, building)
         handles[sd.key] = {}
-        source, tees = _write_riser(sw, storeys, rooms_by_level, floor_h, handles[sd.key])
+        if incoming and sd.key in incoming:
+            source, tees = _write_incoming_riser(
+                sw, storeys, floor_h, handles[sd.key], *incoming[sd.key]
+            )
+        else:
+            source, tees = _write_riser(sw, storeys, rooms_by_level, floor_h, handles[sd.key])
         for level, (storey, splace) in enumerate(storeys):
             isolation.append(
                 _write_branch(sw, level, storey, splace, rooms_by_level[level], tees[level])
@@ -233,12 +246,45 @@ def _write_riser(
         "feed", splace, (sw.riser_x, cy, sw.z), abs(_MAIN_Y - cy), (0, 1, 0), storey
     )
     sw.w.connect(f"{sd.key}/feed", upstream, fp["In"])
-    upstream = fp["Out"]
+    assert source is not None
+    return source, _write_tees(sw, storeys, floor_h, fp["Out"])
+
+
+def _write_incoming_riser(
+    sw: SystemWriter,
+    storeys: list[tuple[Entity, Entity]],
+    floor_h: float,
+    handles: dict[str, Entity],
+    boundary: Vec,
+    room: Room,
+) -> tuple[Entity, list[dict[str, Entity]]]:
+    """An incoming main from ``boundary`` (its In port placed there, left open for the central
+    plant's segment to meet) to the corridor main height, then along to the riser."""
+    sd, w = sw.sd, sw.w
+    storey, splace = storeys[0]
+    bx, by, bz = boundary
+    inc, ip = sw.segment("incoming", splace, (bx, by, bz), abs(_MAIN_Y - by), (0, 1, 0), storey)
+    ip["In"].ObjectPlacement = w.placement(splace, (bx, by, bz))
+    inc.Name = f"Incoming {sd.name}"
+    handles["source0"] = inc
+    handles["source0_space"] = room.entity
+    _run, rp = sw.segment(
+        "incoming/main", splace, (bx, _MAIN_Y, bz), abs(bx - sw.riser_x), (-1, 0, 0), storey
+    )
+    w.connect(f"{sd.key}/incoming", ip["Out"], rp["In"])
+    return inc, _write_tees(sw, storeys, floor_h, rp["Out"])
+
+
+def _write_tees(
+    sw: SystemWriter, storeys: list[tuple[Entity, Entity]], floor_h: float, upstream: Entity
+) -> list[dict[str, Entity]]:
+    """The riser: per storey a tee (a bend at the top) and a segment to the next storey."""
+    sd = sw.sd
     tees: list[dict[str, Entity]] = []
     top = len(storeys) - 1
     for level, (st, sp) in enumerate(storeys):
         place, shape = sw.box(sp, (sw.riser_x, _MAIN_Y, sw.z), 0.15)
-        ports = (("In", "SINK"), ("Through", "SOURCE"), ("Branch", "SOURCE"))
+        ports: Ports = (("In", "SINK"), ("Through", "SOURCE"), ("Branch", "SOURCE"))
         ptype, name = sd.tee, "Riser tee"
         if level == top:
             ports, ptype, name = (("In", "SINK"), ("Branch", "SOURCE")), "BEND", "Riser bend"
@@ -250,8 +296,7 @@ def _write_riser(
             _, rp = sw.segment(f"riser/seg{level}", sp, start, floor_h, _UP, st)
             sw.w.connect(f"{sd.key}/riser/seg{level}", tp["Through"], rp["In"])
             upstream = rp["Out"]
-    assert source is not None
-    return source, tees
+    return tees
 
 
 def _write_branch(

@@ -87,6 +87,17 @@ def small_hospital(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo_campus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo campus directory (tower.ifc, outpatient.ifc, energy.ifc, footpaths.geojson,
+    campus.json and a truth file per model), written once per session (models_ifc/campus.py)."""
+    from models_ifc.campus import write_campus
+
+    out = tmp_path_factory.mktemp("campus")
+    write_campus(out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def small_hospital_truth(small_hospital: Path) -> dict[str, object]:
     """The generator's known answers for the small hospital (see models_ifc/hospital.py)."""
     return json.loads(small_hospital.with_suffix(".truth.json").read_text())

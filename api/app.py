@@ -24,6 +24,7 @@ from api.errors import install_problem_handlers
 from api.layers import default_layers
 from api.lifespan import start_live, stop_live
 from api.limits import install_request_gate
+from api.parameter_glossary import install_parameter_glossary
 from api.routers import router_modules
 from api.settings import Settings
 from twin import __version__
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     app.state.authenticator = StoreAuthenticator(app)
     app.state.plan_layers, app.state.scene_layers = default_layers()
     install_problem_handlers(app)
+    install_parameter_glossary(app)
     install_request_gate(
         app, max_body_mb=settings.max_body_mb, max_upload_mb=settings.max_upload_mb
     )

@@ -41,7 +41,9 @@ StateQ = Literal[
 PriorityQ = Literal["critical", "major", "minor", "info"]
 
 
-@router.get("/alarm-inbox", response_model=InboxOut, responses=PROBLEM_RESPONSES)
+@router.get(
+    "/alarm-inbox", response_model=InboxOut, responses=PROBLEM_RESPONSES, summary="Alarms to act on"
+)
 def get_inbox(
     store: StoreDep,
     campus: CampusDep,
@@ -89,13 +91,23 @@ def get_inbox(
     )
 
 
-@router.post("/alarm-inbox/{alarm_id}/ack", response_model=AlarmOut, responses=PROBLEM_RESPONSES)
+@router.post(
+    "/alarm-inbox/{alarm_id}/ack",
+    response_model=AlarmOut,
+    responses=PROBLEM_RESPONSES,
+    summary="Acknowledge an alarm",
+)
 def ack(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
     """Acknowledge an active or a returned-to-normal alarm; 409 when already acknowledged."""
     return AlarmOut.model_validate(service.acknowledge(store, alarm_id, who.name))
 
 
-@router.put("/alarm-inbox/{alarm_id}/shelf", response_model=ShelfOut, responses=PROBLEM_RESPONSES)
+@router.put(
+    "/alarm-inbox/{alarm_id}/shelf",
+    response_model=ShelfOut,
+    responses=PROBLEM_RESPONSES,
+    summary="Shelve an alarm for a while",
+)
 def shelve(alarm_id: DbId, body: ShelfIn, store: StoreDep, who: PrincipalDep) -> ShelfOut:
     """Shelve for ``minutes`` with a reason (replaces an earlier shelf); 409 for an alarm that
     is cleared and acknowledged."""
@@ -104,21 +116,30 @@ def shelve(alarm_id: DbId, body: ShelfIn, store: StoreDep, who: PrincipalDep) ->
 
 
 @router.delete(
-    "/alarm-inbox/{alarm_id}/shelf", response_model=ShelfOut, responses=PROBLEM_RESPONSES
+    "/alarm-inbox/{alarm_id}/shelf",
+    response_model=ShelfOut,
+    responses=PROBLEM_RESPONSES,
+    summary="Take an alarm off the shelf",
 )
 def unshelve(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> ShelfOut:
     """Take the alarm off the shelf now; 404 when it is not shelved."""
     return ShelfOut.model_validate(service.unshelve(store, alarm_id, who.name))
 
 
-@router.get("/alarm-shelves", response_model=list[ShelfOut])
+@router.get("/alarm-shelves", response_model=list[ShelfOut], summary="Shelved alarms")
 def list_shelves(store: StoreDep) -> list[ShelfOut]:
     """Every shelf, expired ones included until someone removes them."""
     return [ShelfOut.model_validate(s) for s in store.alarm_inbox.shelves()]
 
 
-@router.get("/alarm-suppressions", response_model=list[SuppressionOut])
+@router.get(
+    "/alarm-suppressions",
+    response_model=list[SuppressionOut],
+    summary="Alarms suppressed by design",
+)
 def list_suppressions(store: StoreDep) -> list[SuppressionOut]:
+    """Every suppression by design (a sensor, room or element whose alarms are recorded but kept out
+    of the inbox, e.g. in a closed zone), with who set it and why."""
     return [SuppressionOut.model_validate(s) for s in store.alarm_inbox.suppressions()]
 
 
@@ -127,6 +148,7 @@ def list_suppressions(store: StoreDep) -> list[SuppressionOut]:
     response_model=SuppressionOut,
     status_code=201,
     responses=PROBLEM_RESPONSES,
+    summary="Suppress a target's alarms by design",
 )
 def add_suppression(body: SuppressionIn, store: StoreDep, who: PrincipalDep) -> SuppressionOut:
     """Suppress by design every alarm of a sensor, space or element (e.g. a closed zone)."""
@@ -138,12 +160,19 @@ def add_suppression(body: SuppressionIn, store: StoreDep, who: PrincipalDep) -> 
     "/alarm-suppressions/{suppression_id}",
     response_model=SuppressionOut,
     responses=PROBLEM_RESPONSES,
+    summary="End a suppression",
 )
 def remove_suppression(suppression_id: DbId, store: StoreDep, who: PrincipalDep) -> SuppressionOut:
+    """Lift a suppression by design: the target's alarms reach the inbox again from now on."""
     return SuppressionOut.model_validate(service.unsuppress(store, suppression_id, who.name))
 
 
-@router.get("/alarm-health", response_model=AlarmHealthOut, responses=PROBLEM_RESPONSES)
+@router.get(
+    "/alarm-health",
+    response_model=AlarmHealthOut,
+    responses=PROBLEM_RESPONSES,
+    summary="Alarm-system health of a day",
+)
 def alarm_health(
     store: StoreDep,
     day: Annotated[

@@ -38,6 +38,8 @@ def list_assets(
     building: Annotated[str | None, Query(description="building GlobalId")] = None,
     kind: Annotated[str | None, Query(examples=["pump"])] = None,
 ) -> list[AssetOut]:
+    """Every distribution element and device as an asset: manufacturer, model, serial number,
+    installation date, warranty end, from the IFC property sets with store overrides applied."""
     found = register(campus, store, building=building, kind=kind)
     return [AssetOut.model_validate(a) for a in found]
 
@@ -54,6 +56,8 @@ def assets_csv(
     who: PrincipalDep,
     building: Annotated[str | None, Query(description="building GlobalId")] = None,
 ) -> Response:
+    """The asset register for a spreadsheet: for each field the value in force, the value read from
+    the IFC and the override kept in the store."""
     body = export_register(campus, store, "csv", building=building, actor=who.name)
     headers = {"Content-Disposition": 'attachment; filename="assets.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
@@ -71,6 +75,8 @@ def assets_xlsx(
     who: PrincipalDep,
     building: Annotated[str | None, Query(description="building GlobalId")] = None,
 ) -> Response:
+    """The asset register as an XLSX workbook with COBie Component and Type sheets, for handover and
+    CMMS import."""
     body = export_register(campus, store, "xlsx", building=building, actor=who.name)
     headers = {"Content-Disposition": 'attachment; filename="assets.xlsx"'}
     return Response(body, media_type=_XLSX, headers=headers)
@@ -78,6 +84,8 @@ def assets_xlsx(
 
 @router.get("/assets/{guid}", response_model=AssetOut, summary="One asset")
 def get_asset(guid: str, campus: CampusDep, store: StoreDep, _who: PrincipalDep) -> AssetOut:
+    """One asset's register fields, each with the IFC value and the store override shown side by
+    side."""
     return AssetOut.model_validate(find_asset(campus, store, guid))
 
 
@@ -89,6 +97,8 @@ def get_asset(guid: str, campus: CampusDep, store: StoreDep, _who: PrincipalDep)
 def patch_asset(
     guid: str, body: AssetEditIn, campus: CampusDep, store: StoreDep, who: PrincipalDep
 ) -> AssetOut:
+    """Correct or complete register fields (serial number, installation date, ...). Edits are kept
+    in the store and audited; the IFC file is never rewritten. A null clears the override."""
     changes = {name: getattr(body, name) for name in sorted(body.model_fields_set)}
     return AssetOut.model_validate(edit_asset(campus, store, guid, changes, who.name))
 
@@ -109,6 +119,8 @@ async def attach_to_asset(
     who: PrincipalDep,
     title: Annotated[str, CAPTION] = "",
 ) -> DocumentOut:
+    """Upload a file (multipart) to an asset: manual, certificate, photo. Stored content-addressed;
+    image types are checked by their bytes."""
     return await attach_upload("asset", guid, file, title, campus, store, settings, who.name)
 
 
@@ -118,6 +130,8 @@ async def attach_to_asset(
 def asset_documents(
     guid: str, campus: CampusDep, store: StoreDep, _who: PrincipalDep
 ) -> list[DocumentOut]:
+    """Documents and photos attached to the asset (manuals, certificates, nameplate photos), newest
+    first; fetch the bytes from /documents/{doc_id}/content."""
     owner_exists(campus, store, "asset", guid)
     return [DocumentOut.model_validate(d) for d in store.documents.of("asset", guid)]
 
@@ -138,6 +152,8 @@ async def attach_to_ticket(
     who: PrincipalDep,
     title: Annotated[str, CAPTION] = "",
 ) -> DocumentOut:
+    """Upload a file (multipart) to a work order: a photo of the fault, a service report. Stored
+    content-addressed; image types are checked by their bytes, not the name."""
     return await attach_upload(
         "ticket", str(ticket_id), file, title, campus, store, settings, who.name
     )
@@ -151,12 +167,15 @@ async def attach_to_ticket(
 def ticket_documents(
     ticket_id: DbId, campus: CampusDep, store: StoreDep, _who: PrincipalDep
 ) -> list[DocumentOut]:
+    """Files attached to a work order, newest first."""
     owner_exists(campus, store, "ticket", str(ticket_id))
     return [DocumentOut.model_validate(d) for d in store.documents.of("ticket", str(ticket_id))]
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, summary="A document's record")
 def get_document(doc_id: DbId, store: StoreDep, _who: PrincipalDep) -> DocumentOut:
+    """The record of an attached file: owner, name, size, checked content type, sha256, who uploaded
+    it and when."""
     return DocumentOut.model_validate(store.documents.get(doc_id))
 
 
@@ -169,6 +188,8 @@ def get_document(doc_id: DbId, store: StoreDep, _who: PrincipalDep) -> DocumentO
 def document_content(
     doc_id: DbId, store: StoreDep, settings: SettingsDep, _who: PrincipalDep
 ) -> FileResponse:
+    """The file itself, served with the content type found when it was uploaded (never the one the
+    client claimed)."""
     doc = store.documents.get(doc_id)
     path = blob_store(settings).path(doc.sha256)
     if not path.is_file():  # the folder was moved or emptied behind the store's back
@@ -186,6 +207,7 @@ def document_content(
 def delete_document(
     doc_id: DbId, store: StoreDep, settings: SettingsDep, who: PrincipalDep
 ) -> DocumentOut:
+    """Remove an attached file and its bytes when no other record uses them; admin only, audited."""
     return DocumentOut.model_validate(
         store.documents.delete(blob_store(settings), doc_id, actor=who.name)
     )

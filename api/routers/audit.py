@@ -26,6 +26,8 @@ def list_audit(
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> list[AuditOut]:
+    """Who did what and when: every write, upload and key change, filterable by actor, target and
+    time."""
     found = store.audit.list(
         actor=actor, action=action, target=target, since=since, until=until, limit=limit
     )

@@ -42,6 +42,8 @@ def _responses(media: str, example: Any) -> dict[int | str, dict[str, Any]]:
     responses=_responses("text/turtle", TTL_EXAMPLE),
 )
 async def brick_turtle(guid: str, campus: CampusDep, store: StoreDep) -> Response:
+    """The building as a Brick Schema graph in Turtle: rooms, storeys, equipment, points and what
+    feeds what, for building-analytics tools."""
     body = await asyncio.to_thread(brick_document, campus, store, guid, "turtle")
     return Response(body, media_type=BRICK_MEDIA_TYPES["turtle"])
 
@@ -53,5 +55,6 @@ async def brick_turtle(guid: str, campus: CampusDep, store: StoreDep) -> Respons
     responses=_responses("application/ld+json", JSONLD_EXAMPLE),
 )
 async def brick_jsonld(guid: str, campus: CampusDep, store: StoreDep) -> Response:
+    """The same Brick Schema graph as JSON-LD."""
     body = await asyncio.to_thread(brick_document, campus, store, guid, "json-ld")
     return Response(body, media_type=BRICK_MEDIA_TYPES["json-ld"])

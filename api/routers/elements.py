@@ -57,6 +57,8 @@ def list_elements(
     "/elements/{guid}", summary="One element with its property sets", response_model=ElementOut
 )
 def get_element(guid: str, campus: CampusDep) -> ElementOut:
+    """One element (wall, door, pipe, valve, sensor, ...) with its IFC class, kind, place and
+    property sets."""
     return ElementOut.of(campus.twin_of(guid).element(guid), model_id=campus.model_of(guid))
 
 

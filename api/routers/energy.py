@@ -47,6 +47,8 @@ def _at(t: float) -> datetime:
 
 @router.get("/energy/meters", response_model=list[MeterOut], summary="Energy and volume meters")
 def list_meters(store: StoreDep, campus: CampusDep) -> list[MeterOut]:
+    """Meters found in the model (IfcFlowMeter, energy and volume sensors) and registered through
+    the API: what each measures, its unit, the rooms it serves and its parent meter."""
     return [MeterOut.model_validate(m) for m in energy.list_meters(campus, store)]
 
 
@@ -58,6 +60,8 @@ def list_meters(store: StoreDep, campus: CampusDep) -> list[MeterOut]:
 def meter_intervals(
     sensor_id: str, store: StoreDep, campus: CampusDep, start: Start = None, end: End = None
 ) -> IntervalsOut:
+    """A cumulative register turned into hourly consumption, with the resets, rollovers,
+    replacements, gaps and duplicates found on the way."""
     m = energy.find_meter(campus, store, sensor_id)
     ivs, report = energy.meter_intervals(store, m, *_span(start, end))
     return IntervalsOut(
@@ -79,6 +83,8 @@ def rollup(
     tz: Annotated[str, Query(max_length=64, examples=["Europe/Berlin"])] = "UTC",
     quantity: Literal["energy", "gas_volume", "water_volume"] = "energy",
 ) -> RollupOut:
+    """Consumption summed per meter, storey, system or building and per hour, day or month, with the
+    unmetered remainder of each parent meter shown, never hidden."""
     r = energy.rollup_energy(
         campus, store, by=by, period=period, start=_span(start, end)[0],
         end=_span(start, end)[1], tz=tz, quantity=quantity,
@@ -110,6 +116,8 @@ def baseline(
     band: Annotated[float, Query(gt=0, le=10, description="0.2: 20 % above expected")] = 0.2,
     min_hours: Annotated[int, Query(ge=1, le=168)] = 3,
 ) -> BaselineOut:
+    """A meter's consumption against its weekday-hour baseline, with the baseline's validity
+    (CV(RMSE) and NMBE as ASHRAE Guideline 14 measures it) and the anomalies found."""
     m = energy.find_meter(campus, store, sensor_id)
     b, c, found = energy.baseline_comparison(
         store, m, *_span(start, end), weeks=weeks, tz=tz, band=band, min_hours=min_hours
@@ -139,6 +147,7 @@ def export(
     start: Start = None,
     end: End = None,
 ) -> Response:
+    """Hourly consumption per meter as CSV, for a spreadsheet or an energy-management tool."""
     meters = energy.list_meters(campus, store)
     if meter is not None:
         meters = [energy.find_meter(campus, store, meter)]

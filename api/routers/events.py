@@ -49,6 +49,9 @@ async def stream_events(
         int | None, Query(ge=0, le=INT64_MAX, description="Resume after this event id.")
     ] = None,
 ) -> EventSourceResponse:
+    """Server-sent events of what changes in the live state (alarms, tickets, technicians, sensors,
+    ...), filtered by building, storey and type. Reconnect with Last-Event-ID to resume where the
+    stream stopped."""
     last = request.headers.get("last-event-id")
     if after is None and last and last.isdigit() and int(last) <= INT64_MAX:
         after = int(last)

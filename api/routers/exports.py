@@ -115,6 +115,8 @@ def plan_gpkg(
     campus: CampusDep,
     crs: Annotated[Literal["local", "wgs84", "map"], Query()] = "local",
 ) -> Response:
+    """Every storey's rooms, walls and doors as GeoPackage layers for a GIS, in local, WGS84 or map
+    coordinates."""
     twin, _ = campus.building(guid)
     with tempfile.TemporaryDirectory() as tmp:
         data = write_geopackage(twin, Path(tmp) / "plan.gpkg", crs=crs).read_bytes()

@@ -45,6 +45,8 @@ def _need(gw: GatewayService | None) -> GatewayService:
 
 @router.get("/gateways", response_model=GatewaysOut, summary="Gateway and device health")
 def gateways(gw: GatewaysDep) -> GatewaysOut:
+    """The BACnet and Modbus gateways: devices up and down,
+    last poll, failures and the last error."""
     if gw is None:
         return GatewaysOut(configured=False)
     return GatewaysOut(configured=True, **gw.health())
@@ -54,6 +56,8 @@ def gateways(gw: GatewaysDep) -> GatewaysOut:
     "/gateways/points", response_model=list[GatewayPointOut], summary="Points of every device"
 )
 def points(gw: GatewaysDep) -> list[GatewayPointOut]:
+    """Every point the gateways read, with its device, reference, quantity and unit; stale points
+    flagged."""
     if gw is None:
         return []
     stale = gw.stale()
@@ -82,6 +86,7 @@ def bindings(
     gw: GatewaysDep,
     status: Annotated[str | None, Query(pattern="^(confirmed|suggested|unmatched)$")] = None,
 ) -> list[BindingOut]:
+    """Where each gateway point sits in the twin: confirmed, suggested (with why) or unmatched."""
     if gw is None:
         return []
     return [BindingOut.model_validate(b) for b in gw.bindings() if status in (None, b.status)]
@@ -122,6 +127,8 @@ def put_binding(
     sensor_id: str, body: BindingIn, gw: GatewaysDep, campus: CampusDep, store: StoreDep,
     who: PrincipalDep,
 ) -> BindingOut:  # fmt: skip
+    """Confirm a suggested binding of a gateway point to a sensor, room or element, or bind it
+    elsewhere."""
     service = _need(gw)
     guid = body.element or body.space
     twin = campus.twin_of(guid) if guid else None
@@ -138,6 +145,7 @@ def put_binding(
     summary="Bindings as CSV (edit and send back with PUT)",
 )
 def export_bindings(gw: GatewaysDep) -> Response:
+    """Every binding as CSV to review in a spreadsheet and send back with PUT."""
     text = gw.export_csv() if gw is not None else ""
     return Response(text, media_type="text/csv")
 
@@ -162,6 +170,8 @@ def export_bindings(gw: GatewaysDep) -> Response:
 async def import_bindings(
     request: Request, gw: GatewaysDep, campus: CampusDep, store: StoreDep, who: PrincipalDep
 ) -> list[BindingOut]:
+    """Replace bindings from a CSV: every row is checked first and any bad row refuses the whole
+    file, so a half-applied import cannot happen."""
     service = _need(gw)
     raw = await request.body()
     try:
@@ -185,6 +195,8 @@ async def import_bindings(
 def write_point(
     sensor_id: str, body: WriteIn, gw: GatewaysDep, store: StoreDep, who: PrincipalDep
 ) -> Response:
+    """Write a setpoint to a BACnet point; refused unless the server enables writes, admin only,
+    audited."""
     service = _need(gw)
     service.write(sensor_id, body.value, body.priority)
     store.audit.record(who.name, "gateway.write", f"point:{sensor_id}",

@@ -45,6 +45,8 @@ def _now() -> datetime:
 def create_hazard(
     body: HazardIn, store: StoreDep, campus: CampusDep, who: PrincipalDep
 ) -> HazardOut:
+    """Record a hazard found at a room or element: category, risk level, description, rectification
+    owner and deadline. It starts as new."""
     h = report_hazard(
         store, campus, location=body.location, category=body.category, risk=body.risk,
         description=body.description, actor=who.technician or who.name, owner=body.owner,
@@ -65,6 +67,8 @@ def list_hazards(
     overdue: Annotated[bool | None, Query(description="only overdue (or not)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[HazardOut]:
+    """The hazard ledger, filterable by building, storey, status and category; hazards past their
+    deadline are flagged overdue."""
     now = _now()
     found = store.hazards.list(
         building=building, storey=storey, status=status, category=category, limit=limit
@@ -75,6 +79,7 @@ def list_hazards(
 
 @router.get("/hazards/{hazard_id}", response_model=HazardOut, summary="One hazard")
 def get_hazard(hazard_id: DbId, store: StoreDep, _who: PrincipalDep) -> HazardOut:
+    """One hazard: where, category, risk level, rectification owner, deadline and status."""
     return HazardOut.of(store.hazards.get(hazard_id), _now())
 
 
@@ -83,6 +88,7 @@ def get_hazard(hazard_id: DbId, store: StoreDep, _who: PrincipalDep) -> HazardOu
 def patch_hazard(
     hazard_id: DbId, body: HazardPatchIn, store: StoreDep, who: PrincipalDep
 ) -> HazardOut:
+    """Change a hazard's rectification owner, deadline, risk level or description; audited."""
     h = store.hazards.update(
         hazard_id, actor=who.name, owner=body.owner, deadline=body.deadline, risk=body.risk,
         description=body.description,
@@ -113,6 +119,7 @@ def transition_hazard(
 def link_ticket(
     hazard_id: DbId, body: HazardLinkIn, store: StoreDep, who: PrincipalDep
 ) -> HazardOut:
+    """Tie a work order to a hazard so the rectification is tracked with the hazard."""
     return HazardOut.of(store.hazards.link_ticket(hazard_id, body.ticket, who.name), _now())
 
 
@@ -123,6 +130,7 @@ def link_ticket(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def hazards_csv(guid: str, store: StoreDep, campus: CampusDep, _who: PrincipalDep) -> Response:
+    """The hazard ledger of a building as CSV."""
     return Response(
         building_hazards_csv(store, campus, guid),
         media_type="text/csv; charset=utf-8",
@@ -136,6 +144,7 @@ def hazards_csv(guid: str, store: StoreDep, campus: CampusDep, _who: PrincipalDe
     response_class=HTMLResponse,
 )
 def hazards_html(guid: str, store: StoreDep, campus: CampusDep, _who: PrincipalDep) -> HTMLResponse:
+    """The hazard ledger of a building as a printable page, grouped by storey, overdue first."""
     return HTMLResponse(building_hazards_html(store, campus, guid))
 
 
@@ -170,5 +179,6 @@ async def attach_to_hazard(
     summary="A hazard's photos and documents",
 )
 def hazard_documents(hazard_id: DbId, store: StoreDep, _who: PrincipalDep) -> list[DocumentOut]:
+    """Photos and documents attached to a hazard, newest first."""
     store.hazards.get(hazard_id)
     return [DocumentOut.model_validate(d) for d in store.documents.of("hazard", str(hazard_id))]

@@ -16,12 +16,15 @@ router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)
 
 @router.post("/keys", status_code=201, response_model=KeyCreatedOut, summary="Create an API key")
 def create_key(body: KeyCreateIn, store: StoreDep, who: PrincipalDep) -> KeyCreatedOut:
+    """Issue an API key with a role (a technician key acts for one technician); the secret is shown
+    once, in this answer only."""
     secret, record = store.keys.create(body.role, body.name, body.technician, actor=who.name)
     return KeyCreatedOut(key=secret, **KeyOut.model_validate(record).model_dump())
 
 
 @router.get("/keys", response_model=list[KeyOut], summary="API keys (never their secrets)")
 def list_keys(store: StoreDep, _who: PrincipalDep) -> list[KeyOut]:
+    """API keys with their role and state; secrets are never returned."""
     return [KeyOut.model_validate(k) for k in store.keys.list()]
 
 

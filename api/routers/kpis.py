@@ -24,6 +24,9 @@ def kpis(
     sla: SlaDep,
     energy: Annotated[bool, Query(description="include energy today vs baseline")] = True,
 ) -> KpisOut:
+    """The command centre's figures on one page: open work orders by priority and state, SLA
+    compliance, mean times to acknowledge and repair, active alarms, critical rooms affected,
+    patrols, hazards, inspections and energy; each figure links to the records behind it."""
     now = datetime.now(UTC)
     figs = command_centre(campus, store, sla, now, with_energy=energy)
     return KpisOut(at=now, figures=[FigureOut.model_validate(f) for f in figs])

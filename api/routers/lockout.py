@@ -48,6 +48,8 @@ def isolation_plan(
     summary="Locks of a work order (on and released)",
 )
 def list_locks(ticket_id: DbId, store: StoreDep, _who_: PrincipalDep) -> list[LockOut]:
+    """The lock-out points of a work order, those still locked and those released, with who locked
+    them and with which tag."""
     return [LockOut.model_validate(lock) for lock in store.locks.list(ticket_id)]
 
 

@@ -34,12 +34,15 @@ _Day = Annotated[date | None, Query(description="ISO date, e.g. 2027-01-31")]
 @router.post("/pm-plans", status_code=201, response_model=PlanOut,
              summary="Create a preventive maintenance plan")  # fmt: skip
 def create_plan(body: PlanIn, store: StoreDep, who: PrincipalDep) -> PlanOut:
+    """A preventive maintenance plan for one element or every element of a kind: interval or
+    counter, lead time, checklist, fixed or floating schedule."""
     p = store.maintenance.create_plan(**body.model_dump(), actor=who.name)
     return PlanOut.model_validate(p)
 
 
 @router.get("/pm-plans", response_model=list[PlanOut], summary="Preventive maintenance plans")
 def list_plans(store: StoreDep) -> list[PlanOut]:
+    """The preventive maintenance plans."""
     return [PlanOut.model_validate(p) for p in store.maintenance.plans()]
 
 
@@ -48,6 +51,8 @@ def list_plans(store: StoreDep) -> list[PlanOut]:
 def generate(
     body: GenerateOrdersIn, store: StoreDep, campus: CampusDep, who: PrincipalDep
 ) -> GeneratedOut:
+    """Create the work orders falling due within each plan's lead time; running it twice creates
+    nothing twice."""
     made = pm.generate_orders(
         campus, store, today=body.today or datetime.now(UTC).date(), actor=who.name,
         horizon_days=body.horizon_days,
@@ -67,6 +72,7 @@ def list_orders(
     open_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[PmOrderOut]:
+    """Preventive work orders, filterable by plan and element."""
     got = store.maintenance.orders(
         plan=plan, element=element, due_from=due_from, due_to=due_to, open_only=open_only,
         limit=limit,
@@ -82,6 +88,8 @@ def list_orders(
 def complete(
     order_id: DbId, body: OrderCompleteIn, store: StoreDep, who: PrincipalDep
 ) -> PmOrderOut:
+    """Close a preventive order with its checklist answers; the plan's next due date moves on and a
+    failed item opens a follow-up order."""
     at = body.at or datetime.now(UTC)
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     o = store.maintenance.complete(order_id, actor=who.name, at=at, results=body.results)
@@ -91,6 +99,8 @@ def complete(
 @router.get("/pm-compliance", response_model=ComplianceOut,
             summary="PM compliance (SMRP: on time within 10 % of the interval)")  # fmt: skip
 def compliance(store: StoreDep, due_from: _Day = None, due_to: _Day = None) -> ComplianceOut:
+    """The share of preventive orders completed on time, as SMRP measures it (a grace of 10 % of the
+    interval), against the 90 % target."""
     c = store.maintenance.compliance(now=datetime.now(UTC), due_from=due_from, due_to=due_to)
     return ComplianceOut.model_validate(c)
 
@@ -103,6 +113,8 @@ def _cert_out(c: Certificate, today: date, soon: date) -> CertificateOut:
 @router.post("/certificates", status_code=201, response_model=CertificateOut,
              summary="Record an inspection certificate")  # fmt: skip
 def add_certificate(body: CertificateIn, store: StoreDep, who: PrincipalDep) -> CertificateOut:
+    """Record an inspection certificate (number, issuer, valid until) for an element such as a lift
+    or a pressure vessel."""
     c = store.maintenance.add_certificate(**body.model_dump(), actor=who.name)
     today = datetime.now(UTC).date()
     return _cert_out(c, today, today + timedelta(days=30))
@@ -116,6 +128,8 @@ def list_certificates(
     element: Annotated[str | None, Query(max_length=64)] = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
 ) -> list[CertificateOut]:
+    """Inspection certificates; expiring_within_days lists what
+    needs renewing soon or has expired."""
     today = datetime.now(UTC).date()
     soon = today + timedelta(days=expiring_within_days if expiring_within_days is not None else 30)
     before = soon if expiring_within_days is not None else None

@@ -39,6 +39,7 @@ def list_models(campus: CampusDep) -> list[ModelOut]:
     responses=PROBLEM_RESPONSES,
 )
 def get_model(model_id: str, campus: CampusDep) -> ModelOut:
+    """One served model: file, schema, sha256, buildings, counts, georeferencing and ingest time."""
     return ModelOut.of(model_id, campus.twin(model_id), campus.building_models(model_id))
 
 
@@ -81,6 +82,8 @@ def delete_model(model_id: str, campus: CampusDep) -> Response:
     },
 )
 def get_quality(model_id: str, campus: CampusDep) -> dict[str, object]:
+    """What the ingest could not read or had to assume in a model: the data-quality report, per
+    check."""
     return campus.twin(model_id).quality.as_dict()
 
 
@@ -168,9 +171,12 @@ def _serve_with_sensors(
     },
 )
 def get_job(job_id: str, jobs: JobsDep) -> dict[str, Any]:
+    """Where an uploaded model's ingest stands, and its result or the problem document when it
+    failed."""
     return jobs.get(job_id).as_dict()
 
 
 @router.get("/jobs", summary="Recent ingest jobs, newest first")
 def list_jobs(jobs: JobsDep) -> list[dict[str, Any]]:
+    """Recent ingest jobs with their state."""
     return [j.as_dict() for j in jobs.all()]

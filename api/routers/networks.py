@@ -78,6 +78,8 @@ def upstream(
     kinds: KindsQ = [],  # noqa: B006
     system: str | None = None,
 ) -> TraceOut:
+    """Walk the distribution network against the flow from an element to its sources (what feeds
+    it), stopping at the kinds asked for."""
     return _trace(campus, guid, "upstream", max_depth=depth, stop_kinds=kinds, system=system)
 
 
@@ -89,6 +91,8 @@ def downstream(
     kinds: KindsQ = [],  # noqa: B006
     system: str | None = None,
 ) -> TraceOut:
+    """Walk the distribution network with the flow from an element (what it feeds): terminals,
+    rooms, critical rooms first."""
     return _trace(campus, guid, "downstream", max_depth=depth, stop_kinds=kinds, system=system)
 
 
@@ -98,6 +102,8 @@ def downstream(
     response_model=ImpactOut,
 )
 def post_impact(body: ImpactIn, campus: CampusDep) -> ImpactOut:
+    """Which elements and rooms lose supply when the given valves close or elements fail, critical
+    rooms first, with what the answer assumed."""
     twin, nets = twin_and_networks(campus, body.closed[0])
     return ImpactOut.model_validate(impact(nets, twin, body.closed))
 

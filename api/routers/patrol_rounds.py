@@ -47,6 +47,8 @@ def _report(store: LiveStore, r: PatrolRound) -> RoundOut:
 @router.post("/patrol-templates", status_code=201, response_model=TemplateOut,
              summary="Create a patrol round template")  # fmt: skip
 def create_template(body: TemplateIn, store: StoreDep, who: PrincipalDep) -> TemplateOut:
+    """A named list of checkpoints (rooms or elements) with a checklist per point, a schedule and a
+    team."""
     tpl = store.patrols.create_template(
         name=body.name, schedule=body.schedule, building=body.building,
         window_minutes=body.window_minutes, team=body.team, actor=who.name,
@@ -58,6 +60,7 @@ def create_template(body: TemplateIn, store: StoreDep, who: PrincipalDep) -> Tem
 @router.get("/patrol-templates", response_model=list[TemplateOut],
             summary="Patrol round templates")  # fmt: skip
 def list_templates(store: StoreDep) -> list[TemplateOut]:
+    """The patrol round templates."""
     return [TemplateOut.model_validate(t) for t in store.patrols.templates()]
 
 
@@ -70,6 +73,7 @@ def list_templates(store: StoreDep) -> list[TemplateOut]:
 def checkpoint_qr(
     template_id: DbId, index: Annotated[int, Path(ge=0, le=199)], store: StoreDep
 ) -> Response:
+    """The QR label of a checkpoint as SVG, to print and fix at the point."""
     tpl = store.patrols.template(template_id)
     if index >= len(tpl.checkpoints):
         raise NotFound(f"template {template_id} has no checkpoint {index}", index=index)
@@ -85,6 +89,8 @@ def generate_rounds(
     template_id: DbId, body: GenerateRoundsIn, store: StoreDep, campus: CampusDep,
     who: PrincipalDep,
 ) -> list[RoundOut]:  # fmt: skip
+    """Create the template's rounds falling in a period, each with a due window; running it twice
+    creates nothing twice."""
     start = body.start if body.start.tzinfo else body.start.replace(tzinfo=UTC)
     made = patrolling.generate_rounds(
         campus, store, template_id, start=start, end=start + timedelta(days=body.days),
@@ -101,6 +107,8 @@ def list_rounds(
     end: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[RoundOut]:
+    """Patrol rounds with their state, checkpoints done and
+    missed, filterable by template and time."""
     rounds = store.patrols.rounds(template=template, start=_aware(start), end=_aware(end),
                                   limit=limit)  # fmt: skip
     return [_report(store, r) for r in rounds]
@@ -109,6 +117,8 @@ def list_rounds(
 @router.get("/patrols/{round_id}/check-ins", response_model=list[CheckInOut],
             summary="A round's check-ins")  # fmt: skip
 def list_checkins(round_id: DbId, store: StoreDep) -> list[CheckInOut]:
+    """Check-ins of a round in time order, with answers and flags (far from the checkpoint, out of
+    order)."""
     store.patrols.round(round_id)
     return [CheckInOut.model_validate(c) for c in store.patrols.checkins(round_id)]
 
@@ -118,6 +128,8 @@ def list_checkins(round_id: DbId, store: StoreDep) -> list[CheckInOut]:
 def check_in(
     round_id: DbId, body: CheckInIn, store: StoreDep, campus: CampusDep, who: PrincipalDep
 ) -> CheckInOut:
+    """Check in at a checkpoint by the code on its QR label, with answers to its checklist; a check-
+    in far from the checkpoint or out of order is flagged, never refused."""
     act_for(who, body.technician)
     c = patrolling.check_in(
         campus, store, round_id, code=body.code, technician=body.technician,
@@ -132,6 +144,7 @@ def completion(
     store: StoreDep,
     weeks: Annotated[int, Query(ge=1, le=53, description="How many weeks back.")] = 4,
 ) -> list[CompletionOut]:
+    """Completion rate per round template and ISO week, a KPI of the patrol service."""
     now = datetime.now(UTC)
     kpi = store.patrols.completion(now=now, start=now - timedelta(weeks=weeks), end=now)
     return [

@@ -89,6 +89,9 @@ async def post_readings(
     store: StoreDep,
     who: PrincipalDep,
 ) -> IngestOut:
+    """Store a batch of sensor readings. Unknown sensors and bad values are dead-lettered with a
+    reason, never dropped silently; a reading already stored (same sensor and time) is not
+    counted twice."""
     body = await request.body()  # at most TWIN_MAX_BODY_MB: api.limits.BodyLimit counts it
     ctype = request.headers.get("content-type", "application/json")
     result = await run_in_threadpool(_parse_and_ingest, store, body, ctype, who.name)
@@ -102,19 +105,28 @@ def _parse_and_ingest(store: LiveStore, body: bytes, content_type: str, actor: s
     return store.ingest(parse_readings_body(body, content_type), "http", actor=actor)
 
 
-@router.get("/sensors/{sensor_id}/latest", response_model=LatestOut, responses=PROBLEM_RESPONSES)
+@router.get(
+    "/sensors/{sensor_id}/latest",
+    response_model=LatestOut,
+    responses=PROBLEM_RESPONSES,
+    summary="Latest reading of a sensor",
+)
 def sensor_latest(sensor_id: str, store: StoreDep) -> LatestOut:
     """Latest value of one sensor (``t``/``value`` null before its first reading)."""
     return LatestOut.of(store.latest(sensor_id))
 
 
-@router.get("/spaces/{guid}/latest", response_model=list[LatestOut])
+@router.get(
+    "/spaces/{guid}/latest", response_model=list[LatestOut], summary="Latest readings in a room"
+)
 def space_latest(guid: str, store: StoreDep) -> list[LatestOut]:
     """Latest value of every sensor in a space."""
     return [LatestOut.of(s) for s in store.latest_in(space=guid)]
 
 
-@router.get("/storeys/{guid}/latest", response_model=list[LatestOut])
+@router.get(
+    "/storeys/{guid}/latest", response_model=list[LatestOut], summary="Latest readings on a storey"
+)
 def storey_latest(guid: str, store: StoreDep) -> list[LatestOut]:
     """Latest value of every sensor on a storey."""
     return [LatestOut.of(s) for s in store.latest_in(storey=guid)]

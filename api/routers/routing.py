@@ -92,6 +92,8 @@ def get_route(
     out_of_service: Annotated[str | None, Query(description="lift/stair guids")] = None,
     building: Annotated[str | None, Query(description="when both ends are points")] = None,
 ) -> RouteOut:
+    """The fastest indoor route between two rooms, elements or points, with its legs per storey and
+    its steps."""
     a, b = _place(from_), _place(to)
     twin = _twin(campus, [a, b], building)
     r = Restrictions.of(_split(closed), _split(locked), _split(out_of_service))
@@ -100,6 +102,8 @@ def get_route(
 
 @router.post("/routes", response_model=RouteOut, summary="Route with restrictions in the body")
 def post_route(campus: CampusDep, body: RouteIn) -> RouteOut:
+    """The fastest route between two places with restrictions (closed rooms, locked doors, lifts out
+    of service, no-go zones) and a profile (walking, cart, wheelchair) given in the body."""
     a, b = _place(body.start), _place(body.goal)
     twin = _twin(campus, [a, b], body.building)
     res = _restrictions(body.restrictions)
@@ -122,7 +126,11 @@ def _dispatch_out(res: Any) -> DispatchOut:
     )  # fmt: skip
 
 
-@router.post("/tickets/{ticket_id}/dispatch", response_model=DispatchOut, summary="Dispatch")
+@router.post(
+    "/tickets/{ticket_id}/dispatch",
+    response_model=DispatchOut,
+    summary="Send the best technician to a work order",
+)
 def dispatch_ticket(
     ticket_id: DbId,
     request: Request,
@@ -131,6 +139,8 @@ def dispatch_ticket(
     sla: SlaDep,
     body: Annotated[DispatchIn | None, Body()] = None,
 ) -> DispatchOut:
+    """Rank the technicians on shift with the skill by ETA along the walking route and assign the
+    best, or the one named; the answer carries the route and every candidate considered."""
     body = body or DispatchIn()
     res = dispatching.dispatch_ticket(
         campus, _store(request), ticket_id, actor=principal.name, now=datetime.now(UTC),
@@ -143,7 +153,7 @@ def dispatch_ticket(
 @router.post(
     "/tickets/{ticket_id}/decline",
     response_model=DispatchOut,
-    summary="Decline",
+    summary="Decline a job, optionally redispatching it",
     description="The assigned technician turns the job down (a technician key only for itself) "
     "and, with `redispatch`, the next best technician gets it. All or nothing: when nobody can "
     "take it (409) the ticket is left as it was.",
@@ -168,6 +178,8 @@ def decline_ticket(
 
 @router.post("/patrols", response_model=PatrolOut, summary="Plan a patrol round")
 def post_patrol(campus: CampusDep, body: PatrolIn) -> PatrolOut:
+    """Order checkpoints into the shortest round from a start (and optional end), with the lower
+    bound and gap that say how close to optimal the order is."""
     nav = navigation_of(campus, campus.twin_of(body.start))
     p = plan_patrol(
         nav, body.checkpoints, start=body.start, end=body.end, profile=body.profile,

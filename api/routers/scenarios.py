@@ -39,6 +39,8 @@ def _report(request: Request, store: LiveStore, doc: dict[str, Any]) -> tuple[Tw
 def create(
     body: ScenarioIn, store: StoreDep, campus: CampusDep, settings: SettingsDep, who: PrincipalDep
 ) -> ScenarioOut:
+    """Store a renovation scenario: a zone, what closes in it (rooms, doors, services, lifts) and
+    proposed elements."""
     doc = body.document()
     created = scenarios.create_scenario(
         campus, store, doc, upload_dir=settings.upload_dir, actor=who.name
@@ -80,11 +82,13 @@ async def attach_design(
 
 @router.get("/scenarios", summary="Stored scenarios", response_model=list[ScenarioOut])
 def list_all(store: StoreDep, _who: PrincipalDep, building: str | None = None) -> list[ScenarioOut]:
+    """Stored scenarios, optionally of one building."""
     return [ScenarioOut.model_validate(s) for s in store.scenarios.list(building=building)]
 
 
 @router.get("/scenarios/{scenario_id}", summary="One scenario", response_model=ScenarioOut)
 def get_one(scenario_id: DbId, store: StoreDep, _who: PrincipalDep) -> ScenarioOut:
+    """One stored scenario document."""
     return ScenarioOut.model_validate(store.scenarios.get(scenario_id))
 
 
@@ -97,6 +101,7 @@ def replace(
     settings: SettingsDep,
     who: PrincipalDep,
 ) -> ScenarioOut:
+    """Replace a stored scenario with a new document."""
     doc = body.document()
     replaced = scenarios.replace_scenario(
         campus, store, scenario_id, doc, upload_dir=settings.upload_dir, actor=who.name
@@ -106,6 +111,7 @@ def replace(
 
 @router.delete("/scenarios/{scenario_id}", status_code=204, summary="Delete a scenario")
 def remove(scenario_id: DbId, store: StoreDep, who: PrincipalDep) -> Response:
+    """Delete a stored scenario."""
     store.scenarios.delete(scenario_id, actor=who.name)
     return Response(status_code=204)
 
@@ -116,6 +122,8 @@ def remove(scenario_id: DbId, store: StoreDep, who: PrincipalDep) -> Response:
     "clashes",
 )
 def impact(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+    """What closing the scenario's zone does: rooms no longer reachable, routes that get longer,
+    services lost downstream, items inside the zone, clashes of the proposed elements."""
     doc = dict(store.scenarios.get(scenario_id).document)
     _, report = _report(request, store, doc)
     return {"summary": report.summary(), **report.as_dict()}
@@ -123,6 +131,7 @@ def impact(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDe
 
 @router.post("/scenarios/impact", summary="Impact of an unsaved scenario document")
 def impact_unsaved(body: ScenarioIn, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+    """The same impact report for a scenario document sent in the body, without storing it."""
     _, report = _report(request, store, body.document())
     return {"summary": report.summary(), **report.as_dict()}
 
@@ -133,6 +142,8 @@ def impact_unsaved(body: ScenarioIn, request: Request, store: StoreDep, _w: Prin
     response_class=HTMLResponse,
 )
 def report_page(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
+    """The impact report as a readable HTML page with the
+    affected storeys drawn, to print or send."""
     twin, report = _report(request, store, dict(store.scenarios.get(scenario_id).document))
     return HTMLResponse(report_html(twin, report))
 
@@ -144,6 +155,8 @@ def report_page(scenario_id: DbId, request: Request, store: StoreDep, _w: Princi
     responses={200: {"content": {"application/zip": {}}}},
 )
 def clashes_bcf(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDep) -> Response:
+    """Clashes between the scenario's proposed elements and the model as BCF 3.0 topics, to open in
+    a BIM authoring tool."""
     _, report = _report(request, store, dict(store.scenarios.get(scenario_id).document))
     return Response(
         clashes_bcf_zip(report),
@@ -159,6 +172,8 @@ def comparison(
     _w: PrincipalDep,
     ids: Annotated[list[DbIdItem], Query(examples=[[1, 2]])],
 ) -> list[dict[str, Any]]:
+    """Two or more stored scenarios side by side: unreachable rooms, extra walking time, services
+    lost."""
     state = request.app.state
     return scenarios.compare_stored(
         state.campus, store, state.jobs, list(ids),

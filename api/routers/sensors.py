@@ -31,6 +31,8 @@ def list_sensors(
     building: str | None = None,
     quantity: Annotated[str | None, Query(examples=["temperature"])] = None,
 ) -> list[SensorOut]:
+    """Sensors with where they are (building, storey, room, element), filterable by place and
+    quantity."""
     found = store.sensors(space=space, storey=storey, building=building, quantity=quantity)
     return [SensorOut.model_validate(s) for s in found]
 
@@ -48,6 +50,8 @@ def register_sensor(
     campus: CampusDep,
     who: PrincipalDep,
 ) -> SensorOut:
+    """Register a sensor or update it: quantity, unit, alarm limits and the room or element it sits
+    on."""
     spec = sensors.register_sensor(
         campus, store, actor=who.name, sensor_id=body.id, quantity=body.quantity,
         unit=body.unit, element=body.element, space=body.space, name=body.name,
@@ -57,7 +61,11 @@ def register_sensor(
 
 
 @router.get(
-    "/sensors/{sensor_id}", response_model=SensorOut, responses=PROBLEM_RESPONSES, summary="One"
+    "/sensors/{sensor_id}",
+    response_model=SensorOut,
+    responses=PROBLEM_RESPONSES,
+    summary="One sensor",
 )
 def get_sensor(sensor_id: str, store: StoreDep) -> SensorOut:
+    """A sensor with its quantity, unit, alarm limits and place in the twin."""
     return SensorOut.model_validate(store.sensor(sensor_id))

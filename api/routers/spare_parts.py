@@ -28,11 +28,13 @@ def list_parts(
     _who: PrincipalDep,
     low: Annotated[bool, Query(description="only parts at or below their minimum")] = False,
 ) -> list[PartOut]:
+    """Spare parts with their stock; parts below their minimum are flagged low."""
     return [PartOut.model_validate(p) for p in store.spare_parts.list(low=low)]
 
 
 @router.put("/spare-parts/{sku}", response_model=PartOut, summary="Define or update a part")
 def put_part(sku: Sku, body: PartIn, store: StoreDep, who: PrincipalDep) -> PartOut:
+    """Define a spare part or update its name, unit and minimum stock."""
     part = store.spare_parts.define(
         sku, name=body.name, unit=body.unit, min_quantity=body.min_quantity, actor=who.name,
         location=body.location,
@@ -42,6 +44,7 @@ def put_part(sku: Sku, body: PartIn, store: StoreDep, who: PrincipalDep) -> Part
 
 @router.get("/spare-parts/{sku}", response_model=PartOut, summary="One part")
 def get_part(sku: Sku, store: StoreDep, _who: PrincipalDep) -> PartOut:
+    """One spare part with its stock level."""
     return PartOut.model_validate(store.spare_parts.get(sku))
 
 
@@ -53,6 +56,8 @@ def get_part(sku: Sku, store: StoreDep, _who: PrincipalDep) -> PartOut:
     responses=_SHORT,
 )
 def post_movement(sku: Sku, body: MovementIn, store: StoreDep, who: PrincipalDep) -> PartOut:
+    """Receive, consume or count stock of a part; refused (409) when it would take the stock below
+    zero."""
     if body.ticket is not None:
         store.tickets.get(body.ticket)
     part = store.spare_parts.move(
@@ -65,6 +70,7 @@ def post_movement(sku: Sku, body: MovementIn, store: StoreDep, who: PrincipalDep
     "/spare-parts/{sku}/movements", response_model=list[MovementOut], summary="A part's history"
 )
 def part_movements(sku: Sku, store: StoreDep, _who: PrincipalDep) -> list[MovementOut]:
+    """Every movement of a part's stock, newest first."""
     store.spare_parts.get(sku)
     return [MovementOut.model_validate(m) for m in store.spare_parts.movements(sku=sku)]
 
@@ -79,6 +85,7 @@ def part_movements(sku: Sku, store: StoreDep, _who: PrincipalDep) -> list[Moveme
 def consume_on_ticket(
     ticket_id: DbId, body: ConsumeIn, store: StoreDep, who: PrincipalDep
 ) -> PartOut:
+    """Book parts used on a work order; they are consumed from stock."""
     store.tickets.get(ticket_id)
     part = store.spare_parts.move(
         body.sku, -body.quantity, reason="consume", actor=who.name, ticket=ticket_id,
@@ -91,5 +98,6 @@ def consume_on_ticket(
     "/tickets/{ticket_id}/parts", response_model=list[MovementOut], summary="Parts used on a ticket"
 )
 def ticket_parts(ticket_id: DbId, store: StoreDep, _who: PrincipalDep) -> list[MovementOut]:
+    """Parts booked on a work order."""
     store.tickets.get(ticket_id)
     return [MovementOut.model_validate(m) for m in store.spare_parts.movements(ticket=ticket_id)]

@@ -31,6 +31,8 @@ def create_ticket(
     who: PrincipalDep,
     sla: SlaDep,
 ) -> TicketOut:
+    """Open a work order at an element and/or a room with a priority; its SLA clocks (respond,
+    arrive) start now."""
     ticket = open_ticket(
         store, campus, title=body.title, priority=body.priority, actor=who.name,
         description=body.description, element=body.element, space=body.space, skill=body.skill,
@@ -51,6 +53,8 @@ def list_tickets(
     at_risk: Annotated[bool | None, Query(description="only at-risk or breached")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[TicketOut]:
+    """Work orders with their SLA clocks (respond and arrive due, overdue), filterable by status,
+    priority, place and technician."""
     now, pol = datetime.now(UTC), sla
     found = store.tickets.list(
         status=status, priority=priority, building=building, storey=storey,
@@ -64,6 +68,7 @@ def list_tickets(
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One work order")
 def get_ticket(ticket_id: DbId, store: StoreDep, _who: PrincipalDep, sla: SlaDep) -> TicketOut:
+    """One work order with its place, technician and SLA clocks."""
     return TicketOut.of(store.tickets.get(ticket_id), datetime.now(UTC), sla)
 
 
@@ -104,6 +109,7 @@ def transition(
     responses={200: {"content": {"application/zip": {}}}},
 )
 def ticket_bcf(ticket_id: DbId, store: StoreDep, campus: CampusDep, _who: PrincipalDep) -> Response:
+    """The work order as a BCF topic (zip) whose viewpoint opens at its element in a BIM tool."""
     return Response(
         bcf_of_ticket(store, campus, ticket_id),
         media_type="application/zip",

@@ -20,8 +20,8 @@ router = APIRouter(tags=["buildings"], responses=PROBLEM_RESPONSES)
 
 @router.get("/buildings", summary="Every building served", response_model=list[BuildingOut])
 def list_buildings(campus: CampusDep) -> list[BuildingOut]:
-    """The buildings of every served model, with their storeys
-    and whether they are georeferenced."""
+    """The buildings of every served model, with their storeys and whether they are
+    georeferenced."""
     return [_building(campus, t, b) for t, b in campus.buildings()]
 
 

@@ -45,8 +45,8 @@ def _need(gw: GatewayService | None) -> GatewayService:
 
 @router.get("/gateways", response_model=GatewaysOut, summary="Gateway and device health")
 def gateways(gw: GatewaysDep) -> GatewaysOut:
-    """The BACnet and Modbus gateways: devices up and down,
-    last poll, failures and the last error."""
+    """The BACnet and Modbus gateways: devices up and down, last poll, failures and the last
+    error."""
     if gw is None:
         return GatewaysOut(configured=False)
     return GatewaysOut(configured=True, **gw.health())

@@ -128,8 +128,8 @@ def list_certificates(
     element: Annotated[str | None, Query(max_length=64)] = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
 ) -> list[CertificateOut]:
-    """Inspection certificates; expiring_within_days lists what
-    needs renewing soon or has expired."""
+    """Inspection certificates; expiring_within_days lists what needs renewing soon or has
+    expired."""
     today = datetime.now(UTC).date()
     soon = today + timedelta(days=expiring_within_days if expiring_within_days is not None else 30)
     before = soon if expiring_within_days is not None else None

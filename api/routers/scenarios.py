@@ -142,8 +142,8 @@ def impact_unsaved(body: ScenarioIn, request: Request, store: StoreDep, _w: Prin
     response_class=HTMLResponse,
 )
 def report_page(scenario_id: DbId, request: Request, store: StoreDep, _w: PrincipalDep) -> Any:
-    """The impact report as a readable HTML page with the
-    affected storeys drawn, to print or send."""
+    """The impact report as a readable HTML page with the affected storeys drawn, to print or
+    send."""
     twin, report = _report(request, store, dict(store.scenarios.get(scenario_id).document))
     return HTMLResponse(report_html(twin, report))
 

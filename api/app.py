@@ -142,3 +142,8 @@ def _mount_viewer(app: FastAPI, viewer_dir: Path) -> None:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/viewer/")
+
+    @app.get("/m", include_in_schema=False)
+    def technician_page() -> RedirectResponse:
+        """The technician's phone page (docs/viewer.md, "Technician's phone")."""
+        return RedirectResponse("/viewer/m.html")

@@ -40,6 +40,7 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     # health and the viewer's entry point
     ("GET", "/health"): PUBLIC,
     ("GET", "/"): PUBLIC,
+    ("GET", "/m"): PUBLIC,  # redirect to the technician's phone page (viewer/m.html)
     ("GET", "/docs"): PUBLIC,  # Swagger UI page, served from local assets (api/app.py)
     ("GET", "/redoc"): PUBLIC,  # redirect to /docs (ReDoc needed a CDN)
     ("GET", "/ready"): _V,
@@ -218,6 +219,7 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/tickets/{ticket_id}/parts"): _V,
     # administration
     ("GET", "/keys"): _A,
+    ("GET", "/whoami"): _V,  # who the caller is (any key, or anonymous with anonymous read)
     ("POST", "/keys"): _A,
     ("DELETE", "/keys/{key_id}"): _A,
     ("GET", "/audit"): _A,

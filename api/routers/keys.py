@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import PrincipalDep
-from api.deps import StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.schemas.keys import KeyCreatedOut, KeyCreateIn, KeyOut
+from api.schemas.keys import CallerOut, KeyCreatedOut, KeyCreateIn, KeyOut
 
 router = APIRouter(tags=["keys"], responses=PROBLEM_RESPONSES)
 
@@ -26,6 +26,18 @@ def create_key(body: KeyCreateIn, store: StoreDep, who: PrincipalDep) -> KeyCrea
 def list_keys(store: StoreDep, _who: PrincipalDep) -> list[KeyOut]:
     """API keys with their role and state; secrets are never returned."""
     return [KeyOut.model_validate(k) for k in store.keys.list()]
+
+
+@router.get(
+    "/whoami",
+    response_model=CallerOut,
+    summary="Who am I: the caller's name, role and technician",
+    description="Answers for the key sent in `X-API-Key` (or for the anonymous caller): a "
+    "technician's phone page signs in with its key and learns which technician it acts for. "
+    "An unknown or revoked key is 401, as on every operation.",
+)
+def whoami(who: PrincipalDep, settings: SettingsDep) -> CallerOut:
+    return CallerOut(name=who.name, role=who.role, technician=who.technician, auth=settings.auth)
 
 
 @router.delete(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.strict import StrictIn
 
-__all__ = ["KeyCreateIn", "KeyCreatedOut", "KeyOut", "Role"]
+__all__ = ["CallerOut", "KeyCreateIn", "KeyCreatedOut", "KeyOut", "Role"]
 
 Role = Literal["viewer", "technician", "operator", "planner", "admin"]
 
@@ -34,3 +34,18 @@ class KeyOut(BaseModel):
 
 class KeyCreatedOut(KeyOut):
     key: str = Field(description="the secret, shown this once", examples=["twin_3fa1c2d4e5b6_..."])
+
+
+class CallerOut(BaseModel):
+    """Who the server takes the caller for: the key's name, role and technician."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{
+            "name": "Ann's phone", "role": "technician", "technician": "tech-ann", "auth": True,
+        }]}
+    )  # fmt: skip
+
+    name: str = Field(description="the key's name; `anonymous` without a key")
+    role: str = Field(description="the role the request was granted")
+    technician: str | None = Field(description="the technician a technician key acts for")
+    auth: bool = Field(description="whether this server checks API keys (TWIN_AUTH)")

@@ -26,7 +26,7 @@ from api.settings import Settings
 from twin.gateways.config import load_config
 from twin.gateways.service import GatewayService
 from twin.live.discovery import register_model_sensors
-from twin.live.mqtt import MqttConfig, MqttConsumer
+from twin.live.mqtt import MqttConfig, MqttConsumer, claim_slot
 from twin.live.sla import DEFAULT_SLA, SlaPolicy
 from twin.live.store import LiveStore, open_store
 from twin.service.campus import Campus
@@ -47,8 +47,18 @@ async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
         n += await asyncio.to_thread(register_model_sensors, store, twin)
     log.info("live store %s open; %d sensors from the models", store.backend, n)
     app.state.mqtt = None
+    app.state.mqtt_slot = None
     if settings.mqtt_url:
-        cfg = MqttConfig(settings.mqtt_url, settings.mqtt_topic, settings.mqtt_client_id)
+        client_id = settings.mqtt_client_id
+        if settings.mqtt_share_group:  # several processes: each its own stable id (docs/scale.md)
+            app.state.mqtt_slot = claim_slot(settings.mqtt_slot_dir, client_id)
+            client_id = app.state.mqtt_slot.client_id
+        cfg = MqttConfig(
+            settings.mqtt_url,
+            settings.mqtt_topic,
+            client_id,
+            share_group=settings.mqtt_share_group,
+        )
         app.state.mqtt = MqttConsumer(store, cfg)
         app.state.mqtt.start()
     app.state.stale_sweeper = None
@@ -87,6 +97,8 @@ async def stop_live(app: FastAPI) -> None:
             await task
     if getattr(app.state, "mqtt", None) is not None:
         await asyncio.to_thread(app.state.mqtt.stop)
+    if getattr(app.state, "mqtt_slot", None) is not None:
+        app.state.mqtt_slot.release()
     if getattr(app.state, "gateways", None) is not None:
         await asyncio.to_thread(app.state.gateways.stop)
     store = getattr(app.state, "store", None)

@@ -60,6 +60,17 @@ class Settings(BaseSettings):
         "twin-live-ingest",
         description="Client id of the persistent QoS 1 session: one API process per id.",
     )
+    mqtt_share_group: str = Field(
+        "",
+        description="Non-empty: subscribe `$share/<group>/<topic>` (MQTT 5 shared subscription) so "
+        "several processes split the readings, each stored once; each process then takes the "
+        "client id `<mqtt_client_id>-<n>` by file lock in `mqtt_slot_dir` (one "
+        "`mqtt_client_id` per host). `twin serve --workers N` (N > 1) sets `twin` when empty.",
+    )
+    mqtt_slot_dir: Path = Field(
+        Path("var/run"),
+        description="Where the processes of one host lock their MQTT client-id slots.",
+    )
     stale_sweep_s: float = Field(
         30.0, description="Seconds between stale-sensor sweeps (0 or less: off)."
     )

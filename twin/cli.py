@@ -284,7 +284,100 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"twin serve: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.workers < 1:
+        print("twin serve: --workers must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.workers > 1:
+        return _serve_workers(args.files, args)
     return _serve(args.files, args)
+
+
+SQLITE_WORKERS_REFUSAL = (
+    "--workers {n} needs PostgreSQL: the SQLite store is the single-process default (one "
+    "writer at a time, no cross-process events or alarm locks). Pass --store "
+    "postgresql+psycopg://USER@HOST/DB (or set TWIN_STORE_URL), or serve with --workers 1"
+)
+
+
+def _serve_workers(models: Sequence[Path], args: argparse.Namespace) -> int:
+    """``twin serve --workers N``: N uvicorn worker processes sharing one listening socket, each
+    building its own app (store connections, MQTT consumer) with ``api.app:create_app`` from
+    ``TWIN_*`` settings, which this process exports from its options. It first checks the store
+    (PostgreSQL only; migrations run once here) and parses the models into the cache, so the
+    workers load them from the cache instead of each parsing them (docs/scale.md). With MQTT on
+    and no ``TWIN_MQTT_SHARE_GROUP``, the workers share the subscription as group ``twin``."""
+    import uvicorn
+
+    from api.settings import Settings
+    from twin.live.store import open_store
+    from twin.service.campus import Campus, serve_files
+
+    env = {
+        "TWIN_MODELS": json.dumps([str(p.resolve()) for p in models]),
+        "TWIN_FEDERATE": "true" if getattr(args, "federate", False) else "false",
+    }
+    if args.store:
+        env["TWIN_STORE_URL"] = args.store
+    if args.cache_dir:
+        env["TWIN_CACHE_DIR"] = str(Path(args.cache_dir).resolve())
+    if getattr(args, "campus", None):
+        env["TWIN_CAMPUS"] = str(Path(args.campus).resolve())
+    os.environ.update(env)  # the workers are spawned: they read their settings from here
+    settings = Settings()
+    if settings.store_url.startswith("sqlite"):
+        print(f"twin serve: {SQLITE_WORKERS_REFUSAL.format(n=args.workers)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if settings.mqtt_url and not settings.mqtt_share_group:
+        os.environ["TWIN_MQTT_SHARE_GROUP"] = "twin"
+    try:  # parsed once here, into the cache the workers read
+        serve_files(
+            Campus(), settings.models, cache_dir=settings.cache_dir, federate=settings.federate
+        )
+    except TwinError as exc:
+        print(f"twin serve: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        open_store(settings.store_url).close()
+    except Exception as exc:  # unreachable database, bad URL: say so before starting workers
+        print(f"twin serve: cannot open the store {settings.store_url!r}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    log.info(
+        "serving %d model(s) on http://%s:%d with %d workers",
+        len(models),
+        args.host,
+        args.port,
+        args.workers,
+    )
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        log_config=_worker_logging(args.log_level.upper()),
+    )
+    return EXIT_OK
+
+
+def _worker_logging(level: str) -> dict[str, Any]:
+    """uvicorn's logging configuration plus the root logger at ``level``: spawned workers do not
+    inherit this process's logging set-up, and the twin's own messages (MQTT, store, periodic
+    runs) must reach stderr from every worker, each line with the worker's pid."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    cfg: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    fmt = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+    cfg["formatters"]["twin"] = {"format": fmt}
+    cfg["handlers"]["twin"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "twin",
+        "stream": "ext://sys.stderr",
+    }
+    cfg["root"] = {"handlers": ["twin"], "level": level}
+    return cfg
 
 
 def _generate(size: str, out: Path, *, show_progress: bool = False) -> Path:
@@ -384,6 +477,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve all files as one building (discipline models with unrelated GlobalIds); "
         "files sharing a building's spatial structure are federated anyway",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (N > 1 needs a PostgreSQL store; docs/scale.md)",
     )
     _add_server_options(p)
     p.set_defaults(func=_cmd_serve)

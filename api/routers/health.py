@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,10 +16,11 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", summary="Liveness: the process answers")
 def health(request: Request) -> dict[str, Any]:
-    """``{"status": "ok"}``; with gateways configured also ``gateways``: devices, up, down and
+    """``{"status": "ok", "pid": <this process>}`` (which worker of ``twin serve --workers N``
+    answered); with gateways configured also ``gateways``: devices, up, down and
     the ids of the devices not answering (detail per device: ``GET /gateways``). A device down
     does not make the process unhealthy: it is the building's, and it raises its own alarm."""
-    out: dict[str, Any] = {"status": "ok"}
+    out: dict[str, Any] = {"status": "ok", "pid": os.getpid()}
     gw = getattr(request.app.state, "gateways", None)
     if gw is not None:
         h = gw.health()

@@ -197,6 +197,7 @@ async function start() {
     reading: () => panel.refreshLive(),
     technician: async () => { await technicians.refresh(); drawTechnicians(); },
   });
+  (await import("./pencil.js")).init(); // the planner's pencil (docs/viewer.md)
   document.body.dataset.ready = "1";
 }
 

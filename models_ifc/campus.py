@@ -288,6 +288,15 @@ def _extra_room(key: str, number: str, long_name: str, level: int, outline: list
     )
 
 
+def _tower_programme(rooms: list[Room]) -> list[Room]:
+    """A ward tower: the ward plan without its operating suite (theatres become ward rooms), so
+    the ICU on level 2 holds the most critical rooms of the campus."""
+    for r in rooms:
+        if r.category == "operating":
+            r.long_name, r.category, r.criticality = "Ward room", "ward", "normal"
+    return rooms
+
+
 def _outpatient_programme(rooms: list[Room]) -> list[Room]:
     """Turn the ward programme into consulting rooms (circulation and plant stay)."""
     count = 0
@@ -383,8 +392,7 @@ def _write_clinical(cb: CampusBuilding, out: Path) -> _Written:
     truth: dict[str, Any] = {"doors": {}, "entrances": [], "walls_between": []}
     for level, (storey, splace) in enumerate(storeys):
         rooms = plan_storey(max(cb.storeys, 3), cb.wings, cb.rooms_per_side, level)
-        if cb is OUTPATIENT:
-            rooms = _outpatient_programme(rooms)
+        rooms = _outpatient_programme(rooms) if cb is OUTPATIENT else _tower_programme(rooms)
         end_doors: dict[str, Room | None] | None = None
         if cb is TOWER and level == 1:
             bridge = _extra_room(

@@ -5,7 +5,8 @@ The real command is started as a process (``python -m twin.cli serve ... --worke
 a fresh PostgreSQL schema and a private Mosquitto with the shipped settings. Requests on fresh
 connections are answered by both workers (``/health`` names the answering pid); readings posted
 over HTTP and published over MQTT are all stored, each once (counted straight from the readings
-table); the two workers' MQTT consumers took distinct client ids of one shared subscription.
+table); the two workers' MQTT consumers took distinct client ids of one shared subscription, and a
+worker killed -9 is replaced by one that takes over the dead one's client id (its session).
 On SQLite the command refuses N > 1 before loading anything.
 """
 
@@ -126,6 +127,15 @@ def test_two_workers_answer_and_store_each_reading_once(
                 break
         assert len(pids) == 2 and proc.pid not in pids, pids
 
+        # a worker killed -9 is replaced by uvicorn; the new one takes the dead one's MQTT id
+        by_pid = _ids_by_pid(log)
+        victim = int(sorted(pids)[0])  # type: ignore[call-overload]
+        os.kill(victim, signal.SIGKILL)
+        assert wait(lambda: len(_ids_by_pid(log)) == 3, 60), log.read_text()[-3000:]
+        (new_pid,) = set(_ids_by_pid(log)) - set(by_pid)
+        assert _ids_by_pid(log)[new_pid] == by_pid[victim]
+        assert wait(lambda: _try_health(base), 30)
+
         http = [[_reading(i) for i in range(b * 100, b * 100 + 100)] for b in range(20)]
         with ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(lambda batch: _post(f"{base}/readings", batch), http))
@@ -153,6 +163,13 @@ def test_two_workers_answer_and_store_each_reading_once(
     rows = _rows(store)
     assert len(rows) == len(set(rows)) == 4000
     assert set(rows) == {(f"W{i % SENSORS}", i) for i in range(4000)}
+
+
+def _ids_by_pid(log: Path) -> dict[int, str]:
+    """MQTT client id of each worker, from its log lines ``[pid] ... subscribed to X as ID``."""
+    found = re.findall(r"\[(\d+)\] twin\.live\.mqtt: MQTT connected, subscribed to \S+ as (\S+)",
+                       log.read_text(errors="replace"))  # fmt: skip
+    return {int(pid): cid for pid, cid in found}
 
 
 def _try_health(base: str) -> bool:

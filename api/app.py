@@ -31,6 +31,7 @@ from twin import __version__
 from twin.live.demo_seed import seed_demo
 from twin.live.sla import load_policies
 from twin.service.campus import Campus, serve_files
+from twin.service.campus_routes import Site, load_site
 from twin.service.jobs import JobRunner
 from twin.service.warmup import warm_up_in_background
 
@@ -46,8 +47,11 @@ where the model is georeferenced). Errors are RFC 9457 problem documents.
 """
 
 
-def create_app(settings: Settings | None = None, *, campus: Campus | None = None) -> FastAPI:
-    """Build the app. ``campus`` lets a caller (CLI, tests) hand in twins it already loaded."""
+def create_app(
+    settings: Settings | None = None, *, campus: Campus | None = None, site: Site | None = None
+) -> FastAPI:
+    """Build the app. ``campus`` lets a caller (CLI, tests) hand in twins it already loaded,
+    ``site`` a campus file already served into it (else ``settings.campus`` is loaded)."""
     settings = settings or Settings()
     campus = campus if campus is not None else Campus()
 
@@ -57,6 +61,8 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
             serve_files(
                 campus, settings.models, cache_dir=settings.cache_dir, federate=settings.federate
             )
+        if settings.campus and app.state.site is None:
+            app.state.site = load_site(campus, settings.campus, cache_dir=settings.cache_dir)
         if settings.warm_up:
             for twin in campus:
                 warm_up_in_background(campus, twin)
@@ -85,6 +91,7 @@ def create_app(settings: Settings | None = None, *, campus: Campus | None = None
     app.state.settings = settings
     app.state.sla = load_policies(settings.sla)  # bad JSON fails here, not per dispatch
     app.state.campus = campus
+    app.state.site = site
     app.state.jobs = JobRunner(
         settings.cache_dir, on_done=campus.add, workers=settings.ingest_workers
     )

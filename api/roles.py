@@ -82,6 +82,10 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/routes"): _V,
     ("POST", "/routes"): _V,
     ("POST", "/patrols"): _V,
+    # the campus (issue 17): site overview, its GeoJSON, routes between buildings
+    ("GET", "/campus"): _V,
+    ("GET", "/campus.geojson"): _V,
+    ("POST", "/campus/route"): _V,
     # patrol rounds and preventive maintenance (issue 15): the desk plans, technicians check in
     ("GET", "/patrols"): _V,
     ("GET", "/patrols/{round_id}/check-ins"): _V,

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     models: list[Path] = Field(
         default_factory=list, description="IFC files loaded at start-up (JSON list in TWIN_MODELS)."
     )
+    campus: Path | None = Field(
+        None,
+        description="A campus file (campus.json: models, footpaths GeoJSON, bridges and "
+        "tunnels; docs/campus.md) served with its models, as well as `models`.",
+    )
     federate: bool = Field(
         False,
         description="Serve all `models` as one building (discipline models whose GlobalIds are "

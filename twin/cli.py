@@ -174,6 +174,7 @@ def _serve(
     from api.app import create_app
     from api.settings import Settings
     from twin.service.campus import Campus, serve_files
+    from twin.service.campus_routes import load_site
 
     overrides: dict[str, Any] = {"models": list(models), "demo_seed": demo_seed}
     overrides["federate"] = bool(getattr(args, "federate", False))
@@ -188,11 +189,14 @@ def _serve(
         serve_files(
             campus, settings.models, cache_dir=settings.cache_dir, federate=settings.federate
         )
+        site = None
+        if getattr(args, "campus", None):
+            site = load_site(campus, args.campus, cache_dir=settings.cache_dir)
         if gateways:  # simulated BMS devices first, so the gateway service finds them
             settings = settings.model_copy(
                 update={"gateways": str(_start_gateway_simulators(campus, stop))}
             )
-        app = create_app(settings.model_copy(update={"models": []}), campus=campus)
+        app = create_app(settings.model_copy(update={"models": []}), campus=campus, site=site)
     except TwinError as exc:
         print(f"twin serve: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -280,7 +284,9 @@ def _refuse_exposure(args: argparse.Namespace) -> bool:
 def _cmd_serve(args: argparse.Namespace) -> int:
     if _refuse_exposure(args):
         return EXIT_BAD_INPUT
-    problem = _check_files(args.files)
+    problem = _check_files([*args.files, *([args.campus] if args.campus else [])])
+    if not args.files and not args.campus:
+        problem = "give IFC files to serve, or --campus campus.json"
     if problem:
         print(f"twin serve: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -400,6 +406,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     if _refuse_exposure(args):
         return EXIT_BAD_INPUT
+    if args.campus is not None:  # the campus's own models are the demo (docs/campus.md)
+        if not args.campus.exists():
+            print(f"twin demo: no campus file {args.campus}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return _serve([], args, demo_seed=args.seed, simulate=False, gateways=False)
     path = args.model or DEMO_DIR / f"hospital_{args.size}.ifc"
     if not path.exists():
         _generate(args.size, path)
@@ -437,6 +448,13 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--store", help="live-state store URL (default TWIN_STORE_URL or SQLite)")
     p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument(
+        "--campus",
+        type=Path,
+        default=None,
+        help="a campus file (campus.json: several buildings, outdoor paths, bridges, tunnels; "
+        "docs/campus.md) served with its models",
+    )
 
 
 def _add_simulator_options(p: argparse.ArgumentParser) -> None:
@@ -471,7 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("serve", help="serve one or several IFC files (API and viewer)")
-    p.add_argument("files", type=Path, nargs="+")
+    p.add_argument("files", type=Path, nargs="*")
     p.add_argument(
         "--federate",
         action="store_true",

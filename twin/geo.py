@@ -13,7 +13,7 @@ from pyproj import Transformer
 
 from twin.model import Georef
 
-__all__ = ["from_wgs84", "to_map", "to_wgs84"]
+__all__ = ["from_map", "from_wgs84", "map_to_wgs84", "to_map", "to_wgs84", "wgs84_to_map"]
 
 _EARTH_RADIUS = 6_378_137.0  # WGS84 semi-major axis, m: the tangent-plane approximation radius
 
@@ -85,3 +85,26 @@ def from_wgs84(georef: Georef, lon: float, lat: float) -> tuple[float, float] | 
         x = math.radians(lon - georef.longitude) * _EARTH_RADIUS * math.cos(lat0)
         return x, y
     return None
+
+
+def map_to_wgs84(crs: str, e: float, n: float) -> tuple[float, float]:
+    """(lon, lat) in degrees of a map point (eastings, northings) in ``crs``."""
+    lon, lat = _to_wgs84(crs).transform(e, n)
+    return float(lon), float(lat)
+
+
+def wgs84_to_map(crs: str, lon: float, lat: float) -> tuple[float, float]:
+    """(eastings, northings) in ``crs`` of a WGS84 point."""
+    e, n = _from_wgs84(crs).transform(lon, lat)
+    return float(e), float(n)
+
+
+def from_map(georef: Georef, e: float, n: float) -> tuple[float, float] | None:
+    """World (x, y) metres of a map point; None unless a map conversion exists (the inverse
+    of :func:`to_map`)."""
+    if georef.mode != "map_conversion":
+        return None
+    cos, sin = _rotation(georef)
+    s = georef.scale or 1.0
+    dx, dy = (e - georef.eastings) / s, (n - georef.northings) / s
+    return (cos * dx + sin * dy, -sin * dx + cos * dy)

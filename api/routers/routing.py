@@ -145,7 +145,7 @@ def dispatch_ticket(
     res = dispatching.dispatch_ticket(
         campus, _store(request), ticket_id, actor=principal.name, now=datetime.now(UTC),
         technician_id=body.technician, restrictions=_restrictions(body.restrictions),
-        profile=body.profile, policies=sla,
+        profile=body.profile, policies=sla, site=getattr(request.app.state, "site", None),
     )  # fmt: skip
     return _dispatch_out(res)
 

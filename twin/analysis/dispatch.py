@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from twin.errors import NoRoute, NotFound
 from twin.live.records import Technician, Ticket
@@ -21,7 +21,7 @@ from twin.navigation.navgraph import NavGraph, Restrictions
 from twin.navigation.navgraph import profile as profile_of
 from twin.navigation.routes import Endpoint, Place, resolve, time_to, times_from
 
-__all__ = ["Candidate", "decliners", "rank", "whereabouts"]
+__all__ = ["Candidate", "decliners", "rank", "rank_by", "whereabouts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,59 @@ def _place_of(nav: NavGraph, tech: Technician) -> Endpoint | str:
         return f"position not on the navigation graph ({exc.detail})"
 
 
+P = TypeVar("P")
+
+
+def rank_by(
+    technicians: Sequence[Technician],
+    *,
+    locate: Callable[[Technician], P | str],
+    times: Callable[[list[P]], list[float]],
+    skill: str | None,
+    priority_deadline: datetime,
+    now: datetime,
+    exclude: Collection[str] = (),
+) -> list[Candidate]:
+    """Every technician, eligible ones first by ETA (then slack), the rest with their reason.
+
+    ``locate`` turns a technician into a place (or the reason there is none); ``times`` gives
+    the seconds from each place to the job in one go (inf: unreachable). :func:`rank` does it on
+    one building's graph, :mod:`twin.service.dispatch` across the buildings of a campus."""
+    budget = (priority_deadline - now).total_seconds()
+    ok: list[Candidate] = []
+    not_ok: list[Candidate] = []
+    todo: list[tuple[Technician, P]] = []
+    for t in technicians:
+        why = ""
+        if t.id in exclude:
+            why = "declined this ticket"
+        elif t.shift != "on_shift":
+            why = t.shift.replace("_", " ")
+        elif t.busy_with is not None:
+            why = f"busy with ticket {t.busy_with}"
+        elif skill and skill not in t.skills:
+            why = f"missing skill {skill}"
+        place = why or locate(t)
+        if isinstance(place, str):
+            not_ok.append(Candidate(t.id, t.name, False, None, None, place))
+        else:
+            todo.append((t, place))
+    etas = times([p for _, p in todo]) if todo else []
+    for (t, _), got in zip(todo, etas, strict=True):
+        if math.isinf(got) or math.isnan(got):
+            not_ok.append(Candidate(t.id, t.name, False, None, None, "unreachable"))
+            continue
+        slack = budget - got
+        if slack < 0:
+            why = f"too far: arrives {-slack:.0f} s after the deadline"
+            not_ok.append(Candidate(t.id, t.name, False, got, slack, why))
+        else:
+            ok.append(Candidate(t.id, t.name, True, got, slack, ""))
+    ok.sort(key=lambda c: (c.eta_s or 0.0, -(c.slack_s or 0.0), c.technician))
+    not_ok.sort(key=lambda c: (c.eta_s is None, c.eta_s or 0.0, c.technician))
+    return ok + not_ok
+
+
 def rank(
     nav: NavGraph,
     target: Place,
@@ -76,42 +129,17 @@ def rank(
 ) -> list[Candidate]:
     """Every technician, eligible ones first by ETA (then slack), the rest with their reason."""
     speed = profile_of(profile).speed
-    budget = (priority_deadline - now).total_seconds()
-    ok: list[Candidate] = []
-    not_ok: list[Candidate] = []
-    todo: list[tuple[Technician, Endpoint]] = []
-    for t in technicians:
-        why = ""
-        if t.id in exclude:
-            why = "declined this ticket"
-        elif t.shift != "on_shift":
-            why = t.shift.replace("_", " ")
-        elif t.busy_with is not None:
-            why = f"busy with ticket {t.busy_with}"
-        elif skill and skill not in t.skills:
-            why = f"missing skill {skill}"
-        place = why or _place_of(nav, t)
-        if isinstance(place, str):
-            not_ok.append(Candidate(t.id, t.name, False, None, None, place))
-        else:
-            todo.append((t, place))
-    # ONE search from the job, stopped once every candidate's position is settled
-    seeds = {n for _, ep in todo for n in ep.seeds}
-    _, dist = times_from(nav, target, profile=profile, restrictions=restrictions, until=seeds)
-    for t, ep in todo:
-        got = time_to(dist, ep, speed)
-        if math.isinf(got):
-            not_ok.append(Candidate(t.id, t.name, False, None, None, "unreachable"))
-            continue
-        slack = budget - got
-        if slack < 0:
-            why = f"too far: arrives {-slack:.0f} s after the deadline"
-            not_ok.append(Candidate(t.id, t.name, False, got, slack, why))
-        else:
-            ok.append(Candidate(t.id, t.name, True, got, slack, ""))
-    ok.sort(key=lambda c: (c.eta_s or 0.0, -(c.slack_s or 0.0), c.technician))
-    not_ok.sort(key=lambda c: (c.eta_s is None, c.eta_s or 0.0, c.technician))
-    return ok + not_ok
+
+    def times(eps: list[Endpoint]) -> list[float]:
+        # ONE search from the job, stopped once every candidate's position is settled
+        seeds = {n for ep in eps for n in ep.seeds}
+        _, dist = times_from(nav, target, profile=profile, restrictions=restrictions, until=seeds)
+        return [time_to(dist, ep, speed) for ep in eps]
+
+    return rank_by(
+        technicians, locate=lambda t: _place_of(nav, t), times=times, skill=skill,
+        priority_deadline=priority_deadline, now=now, exclude=exclude,
+    )  # fmt: skip
 
 
 _DECLINED = re.compile(r"declined by (\S+?):")

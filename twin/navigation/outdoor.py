@@ -15,7 +15,7 @@ from twin.navigation.navgraph import XY, Edge, NavGraph
 from twin.navigation.spanner import greedy_spanner
 from twin.navigation.walkways import Walkway, largest_polygon, snap_inside
 
-__all__ = ["OUTDOOR_REACH", "link_entrances"]
+__all__ = ["OUTDOOR_REACH", "ground_entrances", "link_entrances"]
 
 #: An entrance joins the outdoor walk when the outside is within this of its centre (metres).
 OUTDOOR_REACH = 0.6
@@ -25,6 +25,24 @@ def link_entrances(nav: NavGraph, polys: Mapping[str, Polygon], stretch: float |
     """Add ``outdoor`` edges between the entrances of each site (see :class:`_Outdoor`) to
     ``nav``, whose walkable room footprints are ``polys`` (space guid -> polygon)."""
     _Outdoor(nav, polys).link(stretch)
+
+
+def ground_entrances(nav: NavGraph) -> dict[str | None, list[int]]:
+    """Entrance door nodes on the lowest entrance level of each site (upper-storey doors that
+    open into a single room are balconies or unmodelled rooms, not ways out), by site guid."""
+    tw = nav.twin
+    groups: dict[str | None, list[int]] = {}
+    for n in nav.nodes:
+        if n.kind != "door" or not n.entrance:
+            continue
+        st = tw.storeys.get(n.storey or "")
+        bld = tw.buildings.get(st.building or "") if st else None
+        site = (bld.site or bld.guid) if bld else None
+        groups.setdefault(site, []).append(n.id)
+    for site, ids in groups.items():
+        low = min(nav.nodes[i].xyz[2] for i in ids)
+        groups[site] = [i for i in ids if nav.nodes[i].xyz[2] <= low + 1.5]
+    return groups
 
 
 class _Outdoor:
@@ -44,21 +62,8 @@ class _Outdoor:
         self.polys = polys
 
     def entrances(self) -> dict[str | None, list[int]]:
-        """Entrance doors on the lowest entrance level of each site (upper-storey doors that
-        open into a single room are balconies or unmodelled rooms, not ways out)."""
-        tw, nav = self.tw, self.nav
-        groups: dict[str | None, list[int]] = {}
-        for n in nav.nodes:
-            if n.kind != "door" or not n.entrance:
-                continue
-            st = tw.storeys.get(n.storey or "")
-            bld = tw.buildings.get(st.building or "") if st else None
-            site = (bld.site or bld.guid) if bld else None
-            groups.setdefault(site, []).append(n.id)
-        for site, ids in groups.items():
-            low = min(nav.nodes[i].xyz[2] for i in ids)
-            groups[site] = [i for i in ids if nav.nodes[i].xyz[2] <= low + 1.5]
-        return {k: v for k, v in groups.items() if len(v) >= 2}
+        """Sites with two or more ground entrances (:func:`ground_entrances`)."""
+        return {k: v for k, v in ground_entrances(self.nav).items() if len(v) >= 2}
 
     def ground(self, storeys: set[str | None]) -> Polygon | None:
         parts = [p for g, p in self.polys.items() if self.tw.spaces[g].storey in storeys]

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from twin.analysis.dispatch import Candidate, decliners, rank, whereabouts
+from twin.analysis.dispatch import Candidate, decliners, rank, rank_by, whereabouts
 from twin.errors import InvalidInput, NoRoute, NotFound
 from twin.live.records import Ticket
 from twin.live.sla import DEFAULT_SLA, SlaPolicy
 from twin.live.store import LiveStore, Repositories
 from twin.model import Twin
+from twin.navigation.campus_graph import CampusPlace
 from twin.navigation.navgraph import NavGraph, Restrictions
 from twin.navigation.routes import route
 from twin.service.campus import Campus
+from twin.service.campus_routes import Site
 from twin.service.derived import navigation_of
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "decline",
     "decline_ticket",
     "dispatch",
+    "dispatch_on_site",
     "dispatch_ticket",
     "ticket_twin",
 ]
@@ -83,17 +86,7 @@ def dispatch(
         priority_deadline=_deadline(ticket, policies), now=now, restrictions=restrictions,
         profile=profile, exclude=decliners(ticket),
     )  # fmt: skip
-    if technician_id is not None:
-        chosen = next((c for c in cands if c.technician == technician_id), None)
-        if chosen is None:
-            raise NotFound(f"no technician {technician_id!r}", technician=technician_id)
-        if chosen.eta_s is None:  # an explicit choice may be late but must be able to go
-            raise NoRoute(f"cannot dispatch {technician_id}: {chosen.reason}")
-    else:
-        chosen = next((c for c in cands if c.eligible), None)
-        if chosen is None:
-            reasons = "; ".join(f"{c.technician}: {c.reason}" for c in cands) or "no technicians"
-            raise NoRoute(f"nobody can take ticket {ticket_id} in time: {reasons}")
+    chosen = _choose(cands, ticket_id, technician_id)
     tech = next(t for t in store.technicians.list(available=False) if t.id == chosen.technician)
     start = whereabouts(tech)
     if start is None:  # rank() found an ETA, so there is a position; say so for mypy
@@ -101,6 +94,60 @@ def dispatch(
     r = route(nav, start, target, profile=profile, restrictions=restrictions).as_dict()
     updated = store.tickets.assign(ticket_id, chosen.technician, actor, route=r)
     return DispatchResult(updated, chosen, cands, r)
+
+
+def dispatch_on_site(
+    store: Repositories,
+    site: Site,
+    ticket_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    technician_id: str | None = None,
+    restrictions: Restrictions | None = None,
+    profile: str = "walking",
+    policies: Mapping[str, SlaPolicy] = DEFAULT_SLA,
+) -> DispatchResult:
+    """:func:`dispatch` across a campus: technicians anywhere on the site (in any building or
+    outdoors on the paths) ranked by their ETA over the campus graph (one campus search from
+    the job), the chosen one's campus route attached."""
+    ticket = store.tickets.get(ticket_id)
+    target = ticket.element or ticket.space
+    if target is None:
+        raise InvalidInput(f"ticket {ticket_id} names no element or space to go to")
+    goal = site.place(target)
+    techs = store.technicians.list(available=False)
+
+    def times(places: list[CampusPlace]) -> list[float]:
+        return site.times(goal, places, profile=profile, restrictions=restrictions)
+
+    cands = rank_by(
+        techs, locate=site.technician_place, times=times, skill=ticket.skill,
+        priority_deadline=_deadline(ticket, policies), now=now, exclude=decliners(ticket),
+    )  # fmt: skip
+    chosen = _choose(cands, ticket_id, technician_id)
+    tech = next(t for t in techs if t.id == chosen.technician)
+    start = site.technician_place(tech)
+    if isinstance(start, str):
+        raise NoRoute(f"technician {tech.id}: {start}")
+    r = site.route(start, goal, profile=profile, restrictions=restrictions).as_dict()
+    updated = store.tickets.assign(ticket_id, chosen.technician, actor, route=r)
+    return DispatchResult(updated, chosen, cands, r)
+
+
+def _choose(cands: list[Candidate], ticket_id: int, technician_id: str | None) -> Candidate:
+    if technician_id is not None:
+        chosen = next((c for c in cands if c.technician == technician_id), None)
+        if chosen is None:
+            raise NotFound(f"no technician {technician_id!r}", technician=technician_id)
+        if chosen.eta_s is None:  # an explicit choice may be late but must be able to go
+            raise NoRoute(f"cannot dispatch {technician_id}: {chosen.reason}")
+        return chosen
+    chosen = next((c for c in cands if c.eligible), None)
+    if chosen is None:
+        reasons = "; ".join(f"{c.technician}: {c.reason}" for c in cands) or "no technicians"
+        raise NoRoute(f"nobody can take ticket {ticket_id} in time: {reasons}")
+    return chosen
 
 
 def decline(
@@ -140,8 +187,15 @@ def dispatch_ticket(
     restrictions: Restrictions | None = None,
     profile: str = "walking",
     policies: Mapping[str, SlaPolicy] = DEFAULT_SLA,
+    site: Site | None = None,
 ) -> DispatchResult:
-    """:func:`dispatch` on the navigation graph of the model the ticket points into."""
+    """:func:`dispatch` on the navigation graph of the model the ticket points into; with a
+    campus ``site`` holding that model, :func:`dispatch_on_site` across its buildings."""
+    if site is not None and site.key_of(ticket_twin(campus, store, ticket_id)) is not None:
+        return dispatch_on_site(
+            store, site, ticket_id, actor=actor, now=now, technician_id=technician_id,
+            restrictions=restrictions, profile=profile, policies=policies,
+        )  # fmt: skip
     nav = navigation_of(campus, ticket_twin(campus, store, ticket_id))
     return dispatch(
         store, nav, ticket_id, actor=actor, now=now, technician_id=technician_id,

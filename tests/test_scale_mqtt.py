@@ -168,3 +168,54 @@ def test_three_processes_share_the_load_and_a_killed_one_loses_nothing(
     # one may store again what the killed one committed but never acknowledged: at most the
     # broker's in-flight window of 1,000). A plain subscription would give each process all.
     assert sum(per_process) <= READINGS + 1000, f"messages delivered to several: {per_process}"
+
+
+@pytest.mark.slow
+def test_draining_a_removed_slot_hands_back_its_share(
+    broker: Broker, pg: tuple[LiveStore, str], tmp_path: Path
+) -> None:
+    """Scaling down: a slot that does not come back keeps its share of the readings in its
+    session (Mosquitto still routes it messages while it is away); ``--drain`` with its client
+    id stores them and ends the session, after which the survivors get every new reading."""
+    store, url = pg
+    tag = uuid.uuid4().hex[:6]
+    prefix, group = f"drain/{tag}/readings", f"g{tag}"
+    procs = []
+    for n in range(2):
+        p = ConsumerProcess(url, broker.url, f"{prefix}/#", f"dr-{tag}", tmp_path / f"d{n}.log")
+        p.args += ["--share-group", group, "--slot-dir", str(tmp_path / "slots")]
+        procs.append(p)
+    gw = Gateway(broker.port, prefix)
+    try:
+        for p in procs:
+            p.start()
+        assert wait(lambda: all(p.subscribed() >= 1 for p in procs), 30)
+        gw.publish(0, 2000)
+        assert wait(lambda: _count(store) == 2000, 30), _count(store)
+        removed = procs.pop()
+        removed_id = re.findall(r"subscribed to \S+ as (\S+)", removed.log.read_text())[0]
+        removed.stop(signal.SIGKILL)  # the slot never comes back
+        gw.publish(2000, 2000)
+        assert wait(lambda: len(gw.acked) == 4000, 30)
+        time.sleep(1.0)
+        stranded = 4000 - _count(store)
+        assert stranded > 0, "the broker routed nothing to the absent member"
+
+        drain = ConsumerProcess(url, broker.url, f"{prefix}/#", removed_id, tmp_path / "dr.log")
+        drain.args += ["--share-group", group, "--drain"]
+        drain.start()
+        assert drain.proc is not None
+        assert drain.proc.wait(60) == 0  # exits by itself once the session is empty
+        drain.proc = None
+        assert _count(store) == 4000
+        assert _stored_by(tmp_path / "dr.log") >= stranded
+
+        gw.publish(4000, 1000)  # the ended session no longer takes a share
+        assert wait(lambda: _count(store) == 5000, 30), _count(store)
+    finally:
+        gw.close()
+        for p in procs:
+            p.stop()
+    rows = _rows(store)
+    assert len(rows) == len(set(rows)) == 5000
+    assert set(rows) == {(f"S{i % SENSORS}", i) for i in range(5000)}

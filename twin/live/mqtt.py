@@ -60,7 +60,9 @@ class MqttConfig:
     single message the store refuses is tried before it is dead-lettered and acknowledged.
     ``share_group``: non-empty to subscribe ``$share/<group>/<topic>`` (several processes, one
     copy of each message); ``session_expiry_s``: how long the broker keeps the session (and
-    queues for it) while this client is away."""
+    queues for it) while this client is away. ``drain``: take over a session only to empty it
+    (a slot removed when scaling down): unsubscribe instead of subscribing, so the broker routes
+    it nothing new, and store what the session still holds (:meth:`MqttConsumer.drained`)."""
 
     url: str = "mqtt://127.0.0.1:1883"
     topic: str = "twin/readings/#"
@@ -74,6 +76,7 @@ class MqttConfig:
     store_retry_s: float = 1.0  # pause while the database does not answer
     share_group: str = ""  # "": a plain subscription (one process)
     session_expiry_s: int = 14 * 24 * 3600  # as persistent_client_expiration in twin.conf
+    drain: bool = False
 
     @property
     def subscription(self) -> str:
@@ -142,6 +145,8 @@ class MqttConsumer:
         self.duplicates = 0  # readings the store already had (redeliveries)
         self.connects = 0  # successful connections (1 + reconnections after broker outages)
         self.sessions_lost = 0  # reconnections where the broker no longer had our session
+        self.received = 0  # messages handed over by the broker (redeliveries included)
+        self._last_message = time.monotonic()
         self._queue: queue.Queue[Message] = queue.Queue()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
@@ -180,14 +185,29 @@ class MqttConsumer:
         )
         self.client.loop_start()
 
-    def stop(self) -> None:
-        """Disconnect; messages not yet committed stay unacknowledged and are redelivered."""
+    def stop(self, *, end_session: bool = False) -> None:
+        """Disconnect; messages not yet committed stay unacknowledged and are redelivered.
+        ``end_session``: also tell the broker to discard this client's session (after a
+        drain: nothing is left in it, and a shared group stops routing messages to it)."""
         self._stop.set()
         if self._worker:
             self._worker.join(timeout=10)
-        self.client.disconnect()
+        props = None
+        if end_session:
+            props = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+            props.SessionExpiryInterval = 0
+        self.client.disconnect(properties=props)
         self.client.loop_stop()
         self.connected.clear()
+
+    def drained(self, idle_s: float) -> bool:
+        """Connected, every message received is stored (or dead-lettered) and acknowledged,
+        and none arrived for ``idle_s`` seconds: the session holds nothing more for us."""
+        return (
+            self.connected.is_set()
+            and self.received == self.stored + self.dead_lettered
+            and time.monotonic() - self._last_message >= idle_s
+        )
 
     def _on_connect(self, client: mqtt.Client, _ud: Any, flags: Any, rc: Any, _p: Any) -> None:
         if rc.is_failure:
@@ -200,6 +220,12 @@ class MqttConsumer:
                 "MQTT broker did not keep this consumer's session: readings published while "
                 "we were away are lost (is the broker persistent? config/mosquitto/twin.conf)"
             )
+        self._last_message = time.monotonic()
+        if self.config.drain:
+            client.unsubscribe(self.config.subscription)
+            self.connected.set()
+            log.info("MQTT connected as %s to drain its session", self.config.client_id)
+            return
         client.subscribe(self.config.subscription, qos=1)
         self.connected.set()
         log.info(
@@ -220,6 +246,8 @@ class MqttConsumer:
         except Exception as exc:  # never let a payload stop paho's network thread
             log.exception("MQTT message on %s not parsed", msg.topic)
             items = [validate.clean_text(f"unparsed ({type(exc).__name__}): {payload[:1000]!r}")]
+        self.received += 1
+        self._last_message = time.monotonic()
         self._queue.put(Message(msg.mid, self.connects, msg.topic, payload, items))
 
     def _run(self) -> None:
@@ -293,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--slot-dir", type=Path, default=None, help="claim the client id <id>-<n> by file lock"
     )
+    p.add_argument(
+        "--drain",
+        action="store_true",
+        help="empty the session of --client-id (a slot removed when scaling down): store what "
+        "it holds, end the session, exit",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     slot = claim_slot(args.slot_dir, args.client_id) if args.slot_dir else None
@@ -300,14 +334,18 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(args.store)
     consumer = MqttConsumer(
         store,
-        MqttConfig(args.url, args.topic, client_id, share_group=args.share_group),
+        MqttConfig(args.url, args.topic, client_id, share_group=args.share_group, drain=args.drain),
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     consumer.start()
-    done.wait()
-    consumer.stop()
+    if args.drain:
+        while not done.wait(0.2) and not consumer.drained(idle_s=2.0):
+            pass
+    else:
+        done.wait()
+    consumer.stop(end_session=args.drain)
     log.info(
         "MQTT consumer %s stopped: %d messages stored, %d duplicate readings, %d dead-lettered",
         client_id,

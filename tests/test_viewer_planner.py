@@ -138,6 +138,15 @@ def test_draw_a_zone_run_impact_save_report_and_compare(
         page.click("#pencil-3d")
     page.wait_for_selector(f'#plan [data-highlight][data-guid="{icu["corridor"]}"]')
 
+    # a polygon: three corners inside the corridor, Enter closes it
+    page.click("#pencil-clear")
+    assert page.locator("#plan svg").get_attribute("data-pencil-zones") == "0"
+    page.click('#pencil [data-tool="poly"]')
+    for fx, fy in ((0.2, 0.3), (0.6, 0.3), (0.4, 0.7)):
+        page.mouse.click(b["x"] + b["width"] * fx, b["y"] + b["height"] * fy)
+    page.keyboard.press("Enter")
+    assert page.locator("#plan svg").get_attribute("data-pencil-zones") == "1"
+
     # a second scenario by picking one room, then both side by side
     page.click("#pencil-clear")
     page.click('#pencil [data-tool="rooms"]')

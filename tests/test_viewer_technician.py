@@ -246,6 +246,23 @@ def test_patrol_check_in_by_typing_the_code(
     pg.screenshot(path=str(artifacts / "technician_390x844_patrol.png"), full_page=True)
 
 
+def test_an_operator_key_picks_the_technician(
+    phone: tuple[Any, list[str], list[str]], site: dict[str, Any]
+) -> None:
+    """A key that acts for anyone (and a server without keys) picks the technician by name."""
+    pg, _, _ = phone
+    pg.goto("/m")
+    pg.fill("#m-key", site["operator"])
+    pg.click("#m-key-form button[type=submit]")
+    pg.wait_for_selector("#m-pick-form", state="visible", timeout=10_000)
+    assert "Ann Fixit (general)" in pg.locator("#m-pick option").all_inner_texts()
+    pg.select_option("#m-pick", "tech-ann")
+    pg.click("#m-pick-form button[type=submit]")
+    pg.wait_for_selector("body[data-ready='1']", state="attached", timeout=10_000)
+    assert pg.locator("#m-who").inner_text() == "Ann Fixit"
+    assert pg.locator("#m-jobs-box").is_visible()
+
+
 def test_who_am_i_names_the_technician_of_a_key(site: dict[str, Any]) -> None:
     base = site["base"]
     assert _call(f"{base}/whoami", site["tech"]) == {

@@ -34,7 +34,7 @@ from tests.ops_support import open_test_store
 from twin.live.records import SensorSpec
 from twin.live.store import LiveStore
 
-pytestmark = pytest.mark.mqtt
+pytestmark = [pytest.mark.mqtt, pytest.mark.postgres]
 
 SENSORS = 60
 READINGS = 30_000

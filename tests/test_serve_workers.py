@@ -85,6 +85,8 @@ def _rows(store: LiveStore) -> list[tuple[str, int]]:
 
 
 @pytest.mark.slow
+@pytest.mark.mqtt
+@pytest.mark.postgres
 def test_two_workers_answer_and_store_each_reading_once(
     pg: tuple[LiveStore, str], broker: Broker, shared_ifc: Path, tmp_path: Path
 ) -> None:

@@ -169,6 +169,12 @@ def test_technician_sees_the_job_walks_the_route_and_resolves(
     box = pg.locator("#m-plan").bounding_box()
     assert box["width"] >= 0.9 * PHONE["width"] - 40 and box["height"] >= 250
     pg.screenshot(path=str(artifacts / "technician_390x844_route.png"), full_page=True)
+    framed = pg.locator("#m-plan svg").get_attribute("viewBox")
+    pg.click("#m-fit")  # the whole floor, as the server drew it, and back
+    plan_svg = pg.locator("#m-plan svg")
+    assert plan_svg.get_attribute("viewBox") == plan_svg.get_attribute("data-floor") != framed
+    pg.click("#m-fit")
+    assert plan_svg.get_attribute("viewBox") == framed
 
     # the other storey's tab draws that leg
     pg.locator("#m-storeys button").nth(1).click()

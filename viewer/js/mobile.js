@@ -262,14 +262,28 @@ async function drawPlan(storey) {
   fitTo(plan, g, shape);
 }
 
-/** Frame the route and the job's room with a margin, so the phone shows the walk, not the floor. */
+/** Frame the route and the job's room with a margin, so the phone shows the walk, not the floor
+ * ("Whole floor" switches to the server's view of the storey and back). */
 function fitTo(plan, route, shape) {
+  plan.dataset.floor = plan.getAttribute("viewBox") || "";
+  $("m-fit").setAttribute("aria-pressed", "false");
+  $("m-fit").textContent = "Whole floor";
   const boxes = [route, shape].filter((n) => n && n.getBBox).map((n) => n.getBBox()).filter((b) => b.width || b.height);
   if (!boxes.length) return;
   const x0 = Math.min(...boxes.map((b) => b.x)), y0 = Math.min(...boxes.map((b) => b.y));
   const x1 = Math.max(...boxes.map((b) => b.x + b.width)), y1 = Math.max(...boxes.map((b) => b.y + b.height));
   const m = 4; // metres around
-  plan.setAttribute("viewBox", `${x0 - m} ${y0 - m} ${x1 - x0 + 2 * m} ${y1 - y0 + 2 * m}`);
+  plan.dataset.route = `${x0 - m} ${y0 - m} ${x1 - x0 + 2 * m} ${y1 - y0 + 2 * m}`;
+  plan.setAttribute("viewBox", plan.dataset.route);
+}
+
+function toggleFit() {
+  const plan = $("m-plan").querySelector("svg");
+  if (!plan?.dataset.route) return;
+  const whole = $("m-fit").getAttribute("aria-pressed") !== "true";
+  plan.setAttribute("viewBox", whole ? plan.dataset.floor : plan.dataset.route);
+  $("m-fit").setAttribute("aria-pressed", String(whole));
+  $("m-fit").textContent = whole ? "Route" : "Whole floor";
 }
 
 // -- photos ---------------------------------------------------------------------------------------
@@ -409,6 +423,7 @@ function wire() {
   $("m-jobs").addEventListener("keydown", (e) => { if (e.key === "Enter") e.target.closest("li[data-id]")?.click(); });
   for (const b of $("m-job").querySelectorAll(".actions button")) b.addEventListener("click", () => move(b.dataset.to));
   $("m-storeys").addEventListener("click", (e) => { const b = e.target.closest("button[data-storey]"); if (b) drawPlan(b.dataset.storey); });
+  $("m-fit").addEventListener("click", toggleFit);
   $("m-photo-form").addEventListener("submit", upload);
   $("m-checkin-form").addEventListener("submit", checkIn);
   $("m-code").addEventListener("input", showCheckpoint);

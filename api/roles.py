@@ -86,6 +86,12 @@ OPERATION_ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("GET", "/campus"): _V,
     ("GET", "/campus.geojson"): _V,
     ("POST", "/campus/route"): _V,
+    # networks across the campus buildings (issue 17): joints, impact, isolation, trace
+    ("GET", "/campus/networks/joints"): _V,
+    ("POST", "/campus/networks/impact"): _V,
+    ("GET", "/campus/networks/elements/{guid}/isolation"): _V,
+    ("GET", "/campus/networks/elements/{guid}/upstream"): _V,
+    ("GET", "/campus/networks/elements/{guid}/downstream"): _V,
     # patrol rounds and preventive maintenance (issue 15): the desk plans, technicians check in
     ("GET", "/patrols"): _V,
     ("GET", "/patrols/{round_id}/check-ins"): _V,

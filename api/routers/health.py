@@ -19,8 +19,13 @@ def health(request: Request) -> dict[str, Any]:
     """``{"status": "ok", "pid": <this process>}`` (which worker of ``twin serve --workers N``
     answered); with gateways configured also ``gateways``: devices, up, down and
     the ids of the devices not answering (detail per device: ``GET /gateways``). A device down
-    does not make the process unhealthy: it is the building's, and it raises its own alarm."""
+    does not make the process unhealthy: it is the building's, and it raises its own alarm.
+    With a campus served (``twin serve --campus``), ``campus``: its name (the viewer opens on
+    the campus map)."""
     out: dict[str, Any] = {"status": "ok", "pid": os.getpid()}
+    site = getattr(request.app.state, "site", None)
+    if site is not None:  # a campus is served (GET /campus): the viewer opens on its map
+        out["campus"] = site.file.name
     gw = getattr(request.app.state, "gateways", None)
     if gw is not None:
         h = gw.health()

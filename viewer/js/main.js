@@ -11,6 +11,7 @@ import * as technicians from "./technicians.js";
 import { el } from "./dom.js";
 import * as key from "./key.js";
 import { applyToCss } from "./palette.js";
+import * as campus from "./campus.js";
 
 const $ = (id) => document.getElementById(id);
 const errorBox = $("error");
@@ -44,6 +45,15 @@ async function select(guid, kind) {
   if (state.view === "plan") plan.focus(guid);
   else scene3d?.flyTo(guid, item.bbox);
   paintStates();
+}
+
+/** From the campus map into one building's plans. */
+async function enterBuilding(guid) {
+  set({ building: guid, storey: null, selection: null });
+  $("building").value = guid;
+  await loadStoreys();
+  await loadPlan();
+  await showView("plan");
 }
 
 async function loadBuildings() {
@@ -118,6 +128,8 @@ async function showView(view) {
   $("plan-tools").hidden = view !== "plan";
   $("scene").hidden = view !== "3d";
   $("scene-tools").hidden = view !== "3d";
+  $("campus").hidden = view !== "campus";
+  if (view === "campus") return campus.show().catch(showError);
   if (view !== "3d") return;
   try {
     if (!scene3d) {
@@ -184,13 +196,20 @@ async function start() {
   search.init({ pick: (g, type) => select(g, type) });
   layers.init({ changed: () => { loadPlan(); sceneLayers(); }, client: drawTechnicians });
   tickets.init({ pick: (g) => g && select(g) });
+  // a served campus (twin serve --campus): the Campus tab, and the viewer opens on its map
+  const served = await get("/health").catch(() => ({}));
+  if (served.campus) {
+    $("tab-campus").hidden = false;
+    campus.init({ host: $("campus"), enter: enterBuilding });
+    if (!location.hash) state.view = "campus";
+  }
   await loadBuildings();
   await loadPlan();
   await Promise.all([refreshAlarms(), tickets.refresh(), technicians.refresh()]);
   paintStates(); // alarms may have painted before the tickets arrived
   drawTechnicians();
   if (state.selection) await select(state.selection);
-  if (state.view === "3d") showView("3d");
+  if (state.view === "3d" || state.view === "campus") showView(state.view);
   live.init({
     alarm: () => { refreshAlarms(); panel.refreshLive(); },
     ticket: async () => { await tickets.refresh(); paintStates(); panel.refreshLive(); },

@@ -5,7 +5,7 @@ export const state = { view: "plan", building: null, storey: null, selection: nu
 export function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
   return {
-    view: p.get("view") === "3d" ? "3d" : "plan",
+    view: ["3d", "campus"].includes(p.get("view")) ? p.get("view") : "plan",
     building: p.get("building"),
     storey: p.get("storey"),
     selection: p.get("sel"),

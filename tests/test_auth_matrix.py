@@ -46,6 +46,7 @@ TECHNICIAN_OWN = {
     ("POST", "/hazards/{hazard_id}/documents"),
     # patrols and PM: the technician checks in and completes the order (docs/patrols.md)
     ("POST", "/patrols/{round_id}/check-ins"),
+    ("POST", "/patrols/{round_id}/check-ins/{checkin_id}/documents"),
     ("POST", "/pm-orders/{order_id}/complete"),
     # a technician adds photos and booked parts to a work order (docs/assets.md)
     ("POST", "/tickets/{ticket_id}/documents"),
@@ -128,6 +129,7 @@ def _path(path: str, env: dict[str, Any], guids: dict[str, str], method: str) ->
         "sensor_id": "s-1", "scenario_id": "1", "job_id": "nojob", "model_id": "nomodel",
         "suppression_id": "1", "doc_id": "1", "sku": "nosku", "lock_id": "1", "hazard_id": "1",
         "order_id": "1", "round_id": "1", "template_id": "1", "index": "0", "outbox_id": "1",
+        "checkin_id": "1", "carrier": "electricity",
     }  # fmt: skip
     kind = path.strip("/").split("/")[0]
     values["guid"] = guids.get(kind, guids["elements"])

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, UploadFile
 from fastapi.responses import Response
 
 from api.auth import PrincipalDep, act_for
-from api.deps import CampusDep, StoreDep
+from api.deps import CampusDep, SettingsDep, StoreDep
+from api.documents import CAPTION, DOCUMENT_FILE, UPLOAD_RESPONSES, attach_upload
 from api.errors import PROBLEM_RESPONSES
+from api.schemas.assets import DocumentOut
 from api.schemas.planned import (
     CheckInIn,
     CheckInOut,
@@ -107,8 +109,8 @@ def list_rounds(
     end: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[RoundOut]:
-    """Patrol rounds with their state, checkpoints done and
-    missed, filterable by template and time."""
+    """Patrol rounds with their state, checkpoints done and missed, filterable by template and
+    time."""
     rounds = store.patrols.rounds(template=template, start=_aware(start), end=_aware(end),
                                   limit=limit)  # fmt: skip
     return [_report(store, r) for r in rounds]
@@ -136,6 +138,43 @@ def check_in(
         answers=dict(body.answers), at=_aware(body.at) or datetime.now(UTC), actor=who.name,
     )  # fmt: skip
     return CheckInOut.model_validate(c)
+
+
+@router.post(
+    "/patrols/{round_id}/check-ins/{checkin_id}/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    summary="Attach a photo or document to a check-in",
+    description="The documents store of the asset register (content-addressed, type checked by "
+    "content, size cap); 404 for a check-in the round does not have.",
+    responses=UPLOAD_RESPONSES,
+)
+async def attach_to_checkin(
+    round_id: DbId,
+    checkin_id: DbId,
+    file: Annotated[UploadFile, DOCUMENT_FILE],
+    campus: CampusDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    who: PrincipalDep,
+    title: Annotated[str, CAPTION] = "",
+) -> DocumentOut:
+    store.patrols.checkin(round_id, checkin_id)  # 404 before the upload is read
+    actor = who.technician or who.name
+    return await attach_upload(
+        "checkin", str(checkin_id), file, title, campus, store, settings, actor
+    )
+
+
+@router.get(
+    "/patrols/{round_id}/check-ins/{checkin_id}/documents",
+    response_model=list[DocumentOut],
+    summary="A check-in's photos and documents",
+)
+def checkin_documents(round_id: DbId, checkin_id: DbId, store: StoreDep) -> list[DocumentOut]:
+    """Photos attached to a check-in."""
+    store.patrols.checkin(round_id, checkin_id)
+    return [DocumentOut.model_validate(d) for d in store.documents.of("checkin", str(checkin_id))]
 
 
 @router.get("/patrol-completion", response_model=list[CompletionOut],

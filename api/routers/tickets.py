@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api.auth import PrincipalDep
 from api.deps import CampusDep, SlaDep, StoreDep
 from api.errors import PROBLEM_RESPONSES
-from api.schemas.tickets import TicketIn, TicketOut, TransitionIn
+from api.schemas.tickets import RatingIn, TicketIn, TicketOut, TransitionIn
 from api.strict import DbId
 from twin.service.tickets import bcf_of_ticket, move_ticket, open_ticket
 
@@ -36,6 +36,7 @@ def create_ticket(
     ticket = open_ticket(
         store, campus, title=body.title, priority=body.priority, actor=who.name,
         description=body.description, element=body.element, space=body.space, skill=body.skill,
+        requester=body.requester, contact=body.contact,
     )  # fmt: skip
     return TicketOut.of(ticket, datetime.now(UTC), sla)
 
@@ -93,12 +94,25 @@ def transition(
     t = move_ticket(
         store, ticket_id, body.to, actor=who.name, note=body.note, technician=body.technician,
         route=body.route, technician_key=who.role == "technician", acting_for=who.technician,
+        closing_note=body.closing_note,
     )  # fmt: skip
     return TicketOut.of(t, datetime.now(UTC), sla)
-    t = store.tickets.transition(
-        ticket_id, body.to, who.name, body.note, technician=body.technician,
-        route=body.route,
-    )  # fmt: skip
+
+
+@router.put(
+    "/tickets/{ticket_id}/rating",
+    response_model=TicketOut,
+    summary="Record the requester's rating of a resolved or closed work order",
+    description=(
+        "1 (poor) .. 5 (excellent), with an optional comment (kept in the audit log). A later "
+        "rating replaces the earlier one. 409 while the ticket is still open."
+    ),
+    responses={409: PROBLEM_RESPONSES[422] | {"description": "Ticket still open"}},
+)
+def rate_ticket(
+    ticket_id: DbId, body: RatingIn, store: StoreDep, who: PrincipalDep, sla: SlaDep
+) -> TicketOut:
+    t = store.tickets.rate(ticket_id, body.rating, who.name, body.comment)
     return TicketOut.of(t, datetime.now(UTC), sla)
 
 

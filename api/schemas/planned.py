@@ -31,6 +31,13 @@ __all__ = [
 _ID = Field(min_length=1, max_length=64)
 
 
+class HazardOnAbnormalIn(StrictIn):
+    """What an abnormal answer to an item records in the hazard ledger (docs/hazards.md)."""
+
+    category: Literal["electrical", "fire", "gas", "water", "structural", "lift", "other"] = "other"
+    risk: Literal["low", "medium", "high", "critical"] = "medium"
+
+
 class ItemIn(StrictIn):
     """One checklist line: ``yesno`` (``expect`` is the normal answer) or ``reading`` (normal
     range ``min``..``max``)."""
@@ -41,6 +48,9 @@ class ItemIn(StrictIn):
     expect: bool = True
     min: float | None = Field(None, allow_inf_nan=False)
     max: float | None = Field(None, allow_inf_nan=False)
+    hazard: HazardOnAbnormalIn | None = Field(
+        None, description="an abnormal answer records this hazard instead of opening a ticket"
+    )
 
 
 class CheckpointIn(StrictIn):
@@ -126,6 +136,7 @@ class CheckInOut(BaseModel):
     flags: list[str]
     abnormal: list[str]
     ticket: int | None
+    hazard: int | None = None
 
 
 class CompletionOut(BaseModel):

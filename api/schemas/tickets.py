@@ -12,7 +12,16 @@ from api.strict import StrictIn
 from twin.live.records import Ticket
 from twin.live.sla import SlaPolicy, sla_status
 
-__all__ = ["Priority", "Skill", "State", "TicketIn", "TicketOut", "TransitionIn", "TransitionOut"]
+__all__ = [
+    "Priority",
+    "RatingIn",
+    "Skill",
+    "State",
+    "TicketIn",
+    "TicketOut",
+    "TransitionIn",
+    "TransitionOut",
+]
 
 Priority = Literal["emergency", "urgent", "normal", "planned"]
 State = Literal["new", "assigned", "en_route", "on_site", "resolved", "closed", "cancelled"]
@@ -28,6 +37,22 @@ class TicketIn(StrictIn):
     )
     space: str | None = Field(None, description="space GlobalId")
     skill: Skill | None = Field(None, examples=["medical_gas"])
+    requester: str | None = Field(
+        None, min_length=1, max_length=200, description="who asked for the work",
+        examples=["Ward 3B nurse in charge"],
+    )  # fmt: skip
+    contact: str | None = Field(
+        None, min_length=1, max_length=200, description="how to reach the requester",
+        examples=["ext. 4711"],
+    )  # fmt: skip
+
+
+class RatingIn(StrictIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rating": 4,
+                              "comment": "fixed quickly, left dust"}]})  # fmt: skip
+
+    rating: int = Field(ge=1, le=5, description="the requester's rating, 1 (poor) .. 5")
+    comment: str = Field("", max_length=2000)
 
 
 class TransitionIn(StrictIn):
@@ -35,6 +60,11 @@ class TransitionIn(StrictIn):
     note: str = Field("", max_length=2000, examples=["leaving workshop B"])
     technician: str | None = Field(None, description="required when `to` is `assigned`")
     route: dict[str, Any] | None = Field(None, description="route JSON kept with an assignment")
+    closing_note: str | None = Field(
+        None, min_length=1, max_length=5000,
+        description="what was done; only with `to` resolved or closed (else 422)",
+        examples=["replaced the outlet's valve insert; pressure 4.1 bar"],
+    )  # fmt: skip
 
 
 class TransitionOut(BaseModel):
@@ -76,6 +106,10 @@ class TicketOut(BaseModel):
     resolved: datetime | None
     closed: datetime | None
     route: Any = None
+    requester: str | None = None
+    contact: str | None = None
+    closing_note: str | None = None
+    rating: int | None = None
     sla: dict[str, Any]
     transitions: list[TransitionOut] = []
 

@@ -5,6 +5,7 @@ baselines measured as ASHRAE Guideline 14 does. No store and no campus (the serv
 from twin.energy.anomaly import Anomaly, anomalies
 from twin.energy.baseline import Baseline, Comparison, compare, cv_rmse, fit, nmbe
 from twin.energy.registers import Interval, RegisterReport, Replacement, intervals
+from twin.energy.regression import TemperatureBaseline, fit_temperature
 from twin.energy.rollup import MeterInfo, Rollup, RollupRow, period_start, rollup
 
 __all__ = [
@@ -17,10 +18,12 @@ __all__ = [
     "Replacement",
     "Rollup",
     "RollupRow",
+    "TemperatureBaseline",
     "anomalies",
     "compare",
     "cv_rmse",
     "fit",
+    "fit_temperature",
     "intervals",
     "nmbe",
     "period_start",

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 __all__ = ["GROUPS", "PERIODS", "MeterInfo", "Rollup", "RollupRow", "period_start", "rollup"]
 
 PERIODS = ("hour", "day", "month")
-GROUPS = ("meter", "storey", "system", "building")
+GROUPS = ("meter", "storey", "system", "building", "department")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,12 @@ class MeterInfo:
     storey: str | None = None
     system: str | None = None
     building: str | None = None
+    #: department (space category) -> share of the meter's consumption (by the floor area of
+    #: the rooms it serves; shares sum to 1); empty: the meter's department is unknown ("")
+    departments: Mapping[str, float] = field(default_factory=dict)
+    #: kg CO2e and cost per reported unit of the meter's carrier; None when no factor is set
+    co2_kg: float | None = None
+    cost: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,8 @@ class RollupRow:
     value: float
     unmetered: bool  # the net of a parent meter: consumption no child meter covers
     meters: tuple[str, ...]  # the meters behind the figure
+    co2_kg: float | None = None  # None when a meter behind the figure has no carbon factor
+    cost: float | None = None  # None when a meter behind the figure has no cost factor
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,26 +95,39 @@ def rollup(
     tz: tzinfo | str = "UTC",
 ) -> Rollup:
     """``series``: meter id -> {interval start (epoch s): consumption}. Groups the net of every
-    meter by ``by`` and ``period``; parents' nets are separate ``unmetered`` rows."""
+    meter by ``by`` and ``period``; parents' nets are separate ``unmetered`` rows. By
+    ``department`` a meter's net is split over the departments of the rooms it serves by their
+    floor-area shares (:attr:`MeterInfo.departments`), so the total is unchanged."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     has_children = {m.parent for m in meters.values() if m.parent in meters}
-    sums: dict[tuple[str, float, bool], float] = defaultdict(float)
-    who: dict[tuple[str, float, bool], set[str]] = defaultdict(set)
+    Key = tuple[str, float, bool]
+    sums: dict[Key, float] = defaultdict(float)
+    co2: dict[Key, float | None] = defaultdict(float)
+    cost: dict[Key, float | None] = defaultdict(float)
+    who: dict[Key, set[str]] = defaultdict(set)
     over: set[tuple[str, float]] = set()
     for mid, by_t in _net(series, meters).items():
         info = meters.get(mid, MeterInfo(mid))
-        group = mid if by == "meter" else (getattr(info, by) or "")
+        if by == "department":
+            shares = list(info.departments.items()) or [("", 1.0)]
+        else:
+            shares = [(mid if by == "meter" else (getattr(info, by) or ""), 1.0)]
         parent = mid in has_children
         per: dict[float, float] = defaultdict(float)
         for t, v in by_t.items():
             per[period_start(t, period, zone)] += v
         for p, v in per.items():
-            sums[(group, p, parent)] += v
-            who[(group, p, parent)].add(mid)
             if parent and v < -1e-9:
                 over.add((mid, p))
+            for group, share in shares:
+                k = (group, p, parent)
+                sums[k] += v * share
+                who[k].add(mid)
+                c, m = co2[k], cost[k]
+                co2[k] = None if c is None or info.co2_kg is None else c + v * share * info.co2_kg
+                cost[k] = None if m is None or info.cost is None else m + v * share * info.cost
     rows = tuple(
-        RollupRow(g, p, v, u, tuple(sorted(who[(g, p, u)])))
+        RollupRow(g, p, v, u, tuple(sorted(who[(g, p, u)])), co2[(g, p, u)], cost[(g, p, u)])
         for (g, p, u), v in sorted(sums.items())
     )
     return Rollup(rows, tuple(sorted(over)))

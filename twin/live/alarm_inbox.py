@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import builtins
 import threading
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, delete, func, insert, or_, select, update
 
 from twin.errors import Conflict
 from twin.live.alarm_repo import AlarmNotFound
@@ -53,7 +56,7 @@ class SuppressionNotFound(AlarmNotFound):
 #: Cached row sets kept per repository (one per building/storey asked for).
 CACHE_ENTRIES = 64
 
-_Token = tuple[object, ...]
+_Token = tuple[int | None, int | None, int | None]
 _TOKEN = select(
     select(func.max(events.c.id)).where(events.c.type == "alarm").scalar_subquery(),
     select(func.count(alarms.c.id)).scalar_subquery(),
@@ -61,19 +64,69 @@ _TOKEN = select(
 )
 
 
+#: A cached row set is re-read whole at least this often (bounds what a missed event costs).
+FULL_RELOAD_S = 300.0
+#: Alarm events re-read before the newest one seen: an event committed late with a lower id
+#: (PostgreSQL sequences are not commit-ordered) is still applied.
+EVENT_MARGIN = 200
+#: More changed alarms than this since the cached rows: read them whole instead.
+MAX_DELTA = 2000
+
+
+@dataclass(slots=True)
+class _Entry:
+    token: _Token
+    by_id: dict[int, InboxRow]
+    rows: builtins.list[InboxRow]
+    loaded: float  # monotonic time of the last whole read
+
+
+def _delta(conn: Connection, q: Select[Any], hit: _Entry, token: _Token) -> _Entry | None:
+    """The cached rows brought up to ``token`` from the alarm events since them: the alarms
+    those events name and the alarms added since are re-read (through the same filter), every
+    other row is kept. None when a whole read is needed (alarms deleted, too many changes)."""
+    old_event, old_count, old_max = hit.token
+    _new_event, new_count, new_max = token
+    if (old_count or 0) > (new_count or 0) or (old_max or 0) > (new_max or 0):
+        return None  # alarms were deleted: read everything
+    since = max(0, (old_event or 0) - EVENT_MARGIN)
+    payloads = conn.execute(
+        select(events.c.payload).where((events.c.type == "alarm") & (events.c.id > since))
+    ).scalars().all()  # fmt: skip
+    if len(payloads) > MAX_DELTA:
+        return None
+    changed: set[int] = set()
+    for p in payloads:
+        if isinstance(p, dict) and isinstance(p.get("id"), int):
+            changed.add(p["id"])
+        elif not (isinstance(p, dict) and "target" in p):  # suppressions are read per query
+            return None  # an event that names no alarm: read everything
+    cond = alarms.c.id > (old_max or 0)
+    if changed:
+        cond = or_(cond, alarms.c.id.in_(sorted(changed)))
+    fresh = {r[0]: InboxRow(*r) for r in conn.execute(q.where(cond)).all()}
+    by_id = hit.by_id.copy()
+    for aid in changed:
+        by_id.pop(aid, None)
+    by_id.update(fresh)
+    return _Entry(token, by_id, list(by_id.values()), hit.loaded)
+
+
 class AlarmInboxRepository:
     """What operators decide about alarms; the alarms themselves are raised by the ingest.
 
-    The inbox rows of a building are cached in the process and reused while the store's
-    *alarm token* is unchanged: the newest ``alarm`` event (every raise, clear, acknowledgement,
-    shelf and suppression publishes one in its own transaction, whichever process made it) with
-    the count and newest id of ``alarms``. One indexed query checks it; states that depend on the
-    clock (a shelf's expiry) are computed per query, never cached.
+    The inbox rows of a building are cached in the process and kept up to date from the store's
+    *alarm token*: the newest ``alarm`` event (every raise, clear, acknowledgement, shelf and
+    suppression publishes one in its own transaction, whichever process made it) with the count
+    and newest id of ``alarms``. One indexed query checks it; when it moved, only the alarms the
+    new events name (and alarms added since) are re-read, not the whole building (see
+    :func:`_delta`). States that depend on the clock (a shelf's expiry) and suppressions are
+    computed per query, never cached.
     """
 
     def __init__(self, db: Db) -> None:
         self._db = db
-        self._cache: dict[tuple[object, ...], tuple[_Token, builtins.list[InboxRow]]] = {}
+        self._cache: dict[tuple[object, ...], _Entry] = {}
         self._lock = threading.Lock()
 
     def forget(self) -> None:
@@ -119,17 +172,24 @@ class AlarmInboxRepository:
         with transaction(self._db) as conn:
             if not cacheable:
                 return [InboxRow(*r) for r in conn.execute(q).all()]
-            token = tuple(conn.execute(_TOKEN).one())
+            e_id, n, m = conn.execute(_TOKEN).one()
+            token: _Token = (e_id, n, m)
             with self._lock:
                 hit = self._cache.get(key)
-            if hit is not None and hit[0] == token:
-                return hit[1]
-            found = [InboxRow(*r) for r in conn.execute(q).all()]
+            if hit is not None and hit.token == token:
+                return hit.rows
+            t = time.monotonic()
+            entry = None
+            if hit is not None and t - hit.loaded < FULL_RELOAD_S:
+                entry = _delta(conn, q, hit, token)
+            if entry is None:
+                by_id = {r[0]: InboxRow(*r) for r in conn.execute(q).all()}
+                entry = _Entry(token, by_id, list(by_id.values()), t)
         with self._lock:
             if len(self._cache) >= CACHE_ENTRIES:
                 self._cache.clear()
-            self._cache[key] = (token, found)
-        return found
+            self._cache[key] = entry
+        return entry.rows
 
     def alarms(self, ids: Sequence[int]) -> builtins.list[Alarm]:
         """Full alarms for ``ids``, in the order given (the inbox's page)."""

@@ -21,6 +21,7 @@ from sqlalchemy import Row, insert, select
 from twin.errors import InvalidInput, NotFound
 from twin.live import audit
 from twin.live.db import now_us
+from twin.live.hazards import CATEGORIES, RISKS, HazardRepository
 from twin.live.tables_ops import technicians
 from twin.live.tables_planned import patrol_checkins, patrol_rounds, patrol_templates
 from twin.live.tickets import TicketRepository
@@ -86,6 +87,7 @@ class CheckIn:
     flags: tuple[str, ...]
     abnormal: tuple[str, ...]
     ticket: int | None
+    hazard: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +124,25 @@ def _round(r: Row[Any]) -> PatrolRound:
 def _checkin(r: Row[Any]) -> CheckIn:
     return CheckIn(
         r.id, r.round, r.checkpoint, _dt(r._mapping["t"]), r.technician, json.loads(r.answers),
-        tuple(json.loads(r.flags)), tuple(json.loads(r.abnormal)), r.ticket,
+        tuple(json.loads(r.flags)), tuple(json.loads(r.abnormal)), r.ticket, r.hazard,
     )  # fmt: skip
+
+
+def _hazard_of(item: Mapping[str, Any]) -> dict[str, str] | None:
+    """An item's ``hazard`` (what an abnormal answer records): category and risk checked
+    against the hazard ledger's vocabularies (422 otherwise); None when it opens a ticket."""
+    h = item.get("hazard")
+    if not h:
+        return None
+    if not isinstance(h, Mapping):
+        raise InvalidInput("an item's hazard is {category, risk}")
+    out = {"category": str(h.get("category", "other")), "risk": str(h.get("risk", "medium"))}
+    if out["category"] not in CATEGORIES or out["risk"] not in RISKS:
+        raise InvalidInput(
+            f"hazard category one of {', '.join(CATEGORIES)}, risk one of {', '.join(RISKS)}",
+            item=str(item.get("key", "")),
+        )
+    return out
 
 
 #: Places the planner orders by: (checkpoint places) -> (order of indexes, travel seconds).
@@ -162,11 +181,12 @@ class PatrolRepository:
             if not place:
                 raise InvalidInput("every checkpoint names a room or element GlobalId")
             items = parse_items(cp.get("items", ()))
+            hazards = {str(r.get("key", "")).strip(): _hazard_of(r) for r in cp.get("items", ())}
             points.append({
                 "code": secrets.token_hex(5), "place": place, "label": str(cp.get("label", "")),
                 "items": [
                     {"key": i.key, "kind": i.kind, "label": i.label, "expect": i.expect,
-                     "min": i.min, "max": i.max} for i in items
+                     "min": i.min, "max": i.max, "hazard": hazards.get(i.key)} for i in items
                 ],
             })  # fmt: skip
         with transaction(self._db) as conn:
@@ -260,6 +280,18 @@ class PatrolRepository:
             q = select(patrol_checkins).where(patrol_checkins.c.round == round_id)
             return [_checkin(r) for r in conn.execute(q.order_by(patrol_checkins.c.t))]
 
+    def checkin(self, round_id: int, checkin_id: int) -> CheckIn:
+        """One check-in of a round; NotFound (404) when the round has no such check-in."""
+        with transaction(self._db) as conn:
+            r = conn.execute(
+                select(patrol_checkins).where(
+                    (patrol_checkins.c.id == checkin_id) & (patrol_checkins.c.round == round_id)
+                )
+            ).first()
+        if r is None:
+            raise NotFound(f"round {round_id} has no check-in {checkin_id}", checkin=checkin_id)
+        return _checkin(r)
+
     # ---- check-ins -----------------------------------------------------------------------
     def check_in(
         self,
@@ -274,7 +306,9 @@ class PatrolRepository:
     ) -> CheckIn:
         """Record a check-in at the checkpoint whose QR code is ``code``. ``point`` is the
         checkpoint's (storey, x, y) from the campus; the technician's last stored position is
-        compared with it. Flags never refuse; an abnormal answer opens a normal ticket."""
+        compared with it. Flags never refuse; an abnormal answer opens a normal ticket, or,
+        for an item whose template names a ``hazard`` (category, risk), records one hazard at
+        the checkpoint (both in this transaction)."""
         rnd = self.round(round_id)
         tpl = self.template(rnd.template)
         idx = next((i for i, cp in enumerate(tpl.checkpoints) if cp["code"] == code), None)
@@ -306,26 +340,39 @@ class PatrolRepository:
                 index=idx, planned=rnd.planned, done=done, at_us=t,
                 window=(_us(rnd.due_start), _us(rnd.due_end)), point=point, technician=pos,
             )  # fmt: skip
-            ticket = None
-            if bad:
-                place = cp["place"]
+            ticket = hazard = None
+            raw = {str(i.get("key")): i for i in cp["items"]}
+            as_hazard = [k for k in bad if raw[k].get("hazard")]
+            as_ticket = [k for k in bad if k not in as_hazard]
+            place, where = cp["place"], cp.get("label") or cp["place"]
+            said = f"Check-in by {technician} on round {round_id}: "
+            if as_ticket:
                 ticket = TicketRepository(conn).create(
-                    title=f"Patrol {tpl.name}: abnormal {', '.join(bad)} at "
-                    f"{cp.get('label') or place}"[:200],
+                    title=f"Patrol {tpl.name}: abnormal {', '.join(as_ticket)} at {where}"[:200],
                     priority="normal", actor=actor,
-                    description=f"Check-in by {technician} on round {round_id}: "
-                    + ", ".join(f"{k}={answers[k]!r}" for k in bad),
+                    description=said + ", ".join(f"{k}={answers[k]!r}" for k in as_ticket),
                     space=place, building=tpl.building,
+                ).id  # fmt: skip
+            if as_hazard:
+                kinds = [raw[k]["hazard"] for k in as_hazard]
+                risk = max((str(h.get("risk", "medium")) for h in kinds), key=RISKS.index)
+                hazard = HazardRepository(conn).create(
+                    location=place, category=str(kinds[0].get("category", "other")), risk=risk,
+                    description=f"Patrol {tpl.name} at {where}: "
+                    + ", ".join(f"{k}={answers[k]!r}" for k in as_hazard) + f" ({said[:-2]})",
+                    actor=actor, storey=point[0] if point else None, building=tpl.building,
+                    found_at=at,
                 ).id  # fmt: skip
             cid = conn.execute(
                 insert(patrol_checkins).values(
                     round=round_id, checkpoint=idx, t=t, technician=technician,
                     answers=json.dumps(dict(answers)), flags=json.dumps(flags),
-                    abnormal=json.dumps(bad), ticket=ticket,
+                    abnormal=json.dumps(bad), ticket=ticket, hazard=hazard,
                 ).returning(patrol_checkins.c.id)
             ).scalar_one()  # fmt: skip
             audit.record(conn, actor, "patrol.checkin", f"patrol-round:{round_id}",
-                         {"checkpoint": idx, "flags": flags, "ticket": ticket})  # fmt: skip
+                         {"checkpoint": idx, "flags": flags, "ticket": ticket,
+                          "hazard": hazard})  # fmt: skip
             r = conn.execute(select(patrol_checkins).where(patrol_checkins.c.id == cid)).one()
         return _checkin(r)
 

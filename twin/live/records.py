@@ -190,6 +190,10 @@ class Ticket:
     closed: datetime | None = None
     route: Any = None
     transitions: tuple[Transition, ...] = ()
+    requester: str | None = None
+    contact: str | None = None
+    closing_note: str | None = None
+    rating: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ from twin.live.condition_alarms import Condition, SyncResult
 from twin.live.db import make_engine
 from twin.live.dead_letters import DeadLetterRepository
 from twin.live.documents import DocumentRepository
+from twin.live.energy import EnergyRepository
 from twin.live.events import POLL_SECONDS, EventFilter, follow
 from twin.live.hazards import HazardRepository
 from twin.live.keys import KeyRepository
@@ -106,6 +107,7 @@ class Repositories:
         self.hazards = HazardRepository(db)
         self.alarm_inbox = AlarmInboxRepository(db)
         self.notifications = NotificationRepository(db)
+        self.energy = EnergyRepository(db)
 
 
 class LiveStore(Repositories):

@@ -44,6 +44,10 @@ tickets = Table(
     Column("resolved", BigInteger),
     Column("closed", BigInteger),
     Column("route", Text),
+    Column("requester", String(200)),  # who asked for the work (field data, issue 15)
+    Column("contact", String(200)),  # how to reach them
+    Column("closing_note", Text),  # what was done, written when resolving or closing
+    Column("rating", Integer),  # the requester's 1..5 rating of the closed work
     Index("ix_tickets_status", "status"),
     Index("ix_tickets_technician", "technician"),
 )

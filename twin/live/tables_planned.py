@@ -76,6 +76,7 @@ patrol_checkins = Table(
     Column("flags", Text, nullable=False),
     Column("abnormal", Text, nullable=False),
     Column("ticket", BigInteger),
+    Column("hazard", BigInteger),  # the hazard an abnormal answer recorded (revision 0014)
     Index("ix_patrol_checkins_round", "round"),
 )
 

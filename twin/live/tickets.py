@@ -34,6 +34,7 @@ from twin.live.txn import Db, transaction
 from twin.model import Twin
 
 __all__ = [
+    "CLOSING_STATES",
     "OPEN_STATES",
     "STATES",
     "TRANSITIONS",
@@ -55,6 +56,8 @@ STATES: tuple[str, ...] = (
     "cancelled",
 )
 OPEN_STATES = frozenset({"new", "assigned", "en_route", "on_site"})
+#: States a closing note may be written on entering, and a rating given in.
+CLOSING_STATES = frozenset({"resolved", "closed"})
 TRANSITIONS: Mapping[str, frozenset[str]] = {
     "new": frozenset({"assigned", "cancelled"}),
     "assigned": frozenset({"en_route", "on_site", "new", "cancelled"}),
@@ -110,6 +113,7 @@ def _row_ticket(r: Row[Any], transitions: tuple[Transition, ...] = ()) -> Ticket
         technician=r.technician, responded=from_us(r.responded), arrived=from_us(r.arrived),
         resolved=from_us(r.resolved), closed=from_us(r.closed),
         route=json.loads(r.route) if r.route else None, transitions=transitions,
+        requester=r.requester, contact=r.contact, closing_note=r.closing_note, rating=r.rating,
     )  # fmt: skip
 
 
@@ -159,9 +163,11 @@ class TicketRepository:
         skill: str | None = None,
         alarm: int | None = None,
         twin: Twin | None = None,
+        requester: str | None = None,
+        contact: str | None = None,
     ) -> Ticket:
         """A new ticket attached to an element and/or space; storey/building come from
-        ``twin``."""
+        ``twin``; ``requester`` and ``contact`` say who asked and how to reach them."""
         if priority not in PRIORITIES:
             raise InvalidInput(
                 f"priority must be one of {', '.join(PRIORITIES)}", priority=priority
@@ -177,7 +183,8 @@ class TicketRepository:
             res = conn.execute(tickets.insert().values(
                 title=title, description=description, priority=priority, status="new",
                 created=t, created_by=actor, element=element, space=space, storey=storey,
-                building=building, skill=skill, alarm=alarm,
+                building=building, skill=skill, alarm=alarm, requester=requester,
+                contact=contact,
             ))  # fmt: skip
             tid = int(res.inserted_primary_key[0])  # type: ignore[index]
             _record_transition(conn, tid, None, "new", actor, t, description[:200])
@@ -256,12 +263,17 @@ class TicketRepository:
         *,
         technician: str | None = None,
         route: Mapping[str, Any] | None = None,
+        closing_note: str | None = None,
     ) -> Ticket:
         """Move a ticket to ``to``; IllegalTransition (409) names both states when not allowed.
         ``technician`` is required for ``assigned``; declining (``assigned -> new``) clears
-        it."""
+        it. ``closing_note`` (what was done) is taken when resolving or closing only."""
         if to not in STATES:
             raise InvalidInput(f"unknown state {to!r}; states: {', '.join(STATES)}", to=to)
+        if closing_note is not None and to not in CLOSING_STATES:
+            raise InvalidInput(
+                "a closing note is written when resolving or closing a ticket", to=to
+            )
         with transaction(self._db) as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
             if row is None:
@@ -287,6 +299,8 @@ class TicketRepository:
                 values["route"] = json.dumps(route) if route is not None else None
             elif to == "new":
                 values.update(technician=None, route=None)
+            if closing_note is not None:
+                values["closing_note"] = closing_note
             stamp = _STAMP.get(to)
             if stamp and getattr(row, stamp) is None:
                 values[stamp] = t
@@ -311,6 +325,27 @@ class TicketRepository:
                     id=technician or row.technician,
                     busy_with=ticket.id if to != "new" else None,
                 )
+        return ticket
+
+    def rate(self, ticket_id: int, rating: int, actor: str, comment: str = "") -> Ticket:
+        """The requester's rating (1..5) of a resolved or closed ticket; a later rating
+        replaces it (both are audited). IllegalTransition (409) while the work is open."""
+        if not 1 <= rating <= 5:
+            raise InvalidInput("a rating is 1 .. 5", rating=rating)
+        with transaction(self._db) as conn:
+            row = conn.execute(select(tickets.c.status).where(tickets.c.id == ticket_id)).first()
+            if row is None:
+                raise NotFound(f"no ticket {ticket_id}", ticket=ticket_id)
+            if row.status not in CLOSING_STATES:
+                raise IllegalTransition(
+                    f"ticket {ticket_id} is {row.status!r}: rate it once resolved or closed",
+                    ticket=ticket_id, from_status=row.status, to_status=row.status,
+                )  # fmt: skip
+            conn.execute(tickets.update().where(tickets.c.id == ticket_id).values(rating=rating))
+            audit.record(conn, actor, "ticket.rate", f"ticket:{ticket_id}",
+                         {"rating": rating, "comment": comment})  # fmt: skip
+            ticket = TicketRepository(conn).get(ticket_id)
+            publish(conn, "ticket", ticket, change="rated")
         return ticket
 
     def assign(

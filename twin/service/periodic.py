@@ -18,6 +18,7 @@ from twin.live.store import LiveStore
 from twin.service.campus import Campus
 from twin.service.condition_alarms import evaluate
 from twin.service.notifications import run_once
+from twin.service.scheduler import generate_ahead
 
 __all__ = ["tick"]
 
@@ -38,6 +39,7 @@ def tick(
     except Exception:
         log.exception("stale sweep failed")
     evaluate(campus, store, now)  # guards each rule itself
+    generate_ahead(campus, store, now)  # patrol rounds and PM orders ahead; guards itself
     try:
         run_once(store, t_us, policies)
     except Exception:

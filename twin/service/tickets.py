@@ -35,6 +35,7 @@ def move_ticket(
     route: dict[str, Any] | None = None,
     technician_key: bool = False,
     acting_for: str | None = None,
+    closing_note: str | None = None,
 ) -> Ticket:
     """Move ticket ``ticket_id`` to ``to``. A technician key (``technician_key``, acting for the
     technician ``acting_for``) may only move a ticket assigned to that technician, and only to
@@ -47,7 +48,9 @@ def move_ticket(
             raise Forbidden(f"a technician may not move a ticket to {to!r}")
         if to == "new":
             return store.tickets.decline(ticket_id, current.technician, actor, note)
-    return store.tickets.transition(ticket_id, to, actor, note, technician=technician, route=route)
+    return store.tickets.transition(
+        ticket_id, to, actor, note, technician=technician, route=route, closing_note=closing_note
+    )
 
 
 def twin_holding(campus: Campus, *guids: str | None) -> Twin | None:
@@ -72,12 +75,15 @@ def open_ticket(
     element: str | None = None,
     space: str | None = None,
     skill: str | None = None,
+    requester: str | None = None,
+    contact: str | None = None,
 ) -> Ticket:
     """Open a work order at an element and/or room, placed (storey, building, room of the
     element) by the served twin holding them."""
     return store.tickets.create(
         title=title, priority=priority, actor=actor, description=description, element=element,
         space=space, skill=skill, twin=twin_holding(campus, element, space),
+        requester=requester, contact=contact,
     )  # fmt: skip
 
 

@@ -10,6 +10,8 @@ import * as layers from "./layers.js";
 import * as technicians from "./technicians.js";
 import { el } from "./dom.js";
 import * as key from "./key.js";
+import * as kpis from "./kpis.js";
+import * as energy from "./energy.js";
 import { applyToCss } from "./palette.js";
 import * as campus from "./campus.js";
 
@@ -85,6 +87,7 @@ async function loadPlan() {
   layers.updateLegend(svg);
   drawTechnicians();
   paintStates();
+  energy.planChanged();
 }
 
 /** Technician markers on the plan and in 3D (layer "technicians"). */
@@ -203,6 +206,8 @@ async function start() {
     campus.init({ host: $("campus"), enter: enterBuilding });
     if (!location.hash) state.view = "campus";
   }
+  kpis.init($("kpis"));
+  energy.init($("energy"), () => state.building);
   await loadBuildings();
   await loadPlan();
   await Promise.all([refreshAlarms(), tickets.refresh(), technicians.refresh()]);
@@ -211,8 +216,8 @@ async function start() {
   if (state.selection) await select(state.selection);
   if (state.view === "3d" || state.view === "campus") showView(state.view);
   live.init({
-    alarm: () => { refreshAlarms(); panel.refreshLive(); },
-    ticket: async () => { await tickets.refresh(); paintStates(); panel.refreshLive(); },
+    alarm: () => { refreshAlarms(); panel.refreshLive(); kpis.refresh().catch(() => {}); },
+    ticket: async () => { await tickets.refresh(); paintStates(); panel.refreshLive(); kpis.refresh().catch(() => {}); },
     reading: () => panel.refreshLive(),
     technician: async () => { await technicians.refresh(); drawTechnicians(); },
   });

@@ -30,7 +30,15 @@ SATISFIES = {
     "admin": {"admin"},
 }
 #: POST operations that compute and change nothing: they are reads.
-COMPUTATIONS = {"/impact", "/common-cause", "/routes", "/patrols", "/scenarios/impact"}
+COMPUTATIONS = {
+    "/impact",
+    "/common-cause",
+    "/routes",
+    "/patrols",
+    "/scenarios/impact",
+    "/campus/route",
+    "/campus/networks/impact",
+}
 TECHNICIAN_OWN = {
     ("POST", "/tickets/{ticket_id}/transitions"),
     ("POST", "/tickets/{ticket_id}/decline"),

@@ -941,12 +941,12 @@ def _outdoor_leg(
     first, last = g.edges[run[0]], g.edges[run[-1]]
     ga = g.gate_at.get(first.a if order.get(first.a, 0) < order.get(first.b, 0) else first.b)
     gb = g.gate_at.get(last.b if order.get(last.b, 0) > order.get(last.a, 0) else last.a)
-    frm = (
-        f"Leave {g.gateways[ga].building} by door {g.gateways[ga].label}"
-        if ga is not None
-        else "Walk"
-    )
-    to = f" to door {g.gateways[gb].label} of {g.gateways[gb].building}" if gb is not None else ""
+
+    def bname(gi: int) -> str:
+        return g.parts[g.gateways[gi].building].name
+
+    frm = f"Leave {bname(ga)} by door {g.gateways[ga].label} and walk" if ga is not None else "Walk"
+    to = f" to door {g.gateways[gb].label} of {bname(gb)}" if gb is not None else ""
     via = f" along {', '.join(names[:4])}" if names else " on the ground outside"
     cov = f" ({covered:.0f} m covered)" if covered else ""
     return CampusLeg(
@@ -954,7 +954,7 @@ def _outdoor_leg(
         None,
         length,
         length / speed,
-        f"{frm} and walk {length:.0f} m{via}{cov}{to}",
+        f"{frm} {length:.0f} m{via}{cov}{to}",
         line,
         None,
         list(run),
@@ -968,7 +968,8 @@ def _connection_leg(g: CampusGraph, eid: int, frm: int, speed: float) -> CampusL
     ga, gb = g.gateways[g.gate_at[frm]], g.gateways[g.gate_at[to]]
     text = (
         f"Cross {e.kind} {e.name} ({e.length_m:.0f} m"
-        f"{', covered' if e.covered else ''}) from {ga.building} to {gb.building}"
+        f"{', covered' if e.covered else ''}) from {g.parts[ga.building].name} to "
+        f"{g.parts[gb.building].name}"
     )
     kind: Literal["bridge", "tunnel"] = "tunnel" if e.kind == "tunnel" else "bridge"
     return CampusLeg(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,11 +26,12 @@ from api.settings import Settings
 from twin.gateways.config import load_config
 from twin.gateways.service import GatewayService
 from twin.live.discovery import register_model_sensors
+from twin.live.leader import Leader
 from twin.live.mqtt import MqttConfig, MqttConsumer, claim_slot
-from twin.live.sla import DEFAULT_SLA, SlaPolicy
-from twin.live.store import LiveStore, open_store
+from twin.live.sla import DEFAULT_SLA
+from twin.live.store import open_store
 from twin.service.campus import Campus
-from twin.service.periodic import tick
+from twin.service.periodic import run_periodic, tick
 
 __all__ = ["start_live", "stop_live"]
 
@@ -64,28 +65,16 @@ async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
     app.state.stale_sweeper = None
     if settings.stale_sweep_s > 0:
         sla = getattr(app.state, "sla", DEFAULT_SLA)  # the configured TWIN_SLA (api.deps.SlaDep)
+        app.state.leader = Leader(store.engine)  # one process of a cluster runs the timer
+        work = partial(tick, store, campus, sla)
         app.state.stale_sweeper = asyncio.create_task(
-            _sweep(store, campus, sla, settings.stale_sweep_s)
+            run_periodic(work, settings.stale_sweep_s, app.state.leader)
         )
     app.state.gateways = None
     if settings.gateways:
         service = GatewayService(store, load_config(Path(settings.gateways)))
         await asyncio.to_thread(service.start)
         app.state.gateways = service
-
-
-async def _sweep(
-    store: LiveStore, campus: Campus, sla: Mapping[str, SlaPolicy], every: float
-) -> None:
-    """Every ``every`` seconds: stale sweep, condition alarms, escalation (with the configured
-    SLA policies) and notification delivery (:func:`twin.service.periodic.tick`); a failed run
-    is logged, never fatal."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(tick, store, campus, sla)
-        except Exception:
-            log.exception("periodic run failed")
 
 
 async def stop_live(app: FastAPI) -> None:
@@ -95,6 +84,8 @@ async def stop_live(app: FastAPI) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    if getattr(app.state, "leader", None) is not None:
+        await asyncio.to_thread(app.state.leader.release)
     if getattr(app.state, "mqtt", None) is not None:
         await asyncio.to_thread(app.state.mqtt.stop)
     if getattr(app.state, "mqtt_slot", None) is not None:

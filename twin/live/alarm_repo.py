@@ -11,13 +11,15 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from twin.errors import Conflict, InvalidInput, NotFound
 from twin.live.alarms import (
+    Check,
     Evaluator,
     alarm_json,
     load_rules,
+    lock_sensors,
     row_to_alarm,
     row_to_rule,
     stale_candidates,
@@ -26,7 +28,7 @@ from twin.live.checks import check_fields, check_lengths
 from twin.live.condition_alarms import Condition, SyncResult, sync
 from twin.live.db import now_us
 from twin.live.events import publish
-from twin.live.records import Alarm, AlarmRule
+from twin.live.records import Alarm, AlarmRule, SensorSpec
 from twin.live.sensors import SensorRepository
 from twin.live.tables import alarm_rules, alarms, latest, sensors
 from twin.live.tickets import TicketRepository
@@ -158,13 +160,14 @@ class AlarmRepository:
             if not cands:
                 return []
             ev = Evaluator(conn, rules, now, TicketRepository(conn).open_for_alarm)
-            active = ev.active(s.id for s, _ in cands)
-            last = dict(conn.execute(select(latest.c.sensor, latest.c.t_us)).all())
-            created = dict(conn.execute(select(sensors.c.id, sensors.c.created_us)).all())
-            for spec, c in cands:
-                seen = int(last.get(spec.id) or created.get(spec.id) or now)
-                if (spec.id, c.key) not in active and now - seen > (c.threshold or 0) * 60e6:
-                    active[(spec.id, c.key)] = ev.raise_(spec, c, None, now)
+            due = _stale_due(conn, ev, cands, now)
+            if not due:
+                return []
+            # decide again under the sensors' evaluation locks: another process's sweep or a
+            # reading may have raised or ended the staleness since the unlocked look
+            lock_sensors(conn, (spec.id for spec, _ in due))
+            for spec, c in _stale_due(conn, ev, due, now):
+                ev.raise_(spec, c, None, now)
             return ev.raised
 
     def sync_conditions(
@@ -187,6 +190,25 @@ class AlarmRepository:
             self.sweep_stale()
         except Exception:
             log.exception("stale sweep failed")
+
+
+def _stale_due(
+    conn: Connection, ev: Evaluator, cands: builtins.list[tuple[SensorSpec, Check]], now: int
+) -> builtins.list[tuple[SensorSpec, Check]]:
+    """The (sensor, stale check) pairs silent longer than allowed with no active alarm."""
+    ids = sorted({spec.id for spec, _ in cands})
+    active = ev.active(ids)
+    q = select(latest.c.sensor, latest.c.t_us).where(latest.c.sensor.in_(ids))
+    last = dict(conn.execute(q).all())
+    created = dict(
+        conn.execute(select(sensors.c.id, sensors.c.created_us).where(sensors.c.id.in_(ids))).all()
+    )
+    out = []
+    for spec, c in cands:
+        seen = int(last.get(spec.id) or created.get(spec.id) or now)
+        if (spec.id, c.key) not in active and now - seen > (c.threshold or 0) * 60e6:
+            out.append((spec, c))
+    return out
 
 
 def _check_rule(r: AlarmRule) -> None:

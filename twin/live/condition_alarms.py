@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from twin.live.alarms import alarm_json, row_to_alarm
 from twin.live.events import publish
@@ -60,6 +60,8 @@ def sync(
 ) -> SyncResult:
     """Make the active alarms of ``rule`` match ``conditions`` (one per target), in ``conn``'s
     transaction; returns the ids raised and cleared."""
+    if conn.dialect.name == "postgresql":  # one sync of a rule at a time across processes
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"twin.{rule}"})
     want = {c.target[:64]: c for c in conditions}
     q = select(alarms.c.id, alarms.c.sensor).where(
         (alarms.c.rule == rule) & alarms.c.active.is_(True)

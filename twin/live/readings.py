@@ -25,7 +25,7 @@ from sqlalchemy.dialects import sqlite
 
 from twin.errors import InvalidInput, StoreUnavailable
 from twin.live import audit, validate
-from twin.live.alarms import Evaluator, checks_for, load_rules
+from twin.live.alarms import Evaluator, checks_for, load_rules, lock_sensors
 from twin.live.db import now_us
 from twin.live.dead_letters import dead_letter_row
 from twin.live.records import IngestResult, SensorSpec, iso
@@ -184,10 +184,11 @@ class ReadingRepository:
             return ev
         # rows are sorted by sensor: group in C, (t_us, value) pairs only where rules need them
         per = {s: list(g) for s, g in groupby(new, itemgetter(0))}
+        checked = {s for s in per if checks_for(specs[s], ev.rules)}  # sensors with any rule
+        lock_sensors(conn, checked)  # before reading their state: one evaluator per sensor
         q = select(latest).where(latest.c.sensor.in_(sorted(per)))
         prev = {r.sensor: (r.t_us, r.value) for r in conn.execute(q)}
         _upsert_latest(conn, per)
-        checked = {s for s in per if checks_for(specs[s], ev.rules)}  # sensors with any rule
         active = ev.active(checked)
         reading_events: list[dict[str, Any]] = []
         for s, rs in per.items():

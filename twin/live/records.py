@@ -218,6 +218,9 @@ class Event:
     building: str | None
     storey: str | None
     payload: Mapping[str, Any]
+    #: The writer's transaction id (PostgreSQL; None on SQLite): with ``id`` the stream's
+    #: order and resume cursor (:mod:`twin.live.events`).
+    xid: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ from twin.live.db import make_engine
 from twin.live.dead_letters import DeadLetterRepository
 from twin.live.documents import DocumentRepository
 from twin.live.energy import EnergyRepository
-from twin.live.events import POLL_SECONDS, EventFilter, follow
+from twin.live.events import POLL_SECONDS, Cursor, EventFilter, Waker, follow
 from twin.live.hazards import HazardRepository
 from twin.live.keys import KeyRepository
 from twin.live.lockout import LockRepository
@@ -121,12 +121,17 @@ class LiveStore(Repositories):
         self._readings = ReadingRepository(engine, self._sensors)
         self._alarms = AlarmRepository(engine, self._sensors)
         self._dead_letters = DeadLetterRepository(engine)
+        #: PostgreSQL: the process's one LISTEN connection for event followers (started by the
+        #: first follower).
+        self._waker = Waker(engine) if engine.dialect.name == "postgresql" else None
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
     def close(self) -> None:
+        if self._waker is not None:
+            self._waker.close()
         self.engine.dispose()
 
     def ping(self) -> bool:
@@ -260,7 +265,11 @@ class LiveStore(Repositories):
 
     # ---- events --------------------------------------------------------------------------
     def follow_events(
-        self, after_id: int | None, flt: EventFilter = EventFilter(), poll: float = POLL_SECONDS
+        self,
+        after_id: int | Cursor | None,
+        flt: EventFilter = EventFilter(),
+        poll: float = POLL_SECONDS,
     ) -> AsyncIterator[Iterable[Event]]:
-        """Batches of new events forever (the SSE stream); ``after_id=None`` starts at the end."""
-        return follow(self.engine, after_id, flt, poll)
+        """Batches of new events forever (the SSE stream), never skipping or repeating one under
+        concurrent writers; ``after_id`` is a cursor, an event id or None (start at the end)."""
+        return follow(self.engine, after_id, flt, poll, self._waker)

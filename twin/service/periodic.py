@@ -9,10 +9,12 @@ work-order SLA escalation must use the same clocks as the tickets' ``sla`` field
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from twin.live.leader import Leader
 from twin.live.sla import SlaPolicy
 from twin.live.store import LiveStore
 from twin.service.campus import Campus
@@ -20,7 +22,7 @@ from twin.service.condition_alarms import evaluate
 from twin.service.notifications import run_once
 from twin.service.scheduler import generate_ahead
 
-__all__ = ["tick"]
+__all__ = ["run_periodic", "tick"]
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +46,18 @@ def tick(
         run_once(store, t_us, policies)
     except Exception:
         log.exception("alarm escalation / notification run failed")
+
+
+async def run_periodic(work: Callable[[], None], every: float, leader: Leader) -> None:
+    """Every ``every`` seconds, run ``work`` (in a thread) if this process is the cluster's
+    leader (:class:`twin.live.leader.Leader`: one process among those sharing a PostgreSQL
+    store; always on SQLite), so cluster-wide jobs run once, not once per process. A failed run
+    is logged, never fatal; a process that is not the leader tries to become it at every tick,
+    so when the leader dies another takes over within about one period."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if await asyncio.to_thread(leader.is_leader):
+                await asyncio.to_thread(work)
+        except Exception:
+            log.exception("periodic run failed")

@@ -1,0 +1,182 @@
+"""Events across processes (issue 14): 4 writer processes publish 5,000 events each into one
+PostgreSQL store, in transactions of random size, some held open for a while as others commit;
+SSE clients on two real uvicorn servers (separate processes) receive all 20,000 exactly once and
+in the same order. With the old ``id > cursor`` reader the clients skipped events whose id was
+allocated before, but committed after, a later one."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO
+from tests.ops_support import open_test_store
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+WRITERS = 4
+PER_WRITER = 5_000
+TOTAL = WRITERS * PER_WRITER
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start a uvicorn server (no models) on the store; :func:`_wait` until it answers."""
+    env = os.environ | {
+        "TWIN_MODELS": "[]",
+        "TWIN_STORE_URL": url,
+        "TWIN_MQTT_URL": "",
+        "TWIN_STALE_SWEEP_S": "0",
+    }
+    cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def _wait(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/sensors", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("server did not start")
+
+
+def _writer(url: str, w: int, go: mp.synchronize.Event) -> None:  # type: ignore[name-defined]
+    """Publish PER_WRITER events in transactions of 1-100 events; one transaction in 10 stays
+    open 0.05-0.4 s before its commit (its ids are then older than those committed by the
+    other writers meanwhile), the others 0-5 ms."""
+    from sqlalchemy import insert
+
+    from twin.live.db import make_engine, now_us
+    from twin.live.events import publish
+    from twin.live.tables import events
+
+    # commits without waiting for the WAL flush: visibility (what this test is about) is the
+    # same, and 4 writers on a loaded 2-core machine stay within seconds
+    engine = make_engine(url + "%20-csynchronous_commit%3Doff")
+    rnd = random.Random(w)
+    go.wait()
+    k = 0
+    while k < PER_WRITER:
+        n = min(rnd.randint(1, 100), PER_WRITER - k)
+        with engine.begin() as conn:
+            # the first through publish (one statement each), the rest as one multi-row
+            # insert (as the ingest writes reading events): ids allocated at once
+            publish(conn, "scale", building=None, storey=None, payload={"w": w, "k": k})
+            rows = [{"t_us": now_us(), "type": "scale", "building": None, "storey": None,
+                     "payload": {"w": w, "k": k + i}} for i in range(1, n)]  # fmt: skip
+            if rows:
+                conn.execute(insert(events), rows)
+            k += n
+            time.sleep(rnd.uniform(0.05, 0.4) if rnd.random() < 0.1 else rnd.uniform(0, 0.005))
+    engine.dispose()
+
+
+def _client(port: int, out: list[tuple[str, int, int, int]], stop: threading.Event) -> None:
+    """Read the SSE stream from the start until TOTAL events of type ``scale`` arrived."""
+    with (
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=httpx.Timeout(5, read=90)) as c,
+        c.stream("GET", "/events", params={"types": "scale", "after": "0"}) as s,
+    ):
+        ev_id = ""
+        for line in s.iter_lines():
+            if line.startswith("id:"):
+                ev_id = line[3:].strip()
+            elif line.startswith("data:"):
+                d = json.loads(line[5:])
+                out.append((ev_id, int(d["id"]), int(d["w"]), int(d["k"])))
+                if len(out) >= TOTAL or stop.is_set():
+                    return
+
+
+@pytest.fixture
+def pg_url(tmp_path: Path) -> Iterator[str]:
+    for store, url in open_test_store("postgresql", tmp_path):
+        store.close()
+        yield url
+
+
+def test_every_sse_client_sees_every_event_once_in_one_order(pg_url: str, tmp_path: Path) -> None:
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / f"server{i}.log" for i in range(len(ports))]
+    servers = [_serve(pg_url, p, log) for p, log in zip(ports, logs, strict=True)]
+    ctx = mp.get_context("spawn")
+    go = ctx.Event()
+    writers = [ctx.Process(target=_writer, args=(pg_url, w, go)) for w in range(WRITERS)]
+    stop = threading.Event()
+    seen: list[list[tuple[str, int, int, int]]] = [[], [], []]
+    clients = [
+        threading.Thread(target=_client, args=(ports[i % 2], seen[i], stop), daemon=True)
+        for i in range(len(seen))
+    ]
+    try:
+        for srv, port, log in zip(servers, ports, logs, strict=True):
+            _wait(srv, port, log)
+        for t in clients:
+            t.start()
+        for p in writers:
+            p.start()
+        time.sleep(1.0)  # the clients are connected, the writers imported
+        t0 = time.monotonic()
+        go.set()
+        for p in writers:
+            p.join(timeout=90)
+            assert p.exitcode == 0
+        written = time.monotonic() - t0
+        for t in clients:
+            t.join(timeout=20)
+        delivered = time.monotonic() - t0
+        stop.set()
+    finally:
+        for p in writers:
+            if p.is_alive():
+                p.kill()
+        for s in servers:
+            s.send_signal(signal.SIGTERM)
+        for s in servers:
+            try:
+                s.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                s.kill()
+    truth = {(w, k) for w in range(WRITERS) for k in range(PER_WRITER)}
+    for i, got in enumerate(seen):
+        keys = [(w, k) for _, _, w, k in got]
+        dup = len(keys) - len(set(keys))
+        missing = len(truth - set(keys))
+        assert (len(got), dup, missing) == (TOTAL, 0, 0), (
+            f"client {i}: {len(got)} events, {dup} repeated, {missing} missing "
+            f"(writers took {written:.1f} s, the clients {delivered:.1f} s)"
+        )
+        # each writer's events arrive in the order it committed them
+        for w in range(WRITERS):
+            ks = [k for ww, k in keys if ww == w]
+            assert ks == sorted(ks)
+    orders = [[eid for _, eid, _, _ in got] for got in seen]
+    assert orders[0] == orders[1] == orders[2]
+    tokens = [tok for tok, _, _, _ in seen[0]]
+    assert len(set(tokens)) == TOTAL and all(":" in t for t in tokens)

@@ -17,6 +17,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from pyproj import Transformer
+from shapely.geometry import LineString, Point, Polygon
 
 from tests.ops_support import open_test_store
 from twin.errors import InvalidInput, NoRoute
@@ -242,7 +243,6 @@ def test_campus_graph_without_paths_walks_flat_ground(site: Site) -> None:
     r = campus_route(g, CampusPlace("tower", ward), CampusPlace("outpatient", consult))
     assert "outdoor" in _kinds(r)
     assert any("flat ground" in a for a in r.assumptions)
-    from shapely.geometry import LineString, Polygon
 
     for leg in r.legs:
         if leg.kind == "outdoor":
@@ -354,8 +354,6 @@ def test_two_copies_of_one_hospital_are_joined_by_paths(small_twin) -> None:  # 
     the two snap points plus the two access legs (hand computed)."""
     import dataclasses
 
-    from shapely.geometry import LineString, Point
-
     from twin.navigation.build import build_navigation
     from twin.navigation.campus_graph import BuildingPart
     from twin.navigation.footpaths import Footpath
@@ -384,3 +382,92 @@ def test_two_copies_of_one_hospital_are_joined_by_paths(small_twin) -> None:  # 
     assert leg.length_m == pytest.approx(hand, rel=1e-6)
     assert r.buildings == ["west", "east"]
     assert r.eta_s >= math.dist(leg.line[0][:2], leg.line[-1][:2]) / PROFILES["walking"].speed
+
+
+def _write_yard_plan(path: Path) -> tuple[Path, dict[str, str]]:
+    """Corridor K (x 0-30) with an entrance at its west end; store S (x 0-4) whose only door opens
+    north into the yard Y, an IfcSpace with PredefinedType EXTERNAL (x 0-30, y 5.2-12, no walls
+    round it); room T (x 26-30) with a door to K and one to the yard."""
+    from tests.ifc_fixtures.plans_made import _Plan
+
+    p = _Plan("Yard")
+    p.space("K", 0.0, 0.0, 30.0, 2.0)
+    p.space("S", 0.0, 2.2, 4.0, 5.0)
+    p.space("T", 26.0, 2.2, 30.0, 5.0)
+    yard = p.space("Y", 0.0, 5.2, 30.0, 12.0)
+    yard.PredefinedType = "EXTERNAL"
+    p.wall("K south", -0.2, -0.2, 30.2, 0.0, external=True)
+    west = p.wall("K west", -0.2, 0.0, 0.0, 2.0, external=True)
+    p.wall("K east", 30.0, 0.0, 30.2, 5.2, external=True)
+    mid = p.wall("K/rooms", 0.0, 2.0, 30.0, 2.2)
+    p.wall("S west", -0.2, 2.0, 0.0, 5.2, external=True)
+    p.wall("S east", 4.0, 2.2, 4.2, 5.2, external=True)
+    p.wall("T west", 25.8, 2.2, 26.0, 5.2, external=True)
+    s_north = p.wall("S north", -0.2, 5.0, 4.2, 5.2, external=True)
+    t_north = p.wall("T north", 25.8, 5.0, 30.2, 5.2, external=True)
+    p.door("Entrance", west, (-0.2, 0.5), (0.0, 1.5), external=True)
+    p.door("Store door", s_north, (1.5, 5.0), (2.5, 5.2), external=True)
+    p.door("Door T", mid, (27.0, 2.0), (28.0, 2.2), external=False)
+    p.door("T yard door", t_north, (27.5, 5.0), (28.5, 5.2), external=True)
+    return p.save(path)
+
+
+def test_external_space_is_outdoor_ground(tmp_path: Path, twin_cache_dir: Path) -> None:
+    """An IfcSpace EXTERNAL (a yard) is walked as outdoor ground: ingest flags it
+    (Pset_SpaceCommon.IsExternal, checked against the file read with ifcopenshell), it is not
+    part of the building's footprint, and it is a way onto the campus paths. Two copies of the
+    building 100 m apart, one path 8 m north of the yard's north edge: from the store S (whose
+    only door opens into the yard) to the other copy's store, the route leaves through the yard
+    and walks the path: outdoor leg = 2 x (yard centre to path) + 100 m, by hand. With the flag
+    taken away the route must go round through the corridor's west entrance (longer)."""
+    import dataclasses
+
+    import ifcopenshell
+
+    from twin.model import Georef
+    from twin.navigation.build import build_navigation
+    from twin.navigation.campus_graph import BuildingPart, is_external
+    from twin.navigation.footpaths import Footpath
+    from twin.service.cache import load_twin
+
+    path, ids = _write_yard_plan(tmp_path / "yard.ifc")
+    f = ifcopenshell.open(str(path))
+    assert f.by_guid(ids["Y"]).PredefinedType == "EXTERNAL"
+    tw = load_twin(path, cache_dir=twin_cache_dir)
+    assert is_external(tw.spaces[ids["Y"]]) and not is_external(tw.spaces[ids["S"]])
+    geo = Georef("map_conversion", "EPSG:25833", 390000.0, 5820000.0, 34.0)
+    tw = dataclasses.replace(tw, georef=geo)
+    nav = build_navigation(tw)
+    west = BuildingPart("west", "West", nav, geo)
+    east = BuildingPart("east", "East", nav, dataclasses.replace(geo, eastings=geo.eastings + 100))
+    line = (
+        (geo.eastings - 20.0, geo.northings + 20.0),
+        (geo.eastings + 150.0, geo.northings + 20.0),
+    )
+    fp = Footpath("p", "North walk", "footway", line, False, False, True)
+    g = build_campus_graph([west, east], crs="EPSG:25833", footpaths=[fp])
+    assert not g.footprints["west"].contains(Point(geo.eastings + 15.0, geo.northings + 8.6))
+    r = campus_route(g, CampusPlace("west", ids["S"]), CampusPlace("east", ids["S"]))
+    (leg,) = [leg for leg in r.legs if leg.kind == "outdoor"]
+    yard_c = nav.nodes[nav.node_of(ids["Y"], tw.spaces[ids["Y"]].storey) or 0].xyz
+    hand = 2 * (20.0 - yard_c[1]) + 100.0
+    assert leg.length_m == pytest.approx(hand, abs=1e-6)
+    assert "outdoor space" in leg.text
+    # without the flag (the code before): the yard is a room, the way out the west entrance
+    plain = {
+        g_: dataclasses.replace(s, psets={}) if g_ == ids["Y"] else s for g_, s in tw.spaces.items()
+    }
+    tw0 = dataclasses.replace(tw, spaces=plain)
+    nav0 = build_navigation(tw0)
+    g0 = build_campus_graph(
+        [
+            BuildingPart("west", "West", nav0, geo),
+            BuildingPart(
+                "east", "East", nav0, dataclasses.replace(geo, eastings=geo.eastings + 100)
+            ),
+        ],
+        crs="EPSG:25833",
+        footpaths=[fp],
+    )
+    r0 = campus_route(g0, CampusPlace("west", ids["S"]), CampusPlace("east", ids["S"]))
+    assert r0.eta_s > r.eta_s

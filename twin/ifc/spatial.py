@@ -115,6 +115,20 @@ def _declared(psets: Mapping[str, Mapping[str, object]], names: tuple[str, ...])
     return None
 
 
+def _external_flag(
+    space: Any, psets: Mapping[str, Mapping[str, object]]
+) -> Mapping[str, Mapping[str, object]]:
+    """An outdoor space (IFC4 ``PredefinedType`` EXTERNAL, IFC2x3 ``InteriorOrExteriorSpace``
+    EXTERNAL) says so where the property sets say it for everyone: ``Pset_SpaceCommon``
+    ``IsExternal`` (the standard property of the same meaning), unless the model set it itself.
+    A campus walks such spaces as outdoor ground (docs/campus.md)."""
+    kind = getattr(space, "PredefinedType", None) or getattr(space, "InteriorOrExteriorSpace", None)
+    common = psets.get("Pset_SpaceCommon", {})
+    if str(kind or "").upper() != "EXTERNAL" or "IsExternal" in common:
+        return psets
+    return {**psets, "Pset_SpaceCommon": {**common, "IsExternal": True}}
+
+
 def _space_category(space: Any, psets: Mapping[str, Mapping[str, object]]) -> str:
     if getattr(space, "ObjectType", None):
         return str(space.ObjectType)
@@ -150,7 +164,7 @@ def read_spaces(
     placements = placements or Placements()
     spaces: dict[str, Space] = {}
     for sp in model.by_type("IfcSpace"):
-        psets = rels.psets.get(sp.id(), {})
+        psets = _external_flag(sp, rels.psets.get(sp.id(), {}))
         storey_ent = _ancestor(rels, sp, "IfcBuildingStorey") or rels.container.get(sp.id())
         storey = tree.storey_of_id.get(storey_ent.id()) if storey_ent is not None else None
         building = tree.storeys[storey].building if storey else None

@@ -44,7 +44,7 @@ from twin.campus_file import Connection
 from twin.errors import InvalidInput, NoRoute, NotFound
 from twin.geo import from_map, map_to_wgs84, to_map
 from twin.ifc.doors import plan_footprint
-from twin.model import Georef
+from twin.model import Georef, Space
 from twin.navigation import paths
 from twin.navigation.footpaths import Footpath
 from twin.navigation.navgraph import NavGraph, Restrictions
@@ -67,6 +67,8 @@ __all__ = [
     "build_campus_graph",
     "campus_route",
     "campus_times",
+    "ground_yards",
+    "is_external",
 ]
 
 XY = tuple[float, float]
@@ -216,7 +218,7 @@ def _footprint(part: BuildingPart, storeys: set[str | None] | None = None) -> Ba
     polys: list[BaseGeometry] = [
         w.polygon
         for g, w in part.nav.walkways.items()
-        if storeys is None or tw.spaces[g].storey in storeys
+        if (storeys is None or tw.spaces[g].storey in storeys) and not is_external(tw.spaces[g])
     ]
     polys += [
         fp
@@ -236,6 +238,35 @@ def _footprint(part: BuildingPart, storeys: set[str | None] | None = None) -> Ba
         if isinstance(g, Polygon) and g.area > 1.0
     ]
     return unary_union(out)
+
+
+def is_external(space: Space) -> bool:
+    """An outdoor space of the model (a yard, a terrace): ``Pset_SpaceCommon.IsExternal``, which
+    ingest also sets from IfcSpace PredefinedType / InteriorOrExteriorSpace EXTERNAL."""
+    v = space.psets.get("Pset_SpaceCommon", {}).get("IsExternal")
+    return v is True or str(v).strip().lower() in ("true", ".t.", "yes", "1")
+
+
+def ground_yards(nav: NavGraph) -> list[int]:
+    """Space nodes of the outdoor spaces at ground level (not a roof terrace): walked as outdoor
+    ground, each a way out of the building onto the campus."""
+    tw = nav.twin
+    ground: dict[str | None, float] = {}
+    for g in nav.walkways:
+        s = tw.spaces[g]
+        st = tw.storeys.get(s.storey or "")
+        if st is not None:
+            ground[st.building] = min(ground.get(st.building, math.inf), st.elevation)
+    out = []
+    for g in nav.walkways:
+        s = tw.spaces[g]
+        st = tw.storeys.get(s.storey or "")
+        nid = nav.node_of(g, s.storey)
+        if nid is None or st is None or not is_external(s):
+            continue
+        if st.elevation <= ground.get(st.building, math.inf) + 1.5:
+            out.append(nid)
+    return out
 
 
 def _connection_place(part: BuildingPart, end: Any) -> Place:
@@ -263,6 +294,10 @@ class _Builder:
                     el = nav.twin.elements.get(n.guid)
                     label = (el.name if el else "") or n.guid
                     self._gate(part, "entrance", n.guid, label, n.guid, part.to_map(*n.xyz))
+            for nid in ground_yards(nav):  # an outdoor space of the model is a way out too
+                n = nav.nodes[nid]
+                label = nav.twin.spaces[n.guid].label or n.guid
+                self._gate(part, "entrance", n.guid, label, n.guid, part.to_map(*n.xyz))
         for c in connections:
             nodes: list[int] = []
             for side, end in (("a", c.a), ("b", c.b)):
@@ -945,8 +980,13 @@ def _outdoor_leg(
     def bname(gi: int) -> str:
         return g.parts[g.gateways[gi].building].name
 
-    frm = f"Leave {bname(ga)} by door {g.gateways[ga].label} and walk" if ga is not None else "Walk"
-    to = f" to door {g.gateways[gb].label} of {bname(gb)}" if gb is not None else ""
+    def door(gi: int) -> str:
+        gw = g.gateways[gi]
+        yard = gw.ref in g.parts[gw.building].nav.twin.spaces
+        return f"outdoor space {gw.label}" if yard else f"door {gw.label}"
+
+    frm = f"Leave {bname(ga)} by {door(ga)} and walk" if ga is not None else "Walk"
+    to = f" to {door(gb)} of {bname(gb)}" if gb is not None else ""
     via = f" along {', '.join(names[:4])}" if names else " on the ground outside"
     cov = f" ({covered:.0f} m covered)" if covered else ""
     return CampusLeg(

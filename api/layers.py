@@ -99,13 +99,23 @@ def scene_layer(request: Request, name: str, twin: Twin, value: str) -> SceneCol
 
 
 def live_overlay(request: Request, twin: Twin, storey_guid: str, value: str) -> PlanLayer:
-    """``overlay=alarms|tickets|sensor:<quantity>|hazards|hazards:all``: live state from the
-    store (hazards from the ledger, :func:`hazards_overlay`)."""
+    """``overlay=alarms|tickets|sensor:<quantity>|hazards|hazards:all|patrols``: live state
+    from the store (hazards from the ledger, :func:`hazards_overlay`; patrol checkpoints,
+    :func:`patrol_checkpoints`)."""
     if value in ("hazards", "hazards:all"):
         return hazards_overlay(
             request, twin, storey_guid, "all" if value.endswith("all") else "open"
         )
+    if value == "patrols":
+        return patrol_checkpoints(request, twin, storey_guid)
     return overlay_layer(get_store(request), twin, storey_guid, value)
+
+
+def patrol_checkpoints(request: Request, twin: Twin, storey_guid: str) -> PlanLayer:
+    """``overlay=patrols``: the rooms and elements that are checkpoints of a patrol template,
+    where they are on this storey (docs/patrols.md)."""
+    places = {cp["place"] for t in get_store(request).patrols.templates() for cp in t.checkpoints}
+    return HighlightLayer(guids=sorted(places), name="patrols", css_class="patrol")
 
 
 def upstream_trace(request: Request, twin: Twin, storey_guid: str, value: str) -> PlanLayer:

@@ -220,3 +220,20 @@ def test_timer_generates_rounds_and_pm_orders_ahead(
     later = generate_ahead(campus, store, now + timedelta(days=20), every=timedelta(0))
     assert later.orders == len(lifts)
     assert [a.actor for a in store.audit.list(action="pm.generate")] == ["scheduler"] * 2
+
+
+def test_patrol_checkpoints_plan_layer(env: dict[str, Any], small_twin: Any) -> None:
+    c, op = env["c"], env["op"]
+    storey = next(g for g, s in small_twin.storeys.items()
+                  if sum(sp.storey == g for sp in small_twin.spaces.values()) > 2)  # fmt: skip
+    here = sorted(g for g, sp in small_twin.spaces.items() if sp.storey == storey)[:2]
+    other = next(g for g, sp in small_twin.spaces.items() if sp.storey != storey)
+    c.post("/patrol-templates", headers=op, json={
+        "name": "Ward round", "schedule": "daily",
+        "checkpoints": [{"place": g} for g in [*here, other]]})  # fmt: skip
+    svg = c.get(f"/storeys/{storey}/plan.svg", params={"overlay": "patrols"},
+                headers=env["viewer"]).text  # fmt: skip
+    layer = svg.split('class="layer layer-patrols"', 1)[1].split("</g>", 1)[0]
+    for g in here:
+        assert f'data-guid="{g}"' in layer
+    assert other not in layer  # on another storey

@@ -555,7 +555,7 @@ def _write_energy(out: Path, targets: dict[str, tuple[CampusBuilding, Room]]) ->
         )
         w.connect(f"{sd.key}/main/tee", vp["Out"], tp["In"])
         for end, (target, (tb, _troom)) in zip(("West", "East"), targets.items(), strict=True):
-            vx = 0.6 if end == "West" else cb.length - 0.6
+            vx = 0.6 + 0.3 * k if end == "West" else cb.length - 0.6 - 0.3 * k
             run_axis: Vec = (-1.0, 0.0, 0.0) if end == "West" else (1.0, 0.0, 0.0)
             _r, rp = sw.segment(
                 f"{target}/run",

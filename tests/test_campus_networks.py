@@ -262,3 +262,40 @@ def test_api(client: TestClient, truth: Truth, files: dict[str, ifcopenshell.fil
     r = client.get(f"/campus/networks/elements/{joint['b']['element']}/upstream")
     assert r.status_code == 200
     assert set(r.json()["buildings"].values()) == {"tower", "energy"}
+
+
+def test_segment_ends_without_ports_join_by_geometry(
+    site: Site, cn: CampusNetworks, truth: Truth, files: dict[str, ifcopenshell.file]
+) -> None:
+    """Models whose boundary pipes carry no ports: the segments' free ends meet on the map."""
+    (joint,) = [j for j in cn.joints if j.medium == "gas" and j.b.model == "tower"]
+    bare = {joint.a.element, joint.b.element}
+    twins = {}
+    for key in site.keys:
+        t = site.twin(key)
+        gone = {g for g, p in t.ports.items() if p.element in bare}
+        twins[key] = replace(
+            t,
+            ports={g: p for g, p in t.ports.items() if g not in gone},
+            connections=tuple(
+                c for c in t.connections if not {c.relating_port, c.related_port} & gone
+            ),
+        )
+    got = build_campus_networks(twins, ())
+    (seg,) = [j for j in got.joints if {j.a.element, j.b.element} == bare]
+    assert seg.found == "geometry" and seg.a.port is None and seg.b.port is None
+    assert seg.gap_m is not None and seg.gap_m < 0.01
+    assert seg.medium == "gas"
+    # the joint is an edge of the joined network, through ports of the joint's own
+    g = got.nets.graph
+    edge = g.get_edge_data(seg.a.element, seg.b.element) or g.get_edge_data(
+        seg.b.element, seg.a.element
+    )
+    assert edge is not None and edge["connections"] == (f"joint:{seg.id}",)
+    # the other seven stay port-to-port joints
+    assert sum(1 for j in got.joints if j.a.port is not None) == 7
+    # the bare pipes still join their own buildings' networks by geometry (the joint's ports
+    # are not declared ones), so the oxygen main valve reaches the same rooms as with ports
+    valve = _named(files["energy"], "Campus main isolation Medical oxygen")
+    spaces = campus_impact(got, [valve]).impact.spaces
+    assert {s.guid for s in spaces} == truth.rooms_downstream(valve)

@@ -243,8 +243,16 @@ def _reachable(g: nx.DiGraph, roots: Iterable[str]) -> frozenset[str]:
     return frozenset(seen)
 
 
-def build_networks(twin: Twin, *, tolerance: float = GEOMETRY_TOLERANCE_M) -> Networks:
+def build_networks(
+    twin: Twin,
+    *,
+    tolerance: float = GEOMETRY_TOLERANCE_M,
+    synthetic_ports: frozenset[str] = frozenset(),
+) -> Networks:
     """All distribution graphs of ``twin``; build once per twin (``campus.derived``).
+
+    ``synthetic_ports`` are ports no file declares (a campus joint's, ``campus_joints``): an
+    element whose only ports they are still gets its other joins from geometry.
 
     The cyclic garbage collector is paused while the graphs are built: they allocate hundreds
     of thousands of small dicts next to a twin of half a million objects, and each full
@@ -254,15 +262,19 @@ def build_networks(twin: Twin, *, tolerance: float = GEOMETRY_TOLERANCE_M) -> Ne
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _build(twin, tolerance)
+        return _build(twin, tolerance, synthetic_ports)
     finally:
         if paused:
             gc.enable()
 
 
-def _build(twin: Twin, tolerance: float) -> Networks:
+def _build(twin: Twin, tolerance: float, synthetic_ports: frozenset[str]) -> Networks:
     directed, undirected, used = _declared_edges(twin)
-    inferred = infer_joins(twin, tol=tolerance)
+    portless = None
+    if synthetic_ports:
+        declared = {p.element for p in twin.ports.values() if p.guid not in synthetic_ports}
+        portless = frozenset(g for g in twin.elements if g not in declared)
+    inferred = infer_joins(twin, tol=tolerance, portless=portless)
     g = nx.DiGraph()
     nodes = {n for pair in directed for n in pair} | {n for p in undirected for n in p}
     nodes |= {n for p in inferred for n in p}

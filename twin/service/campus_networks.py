@@ -21,7 +21,7 @@ from typing import Literal
 
 from twin.distribution import Impact, Isolation, Networks, Trace, build_networks, impact, isolate
 from twin.distribution import trace as trace_network
-from twin.distribution.campus_joints import Joint, find_joints, joined_twin
+from twin.distribution.campus_joints import JOINT_PREFIX, Joint, find_joints, joined_twin
 from twin.model import Twin
 from twin.reframe import frame_shift, moved
 from twin.service.campus import Campus
@@ -73,7 +73,8 @@ def build_campus_networks(
         shift = frame_shift(twin.georef, first.georef)
         parts.append((key, moved(twin, shift) if shift is not None else twin))
     joined = joined_twin(parts, joints)
-    nets = build_networks(joined)
+    synthetic = frozenset(g for g in joined.ports if g.startswith(JOINT_PREFIX))
+    nets = build_networks(joined, synthetic_ports=synthetic)
     found = Counter(j.found for j in joints)
     notes = [
         f"{len(joints)} cross-model joint(s): "

@@ -244,3 +244,18 @@ def test_footpaths_are_osm_tagged_wgs84_linestrings(
         if props["highway"] == "steps":
             assert props["wheelchair"] == "no"
     assert highways["steps"] >= 1 and highways["service"] >= 1 and highways["footway"] >= 3
+
+
+def test_generation_is_deterministic(demo_campus: Path, tmp_path: Path) -> None:
+    """A second write gives the same files but for the IFC header's timestamp."""
+    from models_ifc.campus import write_campus
+
+    write_campus(tmp_path)
+    for name in sorted(p.name for p in demo_campus.iterdir()):
+        a, b = (demo_campus / name).read_text(), (tmp_path / name).read_text()
+        if name.endswith(".ifc"):
+            a, b = (
+                "\n".join(ln for ln in t.splitlines() if not ln.startswith("FILE_NAME"))
+                for t in (a, b)
+            )
+        assert a == b, name

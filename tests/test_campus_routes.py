@@ -33,7 +33,7 @@ from twin.navigation.footpaths import parse_footpaths
 from twin.navigation.navgraph import PROFILES, Restrictions
 from twin.service.campus import Campus
 from twin.service.campus_routes import Site, load_site
-from twin.service.dispatch import dispatch_on_site
+from twin.service.dispatch import DispatchResult, decline_ticket, dispatch_on_site
 
 
 @pytest.fixture(scope="module")
@@ -229,6 +229,20 @@ def _dispatch_case(
     assert res.chosen.technician == order[0]
     assert res.route["legs"] and res.route["buildings"][-1] == "outpatient"
     assert res.ticket.technician == order[0]
+    # the chosen one declines: the next by ETA gets it, still across the campus
+    again = decline_ticket(
+        site.campus,
+        store,
+        t.id,
+        order[0],
+        actor=order[0],
+        reason="at lunch",
+        now=datetime.now(UTC),
+        site=site,
+    )
+    assert isinstance(again, DispatchResult)
+    assert again.chosen.technician == order[1]
+    assert again.route["buildings"][-1] == "outpatient"
 
 
 def test_campus_graph_without_paths_walks_flat_ground(site: Site) -> None:

@@ -170,6 +170,7 @@ def decline_ticket(
     res = dispatching.decline_ticket(
         campus, _store(request), ticket_id, body.technician, actor=principal.name,
         reason=body.reason, now=datetime.now(UTC), redispatch=body.redispatch, policies=sla,
+        site=getattr(request.app.state, "site", None),
     )  # fmt: skip
     if hasattr(res, "chosen"):
         return _dispatch_out(res)

@@ -214,8 +214,16 @@ def decline_ticket(
     now: datetime,
     redispatch: bool = True,
     policies: Mapping[str, SlaPolicy] = DEFAULT_SLA,
+    site: Site | None = None,
 ) -> DispatchResult | Ticket:
-    """:func:`decline` on the navigation graph of the model the ticket points into."""
+    """:func:`decline` on the navigation graph of the model the ticket points into; on a campus
+    ``site`` holding that model, re-dispatched across its buildings (:func:`dispatch_on_site`)."""
+    if site is not None and site.key_of(ticket_twin(campus, store, ticket_id)) is not None:
+        with store.transaction() as tx:  # one transaction, as decline()
+            ticket = tx.tickets.decline(ticket_id, technician_id, actor, reason)
+            if not redispatch:
+                return ticket
+            return dispatch_on_site(tx, site, ticket_id, actor=actor, now=now, policies=policies)
     nav = navigation_of(campus, ticket_twin(campus, store, ticket_id))
     return decline(
         store, nav, ticket_id, technician_id, actor=actor, reason=reason, now=now,

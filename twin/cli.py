@@ -113,6 +113,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 cache_dir=_cache_dir(args),
                 use_cache=not args.no_cache,
                 progress=progress,
+                engine=args.engine,
             )
     except TwinError as exc:
         print(f"twin ingest: {exc}", file=sys.stderr)
@@ -485,6 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--no-cache", action="store_true", help="parse even if a cached twin exists")
     p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument(
+        "--engine",
+        choices=("auto", "webifc", "ifcopenshell"),
+        default="auto",
+        help="geometry engine: web-ifc where installed (auto), or one of them for every "
+        "product (docs/ingest.md); cached twins are kept per engine",
+    )
     _add_progress_options(p)
     p.set_defaults(func=_cmd_ingest)
 

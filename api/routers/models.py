@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import PrincipalDep
 from api.deps import CampusDep, JobsDep, SettingsDep
 from api.errors import PROBLEM_RESPONSES
-from api.schemas.models import JOB_EXAMPLE, ModelOut
+from api.schemas.models import JOB_EXAMPLE, GeometryEngine, ModelOut
 from api.uploads import audit_upload, save_ifc_upload, upload_audit_hook
 from twin.errors import TwinError
 from twin.model import Twin
@@ -126,6 +126,15 @@ async def upload_model(
             examples=["8e074161218962b9"],
         ),
     ] = None,
+    engine: Annotated[
+        GeometryEngine,
+        Query(
+            description="geometry engine of the ingest: `auto` (web-ifc where installed, "
+            "ifcopenshell for what it leaves out), `webifc` or `ifcopenshell` for every "
+            "product; parsed twins are cached per engine (docs/ingest.md)",
+            examples=["auto"],
+        ),
+    ] = "auto",
 ) -> JSONResponse:
     name, state = file.filename or "upload.ifc", request.app.state
     try:
@@ -137,7 +146,7 @@ async def upload_model(
     serve = _serve_with_sensors(request.app, building=building, replaces=replaces)
     job = jobs.submit(
         final, name, on_done=serve, discard_on_failure=True,
-        on_end=upload_audit_hook(state, who.name, name, final.stem),
+        on_end=upload_audit_hook(state, who.name, name, final.stem), engine=engine,
     )  # fmt: skip
     store = getattr(state, "store", None)
     await run_in_threadpool(

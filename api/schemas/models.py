@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.buildings import GUID_EXAMPLE
 from twin.model import Twin
 
-__all__ = ["JOB_EXAMPLE", "ModelOut"]
+__all__ = ["JOB_EXAMPLE", "GeometryEngine", "ModelOut"]
+
+#: The geometry engines an upload may ask for (twin.ifc.webifc_engine.ENGINES; "webifc" is the
+#: spelling of the CLI, "web-ifc" the library's).
+GeometryEngine = Literal["auto", "webifc", "web-ifc", "ifcopenshell"]
 
 #: A job as ``GET /jobs/{id}`` answers it (:meth:`twin.service.jobs.Job.as_dict`).
 JOB_EXAMPLE: dict[str, Any] = {

@@ -29,8 +29,11 @@ from twin.ifc.elements import classify, element_occurrences, is_part_of_classifi
 from twin.ifc.fast import attr, isa
 from twin.ifc.geometry import (
     Engine,
+    GeometryStats,
+    PendingMeshes,
     boxes_and_hulls,
     collect_meshes,
+    expected_products,
     merge_meshes,
     start_meshes,
 )
@@ -41,12 +44,18 @@ from twin.ifc.ports import read_connections, read_ports, read_systems
 from twin.ifc.progress import Progress, report
 from twin.ifc.quality import build_quality
 from twin.ifc.relations import Relations, read_relations
+from twin.ifc.reuse import MeshStore, geometry_keys, store_path
 from twin.ifc.spatial import SpatialTree, read_spaces, read_spatial_tree, text
+from twin.ifc.webifc_engine import resolve_engine
 from twin.model import BBox, Element, Mesh, SourceInfo, Space, SpaceBoundary, Twin
 
 __all__ = ["build_twin", "file_sha256"]
 
 log = logging.getLogger(__name__)
+
+#: A revision reuses stored meshes only while at most this share of its products changed; past
+#: it, the engine's full pass is cheaper than meshing the changed ones one by one.
+REUSE_MAX_CHANGED = 0.25
 
 
 def file_sha256(path: Path) -> str:
@@ -65,17 +74,22 @@ def build_twin(
     ncpu: int | None = None,
     progress: Progress | None = None,
     engine: Engine = "auto",
+    reuse_dir: Path | None = None,
+    stats: GeometryStats | None = None,
 ) -> Twin:
     """Parse ``path`` into a Twin; raises IfcLoadError / UnsupportedSchema (see module doc).
     ``progress`` hears the phases of :mod:`twin.ifc.progress`; ``engine`` picks the geometry
-    engine (:mod:`twin.ifc.geometry`: web-ifc where installed, ifcopenshell for the rest)."""
+    engine (:mod:`twin.ifc.geometry`: web-ifc where installed, ifcopenshell for the rest).
+    ``reuse_dir``: keep this project's meshes there by content key, and take the unchanged
+    ones of a revision from it (:mod:`twin.ifc.reuse`). ``stats`` is filled with what the
+    geometry pass did (engines, reused meshes)."""
     path = Path(path)
     start = time.perf_counter()
     report(progress, "open")
     model = open_ifc(path)
     try:
         with _gc_paused():
-            twin = _build(model, path, ncpu, start, progress, engine)
+            twin = _build(model, path, ncpu, start, progress, engine, reuse_dir, stats)
     except TwinError:
         raise
     except Exception as exc:  # a model ifcopenshell reads but we cannot make sense of
@@ -112,9 +126,12 @@ def _build(
     start: float,
     progress: Progress | None = None,
     engine: Engine = "auto",
+    reuse_dir: Path | None = None,
+    stats: GeometryStats | None = None,
 ) -> Twin:
     length_to_m, area_to_m2 = _scales(model)
-    pending = start_meshes(model, ncpu=ncpu, path=path, engine=engine)
+    revision = _Revision(model, path, engine, reuse_dir)
+    pending = revision.start(ncpu)
     report(progress, "semantics")
     # while the engine's threads triangulate: everything that needs no geometry
     rels = read_relations(model)
@@ -130,7 +147,12 @@ def _build(
         for q in parts.get(p.id(), ()):
             guid_of[q.id()] = guid_of[p.id()]
     systems = read_systems(model, rels, guid_of)
+    revision.hash()  # a cold build with a store: while the engine still runs
     raw_meshes = collect_meshes(pending, progress=progress)
+    raw_meshes.update(revision.reused)
+    revision.save(raw_meshes)
+    if stats is not None:
+        stats.__dict__.update(pending.stats.__dict__)
     report(progress, "assembly")
     meshes, geo = _element_geometry(products, parts, raw_meshes, placements, length_to_m)
     footprints = {g: f for g, (_, f, _) in geo.items() if f is not None}
@@ -180,6 +202,54 @@ def _build(
         ingest_seconds=time.perf_counter() - start,
     )
     return twin
+
+
+class _Revision:
+    """The revision store's part of one build (twin.ifc.reuse): which products keep a stored
+    mesh, which the engine meshes, and the store written after."""
+
+    def __init__(
+        self, model: ifcopenshell.file, path: Path, engine: Engine, directory: Path | None
+    ) -> None:
+        self.model, self.path, self.engine = model, path, engine
+        self.resolved = resolve_engine(engine)
+        where = store_path(directory, model, self.resolved) if directory is not None else None
+        self.store = MeshStore(where) if where is not None else None
+        self.keys: dict[int, bytes] | None = None
+        self.reused: dict[int, Mesh] = {}
+        self.expected: list[Any] = []
+
+    def start(self, ncpu: int | None) -> PendingMeshes:
+        """The engine pass: only the changed products when the store holds the rest."""
+        if self.store is not None and self.store.meshes:
+            self.expected = expected_products(self.model)
+            self.hash()
+            keys, stored = self.keys or {}, self.store.meshes
+            reused = {pid: stored[k] for pid, k in keys.items() if k in stored}
+            changed = [p for p in self.expected if p.id() not in reused]
+            if reused and len(changed) <= REUSE_MAX_CHANGED * len(self.expected):
+                self.reused = reused
+                log.info(
+                    "revision: %d of %d products keep their stored mesh, %d meshed",
+                    len(reused),
+                    len(self.expected),
+                    len(changed),
+                )
+                pending = start_meshes(self.model, ncpu=ncpu, include=changed)
+                pending.stats.reused = len(reused)
+                pending.stats.engine = f"{self.resolved} (stored) + ifcopenshell"
+                return pending
+        return start_meshes(self.model, ncpu=ncpu, path=self.path, engine=self.engine)
+
+    def hash(self) -> None:
+        if self.store is None or self.keys is not None:
+            return
+        products = self.expected or expected_products(self.model)
+        self.keys = geometry_keys(self.model, self.path, products, self.resolved)
+
+    def save(self, meshes: Mapping[int, Mesh]) -> None:
+        if self.store is not None and self.keys is not None:
+            self.store.save(self.keys, meshes)
 
 
 _Geo = tuple[BBox | None, BaseGeometry | None, str]

@@ -45,6 +45,7 @@ __all__ = [
     "bbox_of",
     "boxes_and_hulls",
     "collect_meshes",
+    "expected_products",
     "footprint_hull",
     "footprint_union",
     "iterate_meshes",
@@ -95,6 +96,8 @@ class GeometryStats:
     world_fallback: int = 0
     empty: int = 0
     webifc_error: str = ""
+    #: products whose mesh came from the revision store (twin.ifc.reuse), not from an engine
+    reused: int = 0
 
 
 @dataclass
@@ -141,14 +144,19 @@ def start_meshes(
     ncpu: int | None = None,
     path: Path | None = None,
     engine: Engine = "ifcopenshell",
+    include: list[ifcopenshell.entity_instance] | None = None,
 ) -> PendingMeshes:
     """Start triangulating every product on ``ncpu`` threads (all cores by default), with
     web-ifc in a Node worker when ``engine`` asks for it (``path`` is the file it reads).
+    ``include``: only these products, with ifcopenshell (a revision's changed products).
 
     Why: the engine's threads keep going between ``next()`` calls, so ingest reads relations,
     ports and the spatial tree while they run instead of after (measured in bench/ingest.py).
     """
     ncpu = max(1, ncpu or os.cpu_count() or 1)
+    if include is not None:
+        it = _start_iterator(model, ncpu, include=include) if include else None
+        return PendingMeshes(it, model, ncpu=ncpu)
     wants_webifc = engine == "web-ifc" or (engine == "auto" and webifc_available())
     if wants_webifc and path is not None:
         try:
@@ -158,7 +166,7 @@ def start_meshes(
     return PendingMeshes(_start_iterator(model, ncpu), model, ncpu=ncpu)
 
 
-def _expected(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
+def expected_products(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
     """Products the ifcopenshell pass would be asked to mesh: those with a representation,
     but the excluded classes. Found from the representations' side (the products referencing
     each IfcProductDefinitionShape): a few thousand shapes instead of every product and port
@@ -186,7 +194,7 @@ def collect_meshes(
     run, pending.webifc = pending.webifc, None
     model = pending.model
     if run is not None and model is not None:
-        expected = _expected(model)
+        expected = expected_products(model)
         try:
             meshes = _wait_webifc(run, len(expected), progress)
         except IfcLoadError as exc:
@@ -226,12 +234,13 @@ def _wait_webifc(run: WebIfcRun, expected: int, progress: Progress | None) -> di
 def _log_stats(stats: GeometryStats) -> None:
     log.info(
         "geometry: %d products (%s), %d distinct ifcopenshell representations, "
-        "%d by the world-coordinate fallback, %d empty",
+        "%d by the world-coordinate fallback, %d empty, %d reused from the revision store",
         stats.products,
         ", ".join(f"{k} {v}" for k, v in stats.by_engine.items()),
         stats.representations,
         stats.world_fallback,
         stats.empty,
+        stats.reused,
     )
 
 

@@ -30,7 +30,15 @@ import numpy as np
 from twin.errors import IfcLoadError
 from twin.model import Mesh
 
-__all__ = ["WORKER", "WebIfcResult", "WebIfcRun", "run_webifc", "webifc_available"]
+__all__ = [
+    "ENGINES",
+    "WORKER",
+    "WebIfcResult",
+    "WebIfcRun",
+    "resolve_engine",
+    "run_webifc",
+    "webifc_available",
+]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,22 @@ def webifc_available() -> bool:
         shutil.which("node") is not None
         and (WORKER.parent / "node_modules" / "web-ifc" / "package.json").is_file()
     )
+
+
+#: The geometry engines a caller may ask for; "auto" is web-ifc where installed.
+ENGINES: tuple[str, ...] = ("auto", "web-ifc", "ifcopenshell")
+
+
+def resolve_engine(engine: str) -> str:
+    """The engine ``engine`` stands for on this machine: "web-ifc" or "ifcopenshell" ("auto"
+    is web-ifc when :func:`webifc_available`). Raises ValueError for an unknown name (the CLI
+    also accepts "webifc")."""
+    name = "web-ifc" if engine == "webifc" else engine
+    if name not in ENGINES:
+        raise ValueError(f"unknown geometry engine {engine!r} (one of {', '.join(ENGINES)})")
+    if name == "auto":
+        return "web-ifc" if webifc_available() else "ifcopenshell"
+    return name
 
 
 def _read_exact(stream: IO[bytes], n: int) -> bytes:

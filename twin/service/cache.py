@@ -1,8 +1,11 @@
 """Parsed twins pickled by file content, so a restart skips parsing and geometry.
 
-The key is the file's sha256, the library version and :data:`FORMAT`; any change to one of them
-misses the cache. An entry that fails to unpickle, or whose recorded key differs, is discarded
-and rebuilt: the cache is never trusted over the file.
+The key is the file's sha256, the library version, :data:`FORMAT` and the geometry engine the
+build used (``web-ifc`` or ``ifcopenshell``, "auto" resolved on this machine), so twins of
+different engines never mix; any change to one of them misses the cache. Beside the entries, a
+cold build keeps its project's meshes by content key (:mod:`twin.ifc.reuse`), so a revision of
+the project meshes only what changed. An entry that fails to unpickle, or whose recorded key
+differs, is discarded and rebuilt: the cache is never trusted over the file.
 
 The directory may be shared by several processes (the workers of ``twin serve --workers N``, or
 hosts mounting one volume, docs/scale.md):
@@ -33,6 +36,7 @@ from typing import Any, BinaryIO
 import twin
 from twin.errors import IfcLoadError
 from twin.ifc.progress import Progress
+from twin.ifc.webifc_engine import resolve_engine
 from twin.model import Twin
 
 __all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin"]
@@ -64,13 +68,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _key(sha: str) -> str:
-    return f"{sha}-v{twin.__version__}-f{FORMAT}"
+def _key(sha: str, engine: str = "auto") -> str:
+    return f"{sha}-v{twin.__version__}-f{FORMAT}-{resolve_engine(engine)}"
 
 
-def cache_path(path: Path, cache_dir: Path | None = None) -> Path:
+def cache_path(path: Path, cache_dir: Path | None = None, engine: str = "auto") -> Path:
     """Where the cache entry of ``path``'s current content lives."""
-    return (cache_dir or DEFAULT_CACHE_DIR) / f"{_key(_sha256(Path(path)))}.twin.pkl"
+    return (cache_dir or DEFAULT_CACHE_DIR) / f"{_key(_sha256(Path(path)), engine)}.twin.pkl"
 
 
 def _unpickle(fh: BinaryIO) -> Any:
@@ -140,11 +144,23 @@ def _build_lock(entry: Path) -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _build(path: Path, ncpu: int | None, progress: Progress | None = None) -> Twin:
+def _build(
+    path: Path,
+    ncpu: int | None,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    reuse_dir: Path | None = None,
+) -> Twin:
     # imported here so a warm start never loads ifcopenshell
     import twin.ifc.build
 
-    return twin.ifc.build.build_twin(path, ncpu=ncpu, progress=progress)
+    return twin.ifc.build.build_twin(
+        path,
+        ncpu=ncpu,
+        progress=progress,
+        engine=resolve_engine(engine),  # type: ignore[arg-type]
+        reuse_dir=reuse_dir,
+    )
 
 
 def load_twin(
@@ -154,13 +170,17 @@ def load_twin(
     ncpu: int | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    engine: str = "auto",
 ) -> Twin:
     """The twin of ``path``, from the cache when its content was parsed before; ``progress``
-    hears the phases of a cold build (:mod:`twin.ifc.progress`), nothing on a cache hit."""
+    hears the phases of a cold build (:mod:`twin.ifc.progress`), nothing on a cache hit.
+    ``engine``: "auto", "web-ifc" or "ifcopenshell" (ValueError otherwise); a cold build with
+    the cache reuses the meshes of unchanged products of the project's last ingest."""
     path = Path(path)
+    resolve_engine(engine)  # an unknown engine is refused before any work
     if not use_cache:
-        return _build(path, ncpu, progress)
-    key = _key(_sha256(path))
+        return _build(path, ncpu, progress, engine)
+    key = _key(_sha256(path), engine)
     entry = (cache_dir or DEFAULT_CACHE_DIR) / f"{key}.twin.pkl"
     cached = _read(entry, key)
     if cached is not None:
@@ -171,7 +191,7 @@ def load_twin(
         if cached is not None:
             log.info("twin of %s loaded from cache %s (built by another process)", path, entry)
             return cached
-        built = _build(path, ncpu, progress)
+        built = _build(path, ncpu, progress, engine, cache_dir or DEFAULT_CACHE_DIR)
         try:
             _write(entry, key, built)
         except OSError as exc:  # a read-only cache must not stop the twin from loading

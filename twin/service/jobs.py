@@ -88,7 +88,9 @@ def _client_text(value: object, path: Path, filename: str) -> object:
     return value
 
 
-def _parse_in_child(path: str, cache_dir: str, progress_file: str | None = None) -> str:
+def _parse_in_child(
+    path: str, cache_dir: str, progress_file: str | None = None, engine: str = "auto"
+) -> str:
     """Runs in the child: parse and fill the cache. Returns the sha256 of the file.
 
     The child reports its ingest phases to the parent through ``progress_file`` (one line,
@@ -108,7 +110,7 @@ def _parse_in_child(path: str, cache_dir: str, progress_file: str | None = None)
         except OSError:  # a read-only cache directory costs the progress, never the job
             return
 
-    twin = load_twin(Path(path), cache_dir=Path(cache_dir), progress=tell)
+    twin = load_twin(Path(path), cache_dir=Path(cache_dir), progress=tell, engine=engine)
     return twin.source.sha256
 
 
@@ -152,12 +154,14 @@ class JobRunner:
         on_done: OnDone | None = None,
         on_end: Callable[[IngestJob], None] | None = None,
         discard_on_failure: bool = False,
+        engine: str = "auto",
     ) -> IngestJob:
         """Queue ``path``; when parsed, ``on_done`` (default: the runner's, which serves the model)
         receives the twin and returns the id the job reports. ``on_end`` sees the final record
         (done or failed) before the job reports it, e.g. to audit the outcome. With
         ``discard_on_failure`` (uploads: never a caller's own file) a failed job's file is
-        removed unless another job of the same file is still running or done."""
+        removed unless another job of the same file is still running or done. ``engine``: the
+        geometry engine of the parse (twin.service.cache.load_twin)."""
         now = time.time()
         job = IngestJob(uuid.uuid4().hex[:12], filename, "queued", now, now, 0.0)
         with self._lock:
@@ -165,23 +169,29 @@ class JobRunner:
             self._ends[job.id] = _JobEnd(path, on_end, discard_on_failure)
             self._paths[job.id] = path
         future = self._executor().submit(
-            _parse_in_child, str(path), str(self._cache_dir), str(self._progress_file(job.id))
+            _parse_in_child,
+            str(path),
+            str(self._cache_dir),
+            str(self._progress_file(job.id)),
+            engine,
         )
         self._set(job.id, state="parsing", progress=0.1)
         done = on_done or self._on_done
-        future.add_done_callback(lambda f: self._finish(job.id, path, f, done))
+        future.add_done_callback(lambda f: self._finish(job.id, path, f, done, engine))
         log.info("ingest job %s queued for %s", job.id, filename)
         return self._jobs[job.id]
 
     def _progress_file(self, job_id: str) -> Path:
         return self._cache_dir / f".job-{job_id}.progress"
 
-    def _finish(self, job_id: str, path: Path, future: Future[str], on_done: OnDone) -> None:
+    def _finish(
+        self, job_id: str, path: Path, future: Future[str], on_done: OnDone, engine: str = "auto"
+    ) -> None:
         self._progress_file(job_id).unlink(missing_ok=True)
         try:
             future.result()
             self._set(job_id, state="loading", progress=0.9)
-            twin = load_twin(path, cache_dir=self._cache_dir)
+            twin = load_twin(path, cache_dir=self._cache_dir, engine=engine)
             outcome = on_done(twin)
             model_id, result = outcome if isinstance(outcome, tuple) else (outcome, None)
             self._end(job_id, state="done", progress=1.0, model_id=model_id, result=result)

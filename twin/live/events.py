@@ -44,13 +44,17 @@ __all__ = [
     "START",
     "Cursor",
     "EventFilter",
+    "Page",
     "Waker",
     "cursor_of",
+    "end_of",
     "follow",
     "last_event_id",
     "parse_cursor",
     "publish",
     "read_events",
+    "read_page",
+    "resolve",
 ]
 
 log = logging.getLogger(__name__)
@@ -201,10 +205,7 @@ def resolve(conn: Connection, after: int | Cursor | None) -> Cursor:
         return after
     pg = conn.dialect.name == "postgresql"
     if after is None:
-        if not pg:
-            return Cursor(-1, last_event_id(conn))
-        h = conn.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
-        return Cursor(int(h.scalar_one()) - 1, _INT64_MAX)
+        return end_of(conn)[0]
     if not pg or after <= 0:
         return Cursor(-1, max(after, 0))
     x = conn.execute(
@@ -215,6 +216,21 @@ def resolve(conn: Connection, after: int | Cursor | None) -> Cursor:
         {"n": after},
     ).scalar_one()
     return Cursor(int(x), after)
+
+
+def end_of(conn: Connection) -> tuple[Cursor, frozenset[int]]:
+    """The current end of the stream: a cursor, and (PostgreSQL) the ids of events already
+    committed but after that cursor in stream order (held back by an older open transaction),
+    which a follower starting here skips, so that it sees exactly what commits from now on."""
+    if conn.dialect.name != "postgresql":
+        return Cursor(-1, last_event_id(conn)), frozenset()
+    row = conn.execute(
+        text(
+            "WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS h) "
+            "SELECT h.h, ARRAY(SELECT id FROM events WHERE xid >= h.h) FROM h"
+        )
+    ).one()
+    return Cursor(int(row[0]) - 1, _INT64_MAX), frozenset(int(i) for i in row[1])
 
 
 def last_event_id(conn: Connection) -> int:
@@ -303,15 +319,15 @@ async def follow(
     notification wakes the follower at once and the poll is only the fallback."""
     loop = asyncio.get_running_loop()
 
-    def _start() -> Cursor:
+    def _start() -> tuple[Cursor, frozenset[int]]:
         with engine.connect() as conn:
-            return resolve(conn, after)
+            return end_of(conn) if after is None else (resolve(conn, after), frozenset())
 
     def _read(c: Cursor) -> Page:
         with engine.connect() as conn:
             return read_page(conn, c, flt)
 
-    cursor = await loop.run_in_executor(None, _start)
+    cursor, skip = await loop.run_in_executor(None, _start)
     wake = waker.subscribe() if waker is not None else None
     try:
         while True:
@@ -320,7 +336,9 @@ async def follow(
             page = await loop.run_in_executor(None, _read, cursor)
             cursor = page.cursor
             if page.events:
-                yield page.events
+                batch = [e for e in page.events if e.id not in skip] if skip else page.events
+                if batch:
+                    yield batch
                 continue
             if wake is None or page.held or waker is None or not waker.listening:
                 timeout = poll

@@ -118,15 +118,20 @@ def main() -> int:
     ap.add_argument("--pg", action="store_true")
     ap.add_argument("--size", choices=["small", "large"], default="small")
     ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--ifc", type=Path, help="an IFC file to use instead of generating one "
+                    "(e.g. var/hospital_large.ifc; cached in var/cache)")  # fmt: skip
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        ifc = tmp / f"hospital_{args.size}.ifc"
         t0 = time.perf_counter()
-        write_hospital({"small": SMALL, "large": LARGE}[args.size], ifc)
+        if args.ifc is not None:
+            ifc, cache = args.ifc, REPO / "var" / "cache"
+        else:
+            ifc, cache = tmp / f"hospital_{args.size}.ifc", tmp / "cache"
+            write_hospital({"small": SMALL, "large": LARGE}[args.size], ifc)
         campus = Campus()
-        campus.add(load_twin(ifc, cache_dir=tmp / "cache"))
-        print(f"model {args.size}: {time.perf_counter() - t0:.1f} s")
+        campus.add(load_twin(ifc, cache_dir=cache))
+        print(f"model {ifc.name}: {time.perf_counter() - t0:.1f} s")
         store, schema = _open(args.pg, tmp)
         t0 = time.perf_counter()
         n_meters = fill(store, campus)

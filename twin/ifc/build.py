@@ -221,11 +221,12 @@ class _Revision:
 
     def start(self, ncpu: int | None) -> PendingMeshes:
         """The engine pass: only the changed products when the store holds the rest."""
-        if self.store is not None and self.store.meshes:
+        if self.store is not None and len(self.store):
             self.expected = expected_products(self.model)
             self.hash()
-            keys, stored = self.keys or {}, self.store.meshes
-            reused = {pid: stored[k] for pid, k in keys.items() if k in stored}
+            store = self.store
+            found = ((pid, store.get(k)) for pid, k in (self.keys or {}).items())
+            reused = {pid: mesh for pid, mesh in found if mesh is not None}
             changed = [p for p in self.expected if p.id() not in reused]
             if reused and len(changed) <= REUSE_MAX_CHANGED * len(self.expected):
                 self.reused = reused

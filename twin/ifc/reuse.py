@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import ifcopenshell
+import numpy as np
 
 from twin.ifc.fast import attr
 from twin.model import Mesh
@@ -47,7 +48,7 @@ __all__ = ["STORE_FORMAT", "MeshStore", "geometry_keys", "store_path"]
 log = logging.getLogger(__name__)
 
 #: Bump when the key recipe or the stored layout changes: older stores are then ignored.
-STORE_FORMAT = 1
+STORE_FORMAT = 2  # 2: packed arrays
 
 _LINE = re.compile(rb"^#(\d+)[ \t]*=[ \t]*([^\r\n]*);[ \t\r]*$", re.M)
 _REF = re.compile(rb"#(\d+)")
@@ -58,24 +59,26 @@ class _Hasher:
 
     def __init__(self, model: ifcopenshell.file, data: bytes) -> None:
         self._model = model
-        self._text: dict[int, bytes] = {int(i): body for i, body in _LINE.findall(data)}
-        self._memo: dict[int, bytes] = {}
+        # ids stay bytes (b"123"): no int conversion for the half million entities of a large file
+        self._text: dict[bytes, bytes] = dict(_LINE.findall(data))
+        self._memo: dict[bytes, bytes] = {}
 
-    def _body(self, eid: int) -> bytes:
+    def _body(self, eid: bytes) -> bytes:
         body = self._text.get(eid)
         if body is None:  # an entity written over several lines: ifcopenshell's text of it
-            line = str(self._model.by_id(eid)).encode()
+            line = str(self._model.by_id(int(eid))).encode()
             body = line.split(b"=", 1)[1]
             self._text[eid] = body
         return body
 
-    def of(self, eid: int) -> bytes:
+    def of(self, entity_id: int) -> bytes:
         memo = self._memo
+        eid = str(entity_id).encode()
         done = memo.get(eid)
         if done is not None:
             return done
         stack = [eid]  # iterative: placement chains and mapped items nest several levels
-        open_: set[int] = set()  # on the stack: a (malformed) cycle hashes as a marker
+        open_: set[bytes] = set()  # on the stack: a (malformed) cycle hashes as a marker
         while stack:
             top = stack[-1]
             if top in memo:
@@ -84,13 +87,13 @@ class _Hasher:
             parts = _REF.split(self._body(top))
             if top not in open_:
                 open_.add(top)
-                todo = [int(parts[k]) for k in range(1, len(parts), 2)]
+                todo = parts[1::2]
                 todo = [c for c in todo if c not in memo and c not in open_]
                 if todo:
                     stack.extend(todo)
                     continue
             for k in range(1, len(parts), 2):
-                parts[k] = memo.get(int(parts[k]), b"cycle")
+                parts[k] = memo.get(parts[k], b"cycle")
             memo[top] = hashlib.blake2b(b"|".join(parts), digest_size=16).digest()
             open_.discard(top)
             stack.pop()
@@ -148,31 +151,62 @@ def store_path(directory: Path, model: ifcopenshell.file, engine: str) -> Path |
 
 
 class MeshStore:
-    """``key -> Mesh`` of a project's last ingest (module doc)."""
+    """``key -> Mesh`` of a project's last ingest (module doc), packed: every mesh's vertices in
+    one float32 array and faces in one int32 array, with offsets per key. Why packed: a pickled
+    dict of 55,000 Mesh objects took 10 s (loaded machine) to load, mostly per-object unpickling;
+    two arrays load at disk speed and each reused mesh is a view into them."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.meshes: dict[bytes, Mesh] = {}
+        self._index: dict[bytes, int] = {}
+        self._verts = np.zeros((0, 3), dtype=np.float32)
+        self._faces = np.zeros((0, 3), dtype=np.int32)
+        self._vstart = self._fstart = np.zeros(1, dtype=np.int64)
         try:
             with path.open("rb") as fh:
-                loaded = pickle.load(fh)
+                keys, vstart, fstart, verts, faces = pickle.load(fh)
         except FileNotFoundError:
             return
         except Exception as exc:  # truncated or from an older layout: start empty
             log.warning("discarding unreadable mesh store %s (%s)", path, exc)
             return
-        if isinstance(loaded, dict):
-            self.meshes = loaded
+        self._index = {k: n for n, k in enumerate(keys)}
+        self._vstart, self._fstart, self._verts, self._faces = vstart, fstart, verts, faces
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def get(self, key: bytes) -> Mesh | None:
+        n = self._index.get(key)
+        if n is None:
+            return None
+        v0, v1 = self._vstart[n], self._vstart[n + 1]
+        f0, f1 = self._fstart[n], self._fstart[n + 1]
+        return Mesh(vertices=self._verts[v0:v1], faces=self._faces[f0:f1])
 
     def save(self, keys: Mapping[int, bytes], meshes: Mapping[int, Mesh]) -> None:
         """Replace the store with the meshes of this ingest (temp file, then rename)."""
-        out = {keys[pid]: mesh for pid, mesh in meshes.items() if pid in keys}
+        chosen: dict[bytes, Mesh] = {}
+        for pid, mesh in meshes.items():
+            key = keys.get(pid)
+            if key is not None:
+                chosen.setdefault(key, mesh)
+        items = list(chosen.values())
+        nv = np.fromiter((len(m.vertices) for m in items), dtype=np.int64, count=len(items))
+        nf = np.fromiter((len(m.faces) for m in items), dtype=np.int64, count=len(items))
+        packed = (
+            list(chosen),
+            np.concatenate([[0], np.cumsum(nv)]),
+            np.concatenate([[0], np.cumsum(nf)]),
+            np.concatenate([m.vertices for m in items]) if items else self._verts[:0],
+            np.concatenate([m.faces for m in items]).astype(np.int32) if items else self._faces[:0],
+        )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(packed, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, self.path)
             except BaseException:

@@ -201,8 +201,9 @@ def test_temperature_baseline_through_the_api(env: dict[str, Any], small_twin: A
                "space": room, "name": "Outdoor air"}):  # fmt: skip
         assert c.post("/sensors", json=s, headers=h["operator"]).status_code in (200, 201)
     start = T0 + timedelta(weeks=8)
-    _problem(c.get("/energy/meters/heat-meter/temperature-baseline", headers=h["viewer"],
-                   params={"start": start.isoformat(), "temperature_sensor": "nope"}), 404)  # fmt: skip
+    url = "/energy/meters/heat-meter/temperature-baseline"
+    nope = {"start": start.isoformat(), "temperature_sensor": "nope"}
+    _problem(c.get(url, headers=h["viewer"], params=nope), 404)
     days = 8 * 7 + 7
     temps = [8 + 7 * math.sin(d / 4) for d in range(days)]
     daily = [240 - 6 * t + ((d * 37) % 11 - 5) for d, t in enumerate(temps)]
@@ -217,7 +218,7 @@ def test_temperature_baseline_through_the_api(env: dict[str, Any], small_twin: A
     items.append({"sensor": "heat-meter", "t": (T0 + timedelta(days=days)).isoformat(),
                   "value": reg})  # fmt: skip
     assert c.post("/readings", json=items, headers=h["operator"]).status_code == 200
-    r = c.get("/energy/meters/heat-meter/temperature-baseline", headers=h["viewer"],
+    r = c.get(url, headers=h["viewer"],
               params={"start": start.isoformat(), "end": (start + timedelta(days=7)).isoformat(),
                       "weeks": 8})  # fmt: skip
     assert r.status_code == 200, r.text
@@ -230,3 +231,16 @@ def test_temperature_baseline_through_the_api(env: dict[str, Any], small_twin: A
     assert b["expected"] == pytest.approx(expected)
     assert b["actual"] == pytest.approx(sum(daily[56:]))
     assert b["deviation"] == pytest.approx(sum(daily[56:]) / expected - 1)
+
+
+def test_demo_factors_seeded_once_never_over_real_ones(store: LiveStore) -> None:
+    from twin.live.demo_energy import DEMO_FACTORS, seed_demo_energy
+
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM energy_factors")
+    assert seed_demo_energy(store) == len(DEMO_FACTORS)
+    assert seed_demo_energy(store) == 0
+    store.energy.set_factor("electricity", co2_kg=0.1, cost=0.2, currency="EUR", actor="em")
+    assert seed_demo_energy(store) == 0
+    got = store.energy.factors()
+    assert (got["electricity"].co2_kg, got["gas"].co2_kg) == (0.1, DEMO_FACTORS["gas"][0])

@@ -9,6 +9,7 @@ import logging
 
 from twin.live.demo_alarms import seed_demo_alarms
 from twin.live.demo_assets import seed_demo_assets
+from twin.live.demo_energy import seed_demo_energy
 from twin.live.demo_planned import seed_demo_planned
 from twin.live.demo_safety import seed_demo_safety
 from twin.live.discovery import discover_sensors
@@ -38,6 +39,7 @@ def seed_demo(store: LiveStore, twin: Twin) -> int:
     seed_demo_assets(store, twin)
     seed_demo_safety(store, twin)
     seed_demo_planned(store, twin)
+    seed_demo_energy(store)
     seed_demo_alarms(store)
     if store.technicians.list(available=False):
         return 0

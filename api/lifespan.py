@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
     """Open the store (running migrations), register every IfcSensor of the served models
     (idempotent, source ``ifc``), then start the MQTT consumer and the stale-sensor sweep."""
-    store = await asyncio.to_thread(open_store, settings.store_url)
+    store = await asyncio.to_thread(
+        open_store, settings.store_url, settings.readings_retention_days
+    )
     app.state.store = store
     n = 0
     for twin in campus:

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     stale_sweep_s: float = Field(
         30.0, description="Seconds between stale-sensor sweeps (0 or less: off)."
     )
+    readings_retention_days: float = Field(
+        0,
+        description="PostgreSQL: drop raw readings partitions (whole months) older than this "
+        "many days on the periodic run; the 5-min/hour/day rollups are kept (0: keep all).",
+    )
     gateways: str = Field(
         "",
         description="Gateway configuration file (YAML/JSON: Modbus TCP and BACnet/IP devices, "

@@ -44,12 +44,13 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from twin.live import partitions, rollups
 from twin.live.alarm_inbox import AlarmInboxRepository
 from twin.live.alarm_repo import RULE_KINDS, AlarmNotFound, AlarmRepository
 from twin.live.asset_overrides import AssetOverrideRepository
 from twin.live.audit import AuditLog
 from twin.live.condition_alarms import Condition, SyncResult
-from twin.live.db import make_engine
+from twin.live.db import make_engine, now_us
 from twin.live.dead_letters import DeadLetterRepository
 from twin.live.documents import DocumentRepository
 from twin.live.energy import EnergyRepository
@@ -81,11 +82,13 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> LiveStore:
-    """Engine + migrations; the one way the API and tools get a store."""
+def open_store(url: str, readings_retention_days: float = 0) -> LiveStore:
+    """Engine + migrations (+ the readings partitions ahead, PostgreSQL); the one way the API
+    and tools get a store."""
     engine = make_engine(url)
     upgrade(engine)
-    return LiveStore(engine)
+    partitions.ensure(engine, now_us())
+    return LiveStore(engine, readings_retention_days)
 
 
 class Repositories:
@@ -114,9 +117,10 @@ class LiveStore(Repositories):
     """Sensors, readings, alarms, dead letters and events on the facade; tickets, technicians,
     keys, audit and scenarios as repositories. Thread-safe (one engine, short transactions)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, readings_retention_days: float = 0) -> None:
         super().__init__(engine)
         self.engine = engine
+        self.readings_retention_days = readings_retention_days
         self._sensors = SensorRepository(engine)
         self._readings = ReadingRepository(engine, self._sensors)
         self._alarms = AlarmRepository(engine, self._sensors)
@@ -204,6 +208,14 @@ class LiveStore(Repositories):
     def raw(self, sensor_id: str) -> list[tuple[int, float]]:
         """Every reading of a sensor in time order (tests and exports)."""
         return self._readings.raw(sensor_id)
+
+    def maintain_readings(self, now: int | None = None) -> partitions.Maintenance:
+        """PostgreSQL: partitions ahead, strays out of the default partition, the rollups
+        caught up to their watermark, raw partitions older than the retention dropped (rollups
+        kept); nothing on SQLite."""
+        now = now_us() if now is None else now
+        rollups.catch_up(self.engine, now)
+        return partitions.maintain(self.engine, now, self.readings_retention_days)
 
     # ---- dead letters --------------------------------------------------------------------
     def dead_letters(

@@ -245,12 +245,14 @@ def meter_intervals(
     """Hourly consumption of ``meter`` in [start, end), in its report unit."""
     t0, t1 = _window(start, end)
     repo = MeterReadingRepository(store.engine)
-    regs = repo.register(meter.id, int((t0 - MAX_GAP_S) * 1e6), int((t1 + MAX_GAP_S) * 1e6))
+    a, b = int((t0 - MAX_GAP_S) * 1e6), int((t1 + MAX_GAP_S) * 1e6)
+    regs, count = repo.register_thin(meter.id, a, b)  # long windows: hourly rollups (PostgreSQL)
     swaps = [  # registered through the API: split the reading pair at each swap
         Replacement(r.at.timestamp(), r.old_final, r.new_initial)
         for r in store.energy.replacements(meter.id)
     ]
     found, report = intervals(regs, step=STEP_S, max_gap=MAX_GAP_S, replacements=swaps)
+    report.readings = count
     scaled = [
         Interval(i.start, None if i.value is None else i.value * meter.factor, i.quality)
         for i in found

@@ -40,6 +40,10 @@ def tick(
         store.sweep_stale(t_us)
     except Exception:
         log.exception("stale sweep failed")
+    try:
+        store.maintain_readings(t_us)  # partitions ahead, rollups, retention (PostgreSQL)
+    except Exception:
+        log.exception("readings maintenance (partitions, rollups) failed")
     evaluate(campus, store, now)  # guards each rule itself
     generate_ahead(campus, store, now)  # patrol rounds and PM orders ahead; guards itself
     try:

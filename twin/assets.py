@@ -114,6 +114,20 @@ def ifc_asset_fields(psets: PropertySets) -> dict[str, tuple[str, str] | None]:
     return out
 
 
+#: The register fields written on an asset's label: what a technician types to find it.
+TAG_FIELDS: tuple[str, ...] = ("tag_number", "barcode", "serial_number")
+
+
+def asset_tags(psets: PropertySets) -> list[str]:
+    """The IFC's tag number, bar code and serial number of an element (absent ones left out)."""
+    out: list[str] = []
+    for field in TAG_FIELDS:
+        hit = next((h for s in _SOURCES[field] if (h := _find(psets, s)) is not None), None)
+        if hit is not None:
+            out.append(hit[0])
+    return out
+
+
 def is_asset(element: Element) -> bool:
     """A device or distribution element, or anything the IFC gives a manufacturer or serial."""
     if element.kind in _DEVICE_KINDS:

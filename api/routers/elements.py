@@ -64,8 +64,10 @@ def get_element(guid: str, campus: CampusDep) -> ElementOut:
 
 @router.get(
     "/search",
-    summary="Find rooms and elements by number, name or GlobalId",
-    description="Exact room numbers first, then prefixes, then names; every model is searched.",
+    summary="Find rooms and elements by number, name, asset tag or GlobalId",
+    description="Exact room numbers first, then prefixes, then names (an element's name, type "
+    "name and the asset tags its IFC carries: tag number, bar code, serial number); every "
+    "model is searched.",
     response_model=list[SearchHitOut],
     responses=PROBLEM_RESPONSES,
 )

@@ -19,6 +19,7 @@ from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
+from twin.assets import asset_tags
 from twin.model import BBox, Element, Space, Twin
 from twin.spatial.text_search import SearchRow, TextIndex
 
@@ -158,7 +159,8 @@ class SpatialIndex:
                 if e.storey and e.storey in self.twin.storeys
                 else None
             )
-            text = f"{e.name} {e.type_name}".lower()
+            # asset tags (TagNumber, BarCode, SerialNumber from the IFC) are searchable as text
+            text = _element_words(e)
             rows.append(SearchRow(e.guid, e.kind, "", text, e.name or e.kind, e.storey, building))
         return rows
 
@@ -248,7 +250,7 @@ class SpatialIndex:
         """Rooms and elements by number, name or GlobalId, best first.
 
         Scores: room number exact 1.0, GlobalId exact 0.95, number prefix 0.8, room name/long
-        name substring 0.6, element name/type substring 0.5. Ties sort by label.
+        name substring 0.6, element name/type/asset tag substring 0.5. Ties sort by label.
         """
         return [
             SearchHit(r.guid, r.kind, r.label, r.storey, r.building, score)
@@ -263,6 +265,12 @@ class SpatialIndex:
     def spaces_on(self, storey_guid: str) -> list[Space]:
         """Spaces of a storey that have a footprint."""
         return list(self._storeys[storey_guid].spaces) if storey_guid in self._storeys else []
+
+
+def _element_words(e: Element) -> str:
+    """An element's search text: name, type name and its IFC asset tags, lower-cased."""
+    tags = asset_tags(e.psets) if e.psets else []
+    return " ".join([f"{e.name} {e.type_name}", *tags]).lower()
 
 
 def build_index(twin: Twin) -> SpatialIndex:
@@ -282,7 +290,7 @@ def scan_rows(twin: Twin) -> list[ScanRow]:
     ]  # fmt: skip
     for e in twin.elements.values():
         storey = twin.storeys.get(e.storey) if e.storey else None
-        rows.append((e.guid, e.kind, "", f"{e.name} {e.type_name}".lower(), e.name or e.kind,
+        rows.append((e.guid, e.kind, "", _element_words(e), e.name or e.kind,
                      e.storey, storey.building if storey else None))  # fmt: skip
     return rows
 

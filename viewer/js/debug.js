@@ -43,6 +43,10 @@ export function install(scene) {
         gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);
         return performance.now() - t0;
       }),
+      /** Where the camera is, model metres (Z up). */
+      cameraAt: on((s) => toModel(s.camera.position)),
+      /** Tubes and markers drawn (route, trace, isolate): {name: {length, points}}. */
+      paths: on((s) => Object.fromEntries([...s.paths].map(([k, v]) => [k, { length: v.length, points: v.points }])), {}),
       /** three.js revision, for reports. */
       revision: THREE.REVISION,
     }),

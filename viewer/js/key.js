@@ -12,6 +12,9 @@ const COUNT = {
   ticket: (svg) => svg.querySelectorAll(".ticket").length,
   selected: (svg) => svg.querySelectorAll(".selected").length,
   technician: (svg) => svg.querySelectorAll("[data-technician]").length,
+  route: (svg) => (svg.querySelector(".drawn-route polyline") ? 1 : 0),
+  trace: (svg) => svg.querySelectorAll(".traced").length,
+  isolate: (svg) => svg.querySelectorAll("#isolate-valves [data-guid]").length,
   critical: (svg) => svg.querySelectorAll('[data-kind="space"][data-criticality]:not([data-criticality=""]):not([data-criticality="none"]):not([data-criticality="normal"])').length,
 };
 

@@ -10,6 +10,8 @@ import * as layers from "./layers.js";
 import * as technicians from "./technicians.js";
 import { el } from "./dom.js";
 import * as key from "./key.js";
+import * as actions from "./actions.js";
+import * as inbox from "./inbox.js";
 import * as kpis from "./kpis.js";
 import * as energy from "./energy.js";
 import { applyToCss } from "./palette.js";
@@ -43,10 +45,23 @@ async function select(guid, kind) {
     set({ storey });
     $("storey").value = storey;
     await loadPlan();
+    arrange();
   }
   if (state.view === "plan") plan.focus(guid);
-  else scene3d?.flyTo(guid, item.bbox);
+  else scene3d?.flyTo(guid, item.bbox, item.kind);
   paintStates();
+}
+
+/** Go to an alarm's storey and its room (or element): the inbox and a new critical alarm. */
+async function goToAlarm(a) {
+  const guid = a.space || a.element;
+  if (guid) return select(guid, a.space ? "space" : undefined);
+  if (a.storey && a.storey !== state.storey && storeyList.some((s) => s.guid === a.storey)) {
+    set({ storey: a.storey });
+    $("storey").value = a.storey;
+    await loadPlan();
+    arrange();
+  }
 }
 
 /** From the campus map into one building's plans. */
@@ -54,6 +69,7 @@ async function enterBuilding(guid) {
   set({ building: guid, storey: null, selection: null });
   $("building").value = guid;
   await loadStoreys();
+  inbox.refresh();
   await loadPlan();
   await showView("plan");
 }
@@ -72,6 +88,7 @@ async function loadStoreys() {
   const storeys = await get(`/buildings/${encodeURIComponent(state.building)}/storeys`);
   storeyList = storeys;
   $("storey").replaceChildren(...storeys.map((s) => el("option", { value: s.guid }, `${s.name} (${s.spaces} rooms)`)));
+  inbox.paintStoreys($("storey"), storeys);
   const want = storeys.find((s) => s.guid === state.storey) || storeys.find((s) => s.spaces > 0) || storeys[0];
   set({ storey: want?.guid || null });
   $("storey").value = state.storey;
@@ -85,8 +102,12 @@ async function loadPlan() {
     try { plan.drawOverlay("route-layer", await layers.routeLines(state.storey), "route"); } catch (err) { showError(err); }
   }
   layers.updateLegend(svg);
+  plan.refit(); // labels give way to the heat-map legend box
+  plan.mark("selected", state.selection ? [state.selection] : []); // a new plan keeps the selection
   drawTechnicians();
   paintStates();
+  await actions.redraw(); // a drawn trace, isolation or route stays drawn on the new storey
+  key.update(svg);
   energy.planChanged();
 }
 
@@ -146,6 +167,7 @@ async function showView(view) {
     sceneLayers();
     await loading;
     drawTechnicians();
+    await actions.redraw();
   } catch (err) { showError(err); }
 }
 
@@ -170,13 +192,14 @@ async function sceneLayers() {
 const arrange = () => scene3d?.arrange({ storey: state.storey, isolate: $("isolate").checked, explode: $("explode").checked });
 
 function wire() {
-  $("building").addEventListener("change", async (e) => { set({ building: e.target.value, storey: null, selection: null }); await loadStoreys(); await loadPlan(); if (state.view === "3d") showView("3d"); });
+  $("building").addEventListener("change", async (e) => { set({ building: e.target.value, storey: null, selection: null }); await loadStoreys(); inbox.refresh(); await loadPlan(); if (state.view === "3d") showView("3d"); });
   $("storey").addEventListener("change", async (e) => { set({ storey: e.target.value }); await loadPlan(); arrange(); });
   for (const b of document.querySelectorAll("[role=tab]")) b.addEventListener("click", () => showView(b.dataset.view));
   $("explode").addEventListener("change", arrange);
   $("isolate").addEventListener("change", arrange);
   $("rooms").addEventListener("change", (e) => scene3d?.setRooms(e.target.checked));
   $("detail").addEventListener("change", (e) => scene3d?.setDetail(e.target.checked).catch(showError));
+  $("xray").addEventListener("change", (e) => scene3d?.setXray(e.target.checked));
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && !e.target.closest?.("#search")) { select(null); }
   });
@@ -198,7 +221,20 @@ async function start() {
   plan.init({ select });
   search.init({ pick: (g, type) => select(g, type) });
   layers.init({ changed: () => { loadPlan(); sceneLayers(); }, client: drawTechnicians });
-  tickets.init({ pick: (g) => g && select(g) });
+  tickets.init({ pick: (g) => g && select(g), route: (t) => actions.showRoute(t.route, technicians.all().find((x) => x.id === t.technician)?.name || t.technician || "") });
+  actions.init({
+    scene: () => scene3d, storeys: () => storeyList, select, error: showError,
+    changed: () => key.update(document.querySelector("#plan > svg")),
+    ticketsChanged: async () => { await tickets.refresh(); paintStates(); },
+    detail: async () => { if (scene3d && !$("detail").checked) { $("detail").checked = true; await scene3d.setDetail(true); } },
+  });
+  inbox.init({
+    building: () => state.building, storeys: () => storeyList,
+    go: (a) => goToAlarm(a), changed: () => inbox.paintStoreys($("storey"), storeyList),
+  });
+  kpis.init($("kpis"));
+  energy.init($("energy"), () => state.building);
+  const asked = readHash(); // a link names its storey or selection: open there, else on the most urgent alarm
   // a served campus (twin serve --campus): the Campus tab, and the viewer opens on its map
   const served = await get("/health").catch(() => ({}));
   if (served.campus) {
@@ -206,9 +242,14 @@ async function start() {
     campus.init({ host: $("campus"), enter: enterBuilding });
     if (!location.hash) state.view = "campus";
   }
-  kpis.init($("kpis"));
-  energy.init($("energy"), () => state.building);
   await loadBuildings();
+  if (!asked.storey && !asked.selection) {
+    const urgent = (await inbox.refresh(), inbox.mostUrgent());
+    if (urgent?.alarm.storey && storeyList.some((s) => s.guid === urgent.alarm.storey)) {
+      set({ storey: urgent.alarm.storey, selection: urgent.alarm.space || urgent.alarm.element || null });
+      $("storey").value = state.storey;
+    }
+  } else inbox.refresh();
   await loadPlan();
   await Promise.all([refreshAlarms(), tickets.refresh(), technicians.refresh()]);
   paintStates(); // alarms may have painted before the tickets arrived
@@ -216,7 +257,7 @@ async function start() {
   if (state.selection) await select(state.selection);
   if (state.view === "3d" || state.view === "campus") showView(state.view);
   live.init({
-    alarm: () => { refreshAlarms(); panel.refreshLive(); kpis.refresh().catch(() => {}); },
+    alarm: () => { refreshAlarms(); panel.refreshLive(); inbox.refresh(); kpis.refresh().catch(() => {}); },
     ticket: async () => { await tickets.refresh(); paintStates(); panel.refreshLive(); kpis.refresh().catch(() => {}); },
     reading: () => panel.refreshLive(),
     technician: async () => { await technicians.refresh(); drawTechnicians(); },

@@ -13,6 +13,9 @@ export const PALETTE = Object.freeze({
   technician: { colour: "#009e73", label: "Technician" }, // bluish green
   critical: { colour: "#e69f00", label: "Critical room (dashed outline)" }, // orange
   out_of_service: { colour: "#7a7a7a", label: "Out of service" }, // grey
+  route: { colour: "#56b4e9", label: "Route" }, // sky blue
+  trace: { colour: "#f0e442", label: "Traced element" }, // yellow
+  isolate: { colour: "#000000", label: "Valve to close (numbered)" }, // black
 });
 
 /** A palette colour as a number for three.js. */

@@ -1,6 +1,8 @@
-// Side panel: properties, sensors with latest values, alarms and tickets of the selection.
+// Side panel: the selection's actions (actions.js), properties, sensors with latest values, alarms
+// and tickets of the selection.
 import { get, has, optional, post, q } from "./api.js";
 import { el } from "./dom.js";
+import * as actions from "./actions.js";
 
 const box = document.getElementById("details");
 let current = null;
@@ -20,7 +22,7 @@ export async function show(guid, kind) {
     if (current?.guid !== guid) return null;
     render(item, space);
     await refreshLive();
-    return item;
+    return { ...item, kind: space ? "space" : item.kind };
   } catch (err) {
     box.replaceChildren(el("p", { class: "error-inline", role: "alert" }, err.message));
     return null;
@@ -36,8 +38,9 @@ function render(item, space) {
   const title = space ? `${item.number} ${item.long_name || item.name}` : `${item.name || item.ifc_class}`;
   const rows = space
     ? [["Number", item.number], ["Name", item.name], ["Category", item.category], ["Criticality", item.criticality], ["Area", item.area != null ? `${item.area} m²` : ""]]
-    : [["Class", item.ifc_class], ["Kind", item.kind], ["Type", item.type_name], ["Space", item.space], ["Systems", (item.systems || []).join(", ")]];
+    : [["Class", item.ifc_class], ["Kind", item.kind], ["Type", item.type_name], ["Room", roomLabel(item.space)], ["Systems", (item.systems || []).length ? `${item.systems.length}` : ""]];
   rows.push(["GlobalId", item.guid]);
+  const acts = el("section", { id: "sel-actions", class: "sel-actions", "aria-label": "Actions" });
   const pairs = (entries) => entries.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]);
   const psets = Object.entries(item.psets || {}).map(([n, props]) => el("details", {}, el("summary", {}, n),
     el("dl", {}, pairs(Object.entries(props).map(([k, v]) => [k, v !== null && typeof v === "object" ? JSON.stringify(v) : v])))));
@@ -45,12 +48,43 @@ function render(item, space) {
     el("ul", { id, class: cls }, el("li", { class: "muted" }, "—")));
   box.replaceChildren(
     el("h2", { id: "sel-title", "data-guid": item.guid }, title),
+    acts,
     el("dl", { class: "props" }, pairs(rows.filter(([, v]) => v))),
+    asset(item, space),
     live("sens-h", "Sensors", "sel-sensors", "sensors"),
     live("al-h", "Alarms", "sel-alarms", "alarms"),
     live("tk-h", "Tickets", "sel-tickets", null),
     psets.length ? el("section", {}, el("h3", {}, "Property sets"), psets) : null);
   box.dataset.space = space ? "1" : "";
+  actions.render(acts, item, space);
+  if (!space && item.space) fillRoom(item.space);
+}
+
+// the element's room as its number and name (the plan's shape, else /spaces), never a GlobalId
+const roomLabel = (g) => {
+  const s = g && document.querySelector(`#plan [data-kind="space"][data-guid="${CSS.escape(g)}"]`);
+  return s ? s.dataset.number || "…" : g ? "…" : "";
+};
+async function fillRoom(g) {
+  const s = await optional(`/spaces/${encodeURIComponent(g)}`).catch(() => null);
+  const dd = [...box.querySelectorAll(".props dt")].find((dt) => dt.textContent === "Room")?.nextElementSibling;
+  if (s && dd) dd.textContent = `${s.number} ${s.long_name || ""}`.trim();
+}
+
+// the asset register's fields of a maintainable element (tag, serial, manufacturer...), when the
+// API has the register; filled in after the panel is drawn
+const ASSET_KINDS = new Set(["valve", "pump", "terminal", "equipment", "sensor", "actuator", "alarm", "controller", "meter", "lift"]);
+function asset(item, space) {
+  if (space || !ASSET_KINDS.has(item.kind) || !has("/assets/{}")) return null;
+  const dl = el("dl", { class: "props", id: "sel-asset" });
+  const sec = el("section", { hidden: "" }, el("h3", {}, "Asset"), dl);
+  optional(`/assets/${encodeURIComponent(item.guid)}`).then((a) => {
+    if (!a || current?.guid !== item.guid) return;
+    const rows = (a.fields || []).filter((f) => f.value).map((f) => [f.name.replace(/_/g, " "), f.value]);
+    dl.replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+    sec.hidden = !rows.length;
+  }).catch(() => {});
+  return sec;
 }
 
 /** Re-read the live parts (latest readings, alarms, tickets) of the current selection. */

@@ -1,4 +1,6 @@
 // SVG floor plan: fetch per storey (with layer query parameters), pan/zoom, scale bar, click → select.
+// Room labels keep a readable size at any zoom (hidden when too small to read, capped when large)
+// and give way to the overlay legend, which stays in the plan's top-left corner at a fixed size.
 import { get, has, optional, q } from "./api.js";
 import { svg as svgEl } from "./dom.js";
 
@@ -9,6 +11,10 @@ let home = null;
 let unitsPerMetre = 1;
 let onSelect = () => {};
 let loadSeq = 0;
+let picking = null; // resolve() of a pending pickPoint()
+let fitQueued = false;
+// room label sizes on screen, CSS pixels: smaller is hidden, larger is capped
+const LABEL_MIN_PX = 7, LABEL_MAX_PX = 15, LEGEND_ROW_PX = 17;
 
 export function init({ select }) {
   onSelect = select;
@@ -45,6 +51,7 @@ export async function load(storey, params = {}) {
   const vb = svg.viewBox.baseVal;
   home = vb && vb.width ? { x: vb.x, y: vb.y, w: vb.width, h: vb.height } : bboxOf(svg);
   view = keep || { ...home };
+  prepareLegend();
   apply();
   requestAnimationFrame(() => {
     performance.mark("plan-painted");
@@ -74,13 +81,70 @@ export function focus(guid) {
   apply();
 }
 
-/** Draw extra geometry (route polylines etc.) in plan coordinates: [[x,y],...] lists. */
-export function drawOverlay(id, lines, cls) {
+/** Draw extra geometry (route polylines etc.) in plan coordinates: [[x,y],...] lists; `attrs`
+ * go on the group (e.g. data-length). */
+export function drawOverlay(id, lines, cls, attrs = {}) {
   if (!svg) return;
   svg.querySelector(`#${id}`)?.remove();
   if (!lines?.length) return;
-  svg.appendChild(svgEl("g", { id, class: cls },
+  svg.appendChild(svgEl("g", { id, class: cls, ...attrs },
     lines.map((pts) => svgEl("polyline", { points: pts.map(([x, y]) => `${x},${y}`).join(" ") }))));
+}
+
+/** Ringed markers at model points [{x, y, guid, label}] (metres, Y up; drawn Y flipped), sized
+ * for the current zoom; replaces the group `id`. */
+export function drawMarkers(id, points, cls) {
+  if (!svg) return 0;
+  svg.querySelector(`#${id}`)?.remove();
+  if (!points?.length) return 0;
+  const r = Math.max(0.3, (home?.w || 40) / 90);
+  svg.appendChild(svgEl("g", { id, class: cls }, points.map((p, i) => svgEl("g", {
+    "data-guid": p.guid, "data-kind": p.kind || "", transform: `translate(${p.x},${-p.y})`, class: "marker",
+  }, svgEl("title", {}, p.label || ""), svgEl("circle", { r }), svgEl("text", { y: r * 0.35, "font-size": r, "text-anchor": "middle" }, String(i + 1))))));
+  return points.length;
+}
+
+export const removeOverlay = (id) => svg?.querySelector(`#${id}`)?.remove();
+
+/** Mark shapes with a class without removing earlier marks of other callers (trace, isolate). */
+export const marked = (cls) => (svg ? [...svg.querySelectorAll(`.${cls}`)].map((e) => e.dataset.guid) : []);
+
+/** The next click on the plan as a model point [x, y] (metres, Y up) instead of a selection;
+ * Escape cancels (null). */
+export function pickPoint() {
+  picking?.(null);
+  host.classList.add("picking");
+  return new Promise((resolve) => {
+    const done = (v) => { picking = null; host.classList.remove("picking"); document.removeEventListener("keydown", esc); resolve(v); };
+    const esc = (e) => { if (e.key === "Escape") done(null); };
+    document.addEventListener("keydown", esc);
+    picking = done;
+  });
+}
+
+/** Frame plan points [[x, y], ...] (SVG units) and the shapes of `guids`, with a margin: what was
+ * just drawn (valves to close, a route, a trace) comes into view. */
+export function frame(points, guids = []) {
+  if (!svg || !home) return;
+  const pts = [...points];
+  for (const g of guids) {
+    const b = shapeOf(g)?.getBBox?.();
+    if (b) pts.push([b.x, b.y], [b.x + b.width, b.y + b.height]);
+  }
+  if (!pts.length) return;
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const w = Math.max((x1 - x0) * 1.3, home.w / 8), h = Math.max((y1 - y0) * 1.3, home.h / 8);
+  view = { x: (x0 + x1) / 2 - w / 2, y: (y0 + y1) / 2 - h / 2, w, h };
+  apply();
+}
+
+/** Centre of a drawn shape in model metres [x, y], or null. */
+export function centreOf(guid) {
+  const el = shapeOf(guid);
+  if (!el?.getBBox) return null;
+  const b = el.getBBox();
+  return [b.x + b.width / 2, -(b.y + b.height / 2)];
 }
 
 function fallbackSvg(spaces) {
@@ -106,7 +170,63 @@ function bboxOf(el) {
 function apply() {
   svg.setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
   drawScale();
+  if (!fitQueued) { fitQueued = true; requestAnimationFrame(() => { fitQueued = false; fitLabels(); }); }
 }
+
+/** Screen pixels per plan unit now (the SVG keeps its aspect ratio, "meet"). */
+function pxPerUnit() {
+  const r = host.getBoundingClientRect();
+  return view && r.width ? Math.min(r.width / view.w, r.height / view.h) : 0;
+}
+
+/** The overlay legend the server draws (top-left of the plan, in model units): a backing so it
+ * reads over the rooms; fitLabels() keeps it in the corner at a fixed screen size. */
+function prepareLegend() {
+  const g = svg?.querySelector(".layer-overlay .legend");
+  if (!g || g.querySelector(".legend-back")) return;
+  g.removeAttribute("transform");
+  const b = g.getBBox();
+  g.insertBefore(svgEl("rect", { class: "legend-back", x: b.x - 0.4, y: b.y - 0.4, width: b.width + 0.8, height: b.height + 0.8, rx: 0.3 }), g.firstChild);
+  g.dataset.h = String(b.height / Math.max(1, g.querySelectorAll("rect:not(.legend-back)").length));
+}
+
+/** Room labels readable at this zoom, none under a legend (the plan's or the heat-map box). */
+function fitLabels() {
+  if (!svg || !view) return;
+  const px = pxPerUnit();
+  if (!px) return;
+  const legend = svg.querySelector(".layer-overlay .legend");
+  if (legend) {
+    const corner = new DOMPoint(host.getBoundingClientRect().left + 8, host.getBoundingClientRect().top + 8).matrixTransform(svg.getScreenCTM().inverse());
+    const k = LEGEND_ROW_PX / ((+legend.dataset.h || 1.2) * px);
+    const b = legend.querySelector(".legend-back")?.getBBox();
+    legend.setAttribute("transform", `translate(${corner.x - (b?.x || 0) * k},${corner.y - (b?.y || 0) * k}) scale(${k})`);
+  }
+  const boxes = [legend?.getBoundingClientRect(), document.getElementById("legend")?.hidden === false ? document.getElementById("legend").getBoundingClientRect() : null].filter(Boolean);
+  let shown = 0, under = 0;
+  const visible = [];
+  for (const t of svg.querySelectorAll("text.label[data-guid]")) { // writes first, then reads: one layout
+    const fs = +(t.dataset.fs ||= t.getAttribute("font-size") || "0.4");
+    const screen = fs * px;
+    const k = screen > LABEL_MAX_PX ? LABEL_MAX_PX / screen : 1;
+    t.setAttribute("font-size", String(fs * k));
+    for (const ts of t.querySelectorAll("tspan[font-size]")) ts.setAttribute("font-size", String(+(ts.dataset.fs ||= ts.getAttribute("font-size")) * k));
+    t.style.display = screen < LABEL_MIN_PX ? "none" : "";
+    if (screen >= LABEL_MIN_PX) visible.push(t);
+  }
+  const covered = boxes.length ? visible.filter((t) => {
+    const r = t.getBoundingClientRect();
+    return boxes.some((b) => r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top);
+  }) : [];
+  for (const t of covered) t.style.display = "none";
+  under = covered.length;
+  shown = visible.length - under;
+  host.dataset.labels = String(shown);
+  host.dataset.labelsUnderLegend = String(under);
+}
+
+/** Re-fit labels (e.g. after the heat-map legend box appeared). */
+export const refit = () => fitLabels();
 
 function fit() { if (home) { view = { ...home }; apply(); } }
 
@@ -147,7 +267,9 @@ function onPointerDown(evt) {
   const up = (e) => {
     host.removeEventListener("pointermove", move);
     host.removeEventListener("pointerup", up);
-    if (!moved) pick(e.target, start);
+    if (moved) return;
+    if (picking) { const [x, y] = toSvg(e); picking([x, -y]); return; }
+    pick(e.target, start);
   };
   host.addEventListener("pointermove", move);
   host.addEventListener("pointerup", up);

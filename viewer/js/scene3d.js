@@ -11,10 +11,15 @@
 import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+import { CSS2DObject, CSS2DRenderer } from "three/addons/renderers/CSS2DRenderer.js";
+import { mergeGeometries } from "three/addons/utils/BufferGeometryUtils.js";
 import {
-  boxToView, cheap, disposeTree, material as makeMaterial, nearestFirst, preferInside, softwareGL, toView,
+  boxToView, cheap, dedupe, disposeTree, material as makeMaterial, nearestFirst, polylineLength, preferInside,
+  roomCamera, softwareGL, toView,
 } from "./scene3d_util.js";
 import { hex } from "./palette.js";
+import { get } from "./api.js";
+import { el } from "./dom.js";
 
 // state colours from the one palette (palette.js); closed/lost are scenario states (the server's
 // scene-colors normally paints those)
@@ -26,6 +31,11 @@ const DETAIL = "segment,fitting,furniture";
 // While storeys stream in, a software renderer draws at most one frame per this many ms (a frame of
 // the large hospital costs seconds of CPU there); a GPU draws every arrival.
 const SOFT_LOADING_FRAME_MS = 2000;
+// X-ray of the selected storey: these kinds turn translucent there, and every storey above it is a
+// faint ghost, so what happens on the selected storey is seen from above (issue 13: "the default
+// 3D view hides it inside the grey box"). Ghosts and x-rayed walls let clicks through.
+const XRAY_KINDS = new Set(["wall", "window", "door", "covering", "column", "railing", "roof", "curtain_wall", "beam"]);
+const XRAY_OPACITY = 0.22, GHOST_OPACITY = 0.07;
 
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
 
@@ -57,6 +67,10 @@ export class BuildingScene {
     this.overlays = [];
     this.techGroup = null;
     this.techList = [];
+    this.xray = true; // the selected storey x-rayed, the storeys above it ghosts
+    this.paths = new Map(); // name -> {object, length, points}: route and trace tubes, valve markers
+    this.roomLabels = { storey: null, objects: [] }; // CSS2D labels of the selected storey's rooms
+    this.spacesOf = new Map(); // storey guid -> promise of /storeys/{g}/spaces
     // drawing
     this.dirty = true;
     this.flight = null;
@@ -90,6 +104,10 @@ export class BuildingScene {
     controls.addEventListener("start", () => { this.flight = null; });
     controls.addEventListener("change", () => { this.dirty = true; });
     renderer.domElement.addEventListener("pointerdown", (e) => this.onDown(e));
+    // room and storey labels: HTML over the canvas (text set as text, dom.js), never picked
+    this.labelRenderer = new CSS2DRenderer();
+    this.labelRenderer.domElement.className = "scene-labels";
+    this.host.appendChild(this.labelRenderer.domElement);
     new ResizeObserver(() => this.resize()).observe(this.host);
     renderer.setAnimationLoop((t) => this.tick(t));
   }
@@ -98,6 +116,7 @@ export class BuildingScene {
     const w = this.host.clientWidth, h = this.host.clientHeight;
     if (!w || !h) return;
     this.renderer.setSize(w, h);
+    this.labelRenderer.setSize(w, h);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
     this.dirty = true;
@@ -122,6 +141,7 @@ export class BuildingScene {
   draw() {
     this.dirty = false;
     this.renderer.render(this.scene, this.camera);
+    this.labelRenderer.render(this.scene, this.camera);
     this.lastFrame = performance.now();
   }
 
@@ -164,9 +184,13 @@ export class BuildingScene {
     this.overlays = [];
     if (this.world) { this.scene.remove(this.world); disposeTree(this.world); }
     if (this.techGroup) { this.scene.remove(this.techGroup); disposeTree(this.techGroup); this.techGroup = null; }
+    for (const name of [...this.paths.keys()]) this.clearPath(name);
     this.world = null;
     this.byGuid.clear();
     this.storeyNodes = [];
+    this.roomLabels = { storey: null, objects: [] };
+    this.spacesOf.clear();
+    this.labelRenderer.domElement.replaceChildren(); // CSS2D elements of the old storeys
     this.renderer.renderLists.dispose();
     this.dirty = true;
   }
@@ -217,8 +241,10 @@ export class BuildingScene {
     this.rooms(node);
     this.storeyNodes.push({ node, guid: s.guid, index: s.i });
     this.world.add(node);
+    this.storeyLabel(node, s);
     const t2 = performance.now();
     this.arrange(this.layout);
+    if (s.guid === this.layout.storey) this.labelRooms(s.guid);
     if (!this.fitted) { this.fitted = true; this.fitBuilding(node, storeys); }
     this.repaint();
     if (!this.firstShown || !this.soft) this.draw(); // uploads this storey's buffers now, timed apart from parsing
@@ -294,6 +320,8 @@ export class BuildingScene {
       this.dirty = true;
     });
     if (this.building !== guid) return;
+    for (const s of this.storeyNodes) s.node.userData.seeThrough = undefined; // x-ray the new pipes too
+    this.arrange(this.layout);
     this.repaint();
     this.draw();
     await nextFrame();
@@ -315,16 +343,146 @@ export class BuildingScene {
     });
   }
 
-  /** Show only one storey (isolate) and/or spread storeys apart vertically (explode). */
+  /** Show only one storey (isolate) and/or spread storeys apart vertically (explode); with x-ray
+   * on, the selected storey's walls turn translucent and the storeys above it become ghosts. */
   arrange(opts = this.layout) {
+    const before = this.layout.storey;
     this.layout = opts;
     const { storey, isolate, explode } = opts;
+    const sel = this.storeyNodes.find((s) => s.guid === storey);
     for (const s of this.storeyNodes) {
       s.node.visible = !isolate || !storey || s.guid === storey;
       s.node.position.copy(toView([0, 0, explode ? s.index * 6 : 0]));
+      const mode = !this.xray || !sel ? null : s.index > sel.index ? "ghost" : s === sel ? "xray" : null;
+      this.seeThrough(s.node, mode);
     }
+    if (storey !== before || !this.roomLabels.objects.length) this.labelRooms(storey);
     if (this.techGroup) this.technicians(this.techList);
     this.dirty = true;
+  }
+
+  /** X-ray on or off (the "X-ray" box). */
+  setXray(on) {
+    this.xray = !!on;
+    this.arrange(this.layout);
+  }
+
+  /** A storey as it is ("null"), x-rayed ("xray": XRAY_KINDS translucent) or a ghost (every mesh
+   * faint). The solid material is kept and put back; the see-through one is made once per mesh. */
+  seeThrough(node, mode) {
+    if (node.userData.seeThrough === mode) return;
+    node.userData.seeThrough = mode;
+    node.traverse((o) => {
+      if (!o.isMesh || o.userData.overlay || o.userData.kind === "space" || o.userData.marker) return;
+      const ud = o.userData;
+      const through = mode === "ghost" || (mode === "xray" && XRAY_KINDS.has(ud.kind));
+      ud.solid ||= o.material;
+      if (!through) { o.material = ud.solid; ud.through = false; return; }
+      ud.glass ||= Object.assign(ud.solid.clone(), { transparent: true, depthWrite: false });
+      ud.glass.opacity = mode === "ghost" ? GHOST_OPACITY : XRAY_OPACITY;
+      o.material = ud.glass;
+      ud.through = true;
+    });
+  }
+
+  /** A storey's name beside the building, at its floor, in the storey's node (moves with explode,
+   * hidden with it). */
+  storeyLabel(node, s) {
+    const box = new THREE.Box3().setFromObject(node);
+    if (box.isEmpty()) return;
+    const tag = new CSS2DObject(el("div", { class: "label3d storey-label", "data-storey": s.guid }, s.name || ""));
+    tag.position.set(box.min.x - 1, toView([0, 0, (s.elevation ?? 0) + 1]).y, box.max.z + 1);
+    tag.center.set(1, 0.5);
+    node.add(tag);
+  }
+
+  /** Room labels of one storey only (the selected one), so the view does not clutter. */
+  async labelRooms(storey) {
+    for (const o of this.roomLabels.objects) { o.parent?.remove(o); o.element.remove(); }
+    this.roomLabels = { storey, objects: [] };
+    const entry = this.storeyNodes.find((s) => s.guid === storey);
+    if (!storey || !entry) { this.dirty = true; return; }
+    if (!this.spacesOf.has(storey)) this.spacesOf.set(storey, get(`/storeys/${encodeURIComponent(storey)}/spaces`).catch(() => []));
+    const spaces = await this.spacesOf.get(storey);
+    if (this.roomLabels.storey !== storey || this.roomLabels.objects.length) return;
+    for (const sp of spaces) {
+      if (!sp.bbox) continue;
+      const b = sp.bbox;
+      const tag = new CSS2DObject(el("div", { class: "label3d room-label", "data-guid": sp.guid },
+        el("b", {}, sp.number || ""), sp.long_name ? el("span", {}, ` ${sp.long_name}`) : null));
+      tag.position.copy(toView([(b[0] + b[3]) / 2, (b[1] + b[4]) / 2, b[2] + 0.4]));
+      entry.node.add(tag);
+      this.roomLabels.objects.push(tag);
+    }
+    this.host.dataset.labels = String(this.roomLabels.objects.length);
+    this.dirty = true;
+  }
+
+  /** A polyline (model metres, Z up) drawn as a tube above everything (a route, a trace leg):
+   * `name` replaces the earlier one of that name. Returns the polyline's length in metres. */
+  path(name, points, colour, radius = 0.18) {
+    this.clearPath(name);
+    const pts = dedupe(points || []).map(toView);
+    if (pts.length < 2) return 0;
+    const curve = new THREE.CurvePath();
+    for (let i = 1; i < pts.length; i++) curve.add(new THREE.LineCurve3(pts[i - 1], pts[i]));
+    const geo = new THREE.TubeGeometry(curve, Math.min(4000, pts.length * 12), radius, 8, false);
+    this.addPath(name, geo, colour, { length: polylineLength(points), points: points.length });
+    return this.paths.get(name).length;
+  }
+
+  /** Segments between products (a trace's edges), each from centre to centre, as one tube mesh. */
+  links(name, pairs, colour, radius = 0.1) {
+    this.clearPath(name);
+    const centre = (g) => { const b = this.boxOf(g); return b && !b.isEmpty() ? b.getCenter(new THREE.Vector3()) : null; };
+    const geos = [];
+    for (const [a, b] of pairs) {
+      const p = centre(a), q = centre(b);
+      if (p && q && p.distanceTo(q) > 1e-3) geos.push(new THREE.TubeGeometry(new THREE.LineCurve3(p, q), 1, radius, 6, false));
+    }
+    if (!geos.length) return 0;
+    const geo = mergeGeometries(geos);
+    for (const g of geos) g.dispose();
+    this.addPath(name, geo, colour, { length: 0, points: geos.length });
+    return geos.length;
+  }
+
+  /** Markers (spheres, drawn above everything) at model points, e.g. the valves to close. */
+  markers(name, points, colour, radius = 0.45) {
+    this.clearPath(name);
+    const geos = points.map((p) => new THREE.SphereGeometry(radius, 12, 8).translate(...toView(p).toArray()));
+    if (!geos.length) return 0;
+    const geo = mergeGeometries(geos);
+    for (const g of geos) g.dispose();
+    this.addPath(name, geo, colour, { length: 0, points: points.length });
+    return points.length;
+  }
+
+  addPath(name, geo, colour, info) {
+    const mat = new THREE.MeshBasicMaterial({ color: colour, depthTest: false, transparent: true, opacity: 0.9 });
+    const mesh = new THREE.Mesh(geo, mat);
+    mesh.renderOrder = 3;
+    mesh.raycast = () => {};
+    mesh.userData = { marker: true, path: name };
+    this.scene.add(mesh);
+    this.paths.set(name, { object: mesh, ...info });
+    this.dirty = true;
+  }
+
+  clearPath(name) {
+    const p = this.paths.get(name);
+    if (!p) return;
+    this.scene.remove(p.object);
+    disposeTree(p.object);
+    this.paths.delete(name);
+    this.dirty = true;
+  }
+
+  /** The storey entry ({node, guid, index}) a product was loaded with, or null. */
+  storeyOf(guid) {
+    const r = this.byGuid.get(guid)?.[0];
+    for (let o = r?.mesh || r?.node; o; o = o.parent) if (o.userData?.kind === "storey") return this.storeyNodes.find((s) => s.node === o) || null;
+    return null;
   }
 
   /** Colour elements by state: {guid: "alarm"|"ticket"|"out_of_service"|"selected"}. */
@@ -387,12 +545,14 @@ export class BuildingScene {
     const o = new THREE.Mesh(geo, mat);
     o.raycast = () => {};
     o.renderOrder = 1;
+    o.userData.overlay = true;
     mesh.add(o);
     this.overlays.push(o);
   }
 
-  /** Technician markers: a sphere at the reported point, else above the reported room's floor
-   * (moved with its storey when storeys are exploded). */
+  /** Technician markers: a sphere 1 m above their storey's floor at the reported point, else at
+   * the reported room's centre; only on storeys that are shown (not hidden by isolate, not ghosts
+   * above the selected storey), moved with their storey when storeys are exploded. */
   technicians(list) {
     this.techList = list || [];
     if (this.techGroup) { this.scene.remove(this.techGroup); disposeTree(this.techGroup); }
@@ -401,11 +561,17 @@ export class BuildingScene {
     group.name = "technicians";
     const mat = makeMaterial(this.soft, { color: hex("technician"), emissive: 0x003d2c, depthTest: false });
     const ball = new THREE.SphereGeometry(0.6, 12, 8);
+    const shown = (entry) => !entry || (entry.node.visible && entry.node.userData.seeThrough !== "ghost");
+    let n = 0;
     for (const t of this.techList) {
       let p = null;
+      const entry = t.storey ? this.storeyNodes.find((x) => x.guid === t.storey) : t.space ? this.storeyOf(t.space) : null;
+      if ((t.storey || t.space) && !entry) continue; // its storey is not loaded (yet)
+      if (!shown(entry)) continue;
+      const floor = this.storeyList.find((x) => x.guid === entry?.guid)?.elevation;
       if (t.position) {
-        p = toView([t.position[0], t.position[1], t.position[2] + 1]);
-        p.add(this.storeyNodes.find((x) => x.guid === t.storey)?.node.position || new THREE.Vector3());
+        p = toView([t.position[0], t.position[1], (floor ?? t.position[2]) + 1]);
+        p.add(entry?.node.position || new THREE.Vector3());
       } else if (t.space) {
         const box = this.boxOf(t.space);
         if (box && !box.isEmpty()) { p = box.getCenter(new THREE.Vector3()); p.y = box.min.y + 1; }
@@ -414,11 +580,13 @@ export class BuildingScene {
       const m = new THREE.Mesh(ball, mat);
       m.position.copy(p);
       m.renderOrder = 2;
-      m.userData = { technician: t.id };
+      m.userData = { technician: t.id, storey: entry?.guid || null };
       m.raycast = () => {};
       group.add(m);
+      n++;
     }
     this.scene.add(group);
+    this.host.dataset.technicians = String(n);
     this.dirty = true;
   }
 
@@ -436,11 +604,19 @@ export class BuildingScene {
     return box;
   }
 
-  /** Fly the camera to an element (by guid) or an API bbox [x0,y0,z0,x1,y1,z1] in model Z-up metres. */
-  flyTo(guid, bbox) {
+  /** Fly the camera to an element (by guid) or an API bbox [x0,y0,z0,x1,y1,z1] in model Z-up metres.
+   * A room is framed from outside and above its walls (looking down at its middle, the storeys
+   * above it ghosts), not from a point that ends up facing a wall. */
+  flyTo(guid, bbox, kind) {
     let box = this.boxOf(guid);
     if ((!box || box.isEmpty()) && bbox) box = boxToView(bbox);
-    if (box && !box.isEmpty()) this.flyToBox(box, 700);
+    if (!box || box.isEmpty()) return;
+    if (kind !== "space") { this.flyToBox(box, 700); return; }
+    const { position, target } = roomCamera(box, this.camera.fov);
+    const r = box.getSize(new THREE.Vector3()).length();
+    this.camera.near = Math.max(0.05, r / 200); this.camera.far = Math.max(500, r * 100); this.camera.updateProjectionMatrix();
+    this.flight = { t0: performance.now(), p0: this.camera.position.clone(), p1: position, c0: this.controls.target.clone(), c1: target };
+    this.dirty = true;
   }
 
   flyToBox(box, ms) {
@@ -472,7 +648,8 @@ export class BuildingScene {
     const ray = new THREE.Raycaster();
     ray.setFromCamera(ndc, this.camera);
     const visible = (o) => { for (; o; o = o.parent) if (!o.visible) return false; return true; };
-    const hits = ray.intersectObject(this.world, true).filter((h) => visible(h.object));
+    // ghosts and x-rayed walls are seen through, so clicks go through them too
+    const hits = ray.intersectObject(this.world, true).filter((h) => visible(h.object) && !h.object.userData.through);
     return preferInside(hits);
   }
 

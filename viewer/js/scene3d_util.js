@@ -83,10 +83,37 @@ export function disposeTree(root) {
   const once = (x) => { if (x && !done.has(x)) { done.add(x); x.dispose(); } };
   root.traverse((o) => {
     once(o.geometry);
-    for (const m of [o.material].flat()) {
+    // x-ray keeps a mesh's solid and see-through materials (scene3d.js seeThrough): free both
+    for (const m of [o.material, o.userData?.solid, o.userData?.glass].flat()) {
       if (!m) continue;
       for (const v of Object.values(m)) if (v?.isTexture) once(v);
       once(m);
     }
   });
+}
+
+/** A polyline without consecutive repeated points (a route repeats a point where legs join). */
+export function dedupe(points) {
+  return points.filter((p, i) => i === 0 || Math.hypot(p[0] - points[i - 1][0], p[1] - points[i - 1][1], (p[2] ?? 0) - (points[i - 1][2] ?? 0)) > 1e-6);
+}
+
+/** Length of a polyline of model points [x, y, z] in metres. */
+export function polylineLength(points) {
+  let n = 0;
+  for (let i = 1; i < points.length; i++) n += Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1], (points[i][2] ?? 0) - (points[i - 1][2] ?? 0));
+  return n;
+}
+
+/** Camera for a room (view box): looking at its centre from above and to the south-east, far
+ * enough that the whole room fits the field of view and always outside (above) the room's box, so
+ * the view never ends facing a wall. */
+export function roomCamera(box, fovDeg) {
+  const target = box.getCenter(new THREE.Vector3());
+  const size = box.getSize(new THREE.Vector3());
+  const half = Math.max(Math.hypot(size.x, size.z) / 2, 2) + 1;
+  const dist = half / Math.tan((fovDeg * Math.PI) / 360) * 1.15;
+  const dir = new THREE.Vector3(0.35, 1, 0.55).normalize(); // view axes: +y up, +z = model south
+  const position = target.clone().addScaledVector(dir, dist);
+  position.y = Math.max(position.y, box.max.y + half * 0.5);
+  return { position, target };
 }

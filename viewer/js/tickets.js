@@ -4,12 +4,17 @@ import { has, optional } from "./api.js";
 import { el } from "./dom.js";
 
 const ul = document.getElementById("tickets");
-let tickets = [], onPick = () => {};
+let tickets = [], onPick = () => {}, onRoute = () => {};
 
-export function init({ pick }) {
+export function init({ pick, route = () => {} }) {
   onPick = pick;
+  onRoute = route;
   setInterval(tick, 1000);
-  ul.addEventListener("click", (e) => { const li = e.target.closest("li[data-where]"); if (li) onPick(li.dataset.where); });
+  ul.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-route]");
+    if (b) { const t = tickets.find((x) => String(x.id) === b.dataset.route); if (t) onRoute(t); return; }
+    const li = e.target.closest("li[data-where]"); if (li) onPick(li.dataset.where);
+  });
   ul.addEventListener("keydown", (e) => { if (e.key === "Enter") e.target.closest("li[data-where]")?.click(); });
 }
 
@@ -63,7 +68,9 @@ function render() {
       el("span", {}, `#${t.id} ${t.title || t.summary || ""}`), " ", el("small", {}, t.state || t.status || ""), " ",
       ...CLOCKS.map(([c, label]) => el("span", {
         class: `sla${late(t, c) ? " late" : ""}`, "data-clock": c, "aria-label": `SLA to ${label}`,
-      }, clockText(t, c, label))));
+      }, clockText(t, c, label))),
+      // the route dispatch computed for the technician, drawn on the plan and in 3D
+      t.route?.polyline3d ? el("button", { type: "button", class: "link", "data-route": t.id, "aria-label": `Show the route of ticket ${t.id}` }, "Show route") : null);
   }) : [el("li", { class: "muted" }, "No open tickets")]));
 }
 

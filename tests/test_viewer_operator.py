@@ -404,3 +404,46 @@ def test_3d_fly_to_room_from_outside_and_technicians_on_their_storey(
     assert set(labels) == {s["guid"] for s in rooms if s.get("bbox")}
     page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts / "viewer_operator_flyto_3d.png"))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_add_to_scenario_goes_to_the_open_pencil_else_to_a_stored_scenario(
+    page: Any, server: str
+) -> None:
+    building, storeys = _storeys(server)
+    storey = max(storeys, key=lambda s: s["spaces"])
+    rooms = get_json(f"{server}/storeys/{storey['guid']}/spaces")
+    room, other = rooms[3], rooms[4]
+    _open(page, building, storey["guid"])
+    # no pencil open: a new stored scenario closing the room
+    _click_shape(page, room["guid"])
+    page.click("#sel-actions button[data-action='scenario']")
+    page.fill("#scenario-name", "operator closes a room")
+    page.click("#scenario-form button[type=submit]")
+    page.wait_for_selector("#scenario-saved", timeout=10_000)
+    sid = page.get_attribute("#scenario-saved", "data-scenario")
+    stored = get_json(f"{server}/scenarios/{sid}")
+    assert stored["name"] == "operator closes a room"
+    assert stored["document"]["closed_spaces"] == [room["guid"]]
+    # the same scenario picked from the list gains a second room
+    _click_shape(page, other["guid"])
+    page.click("#sel-actions button[data-action='scenario']")
+    page.select_option("#scenario-pick", sid)
+    page.click("#scenario-form button[type=submit]")
+    page.wait_for_selector("#scenario-saved", timeout=10_000)
+    doc = get_json(f"{server}/scenarios/{sid}")["document"]
+    assert set(doc["closed_spaces"]) == {room["guid"], other["guid"]}
+    # with the planner's pencil open, the room joins the drawing instead
+    if page.locator("#pencil-toggle").count():
+        before = len(get_json(f"{server}/scenarios"))
+        page.click("#pencil-toggle")
+        _click_shape(page, room["guid"])
+        page.click("#sel-actions button[data-action='scenario']")
+        page.wait_for_function(
+            "() => document.getElementById('pencil-drawn').textContent"
+            ".includes('1 room(s) picked')",
+            timeout=10_000,
+        )
+        assert "being drawn" in page.locator("#action-out").inner_text()
+        assert len(get_json(f"{server}/scenarios")) == before  # nothing stored behind its back

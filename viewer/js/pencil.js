@@ -43,6 +43,17 @@ export function init() {
   for (const type of ["pointerdown", "pointermove", "pointerup", "click", "dblclick"]) {
     stage.addEventListener(type, onPointer, true); // capture: before plan.js pans or selects
   }
+  // "Add to scenario" on a selection (actions.js) hands rooms, lifts and stairs to the open pencil
+  document.addEventListener("twin:scenario-add", (e) => {
+    if (box.hidden) return;
+    const { guid, field } = e.detail;
+    const lift = field === "out_of_service" ? box.querySelector(`[data-lift="${CSS.escape(guid)}"]`) : null;
+    if (field === "closed_spaces") picked.add(guid);
+    else if (lift) lift.checked = true;
+    else return;
+    e.preventDefault();
+    changed();
+  });
   document.addEventListener("keydown", (e) => {
     if (!tool) return;
     if (e.key === "Escape") { draft = null; setTool(null); paint(); e.stopPropagation(); }

@@ -176,3 +176,21 @@ def test_upload_refuses_an_unknown_engine(client: TestClient, shared_ifc: Path) 
     params = spec["paths"]["/models"]["post"]["parameters"]
     engine = next(p for p in params if p["name"] == "engine")
     assert "ifcopenshell" in json.dumps(engine["schema"])
+
+
+def test_reuse_survives_another_writer(shared_ifc: Path, tmp_path: Path) -> None:
+    """A Revit export re-written by ifcopenshell (reals spelt differently, ids renumbered): the
+    unchanged products still find their stored meshes (none did before reals were spelt one
+    way in the hash)."""
+    model = shared_ifc / "Duplex_Electrical_20121207.ifc"
+    rev = write_revision(model, tmp_path / "rev" / model.name, share=0.05)
+    assert rev.moved
+    cold = GeometryStats()
+    build_twin(model, reuse_dir=tmp_path, stats=cold)
+    stats = GeometryStats()
+    reused = build_twin(rev.path, reuse_dir=tmp_path, stats=stats)
+    assert sum(stats.by_engine.values()) == len(rev.moved)
+    assert stats.reused == cold.products - len(rev.moved)
+    truth = build_twin(rev.path)
+    assert reused.elements.keys() == truth.elements.keys()
+    assert not _boxes_close(reused, truth)

@@ -46,7 +46,7 @@ from twin.ifc.quality import build_quality
 from twin.ifc.relations import Relations, read_relations
 from twin.ifc.reuse import MeshStore, geometry_keys, store_path
 from twin.ifc.spatial import SpatialTree, read_spaces, read_spatial_tree, text
-from twin.ifc.webifc_engine import resolve_engine
+from twin.ifc.webifc_engine import WebIfcRun, resolve_engine, webifc_available
 from twin.model import BBox, Element, Mesh, SourceInfo, Space, SpaceBoundary, Twin
 
 __all__ = ["build_twin", "file_sha256"]
@@ -86,15 +86,29 @@ def build_twin(
     path = Path(path)
     start = time.perf_counter()
     report(progress, "open")
-    model = open_ifc(path)
+    early: list[WebIfcRun] = []
+
+    def start_worker() -> None:  # Node's start (0.5-1 s) overlaps ifcopenshell's parse
+        if resolve_engine(engine) == "web-ifc" and webifc_available():
+            try:
+                early.append(WebIfcRun(path))
+            except (IfcLoadError, OSError) as exc:
+                log.warning("web-ifc engine unavailable (%s): using ifcopenshell", exc)
+
     try:
+        model = open_ifc(path, before_parse=start_worker)
         with _gc_paused():
-            twin = _build(model, path, ncpu, start, progress, engine, reuse_dir, stats)
+            twin = _build(
+                model, path, ncpu, start, progress, engine, reuse_dir, stats, early or None
+            )
     except TwinError:
         raise
     except Exception as exc:  # a model ifcopenshell reads but we cannot make sense of
         log.exception("ingest of %s failed", path)
         raise IfcLoadError(f"{path}: cannot build a twin ({exc})", file=str(path)) from exc
+    finally:
+        for run in early:  # the ingest failed, or took its meshes elsewhere: no-op when done
+            run.cancel()
     log.info("ingested %s in %.2f s", path, twin.ingest_seconds)
     report(progress, "done")
     return twin
@@ -128,9 +142,10 @@ def _build(
     engine: Engine = "auto",
     reuse_dir: Path | None = None,
     stats: GeometryStats | None = None,
+    early: list[WebIfcRun] | None = None,
 ) -> Twin:
     length_to_m, area_to_m2 = _scales(model)
-    revision = _Revision(model, path, engine, reuse_dir)
+    revision = _Revision(model, path, engine, reuse_dir, early[0] if early else None)
     pending = revision.start(ncpu)
     report(progress, "semantics")
     # while the engine's threads triangulate: everything that needs no geometry
@@ -148,6 +163,7 @@ def _build(
             guid_of[q.id()] = guid_of[p.id()]
     systems = read_systems(model, rels, guid_of)
     revision.hash()  # a cold build with a store: while the engine still runs
+    pending.expected = pending.expected or revision.expected or None
     raw_meshes = collect_meshes(pending, progress=progress)
     raw_meshes.update(revision.reused)
     revision.save(raw_meshes)
@@ -209,9 +225,14 @@ class _Revision:
     mesh, which the engine meshes, and the store written after."""
 
     def __init__(
-        self, model: ifcopenshell.file, path: Path, engine: Engine, directory: Path | None
+        self,
+        model: ifcopenshell.file,
+        path: Path,
+        engine: Engine,
+        directory: Path | None,
+        worker: WebIfcRun | None = None,
     ) -> None:
-        self.model, self.path, self.engine = model, path, engine
+        self.model, self.path, self.engine, self.worker = model, path, engine, worker
         self.resolved = resolve_engine(engine)
         where = store_path(directory, model, self.resolved) if directory is not None else None
         self.store = MeshStore(where) if where is not None else None
@@ -236,17 +257,21 @@ class _Revision:
                     len(self.expected),
                     len(changed),
                 )
+                if self.worker is not None:
+                    self.worker.cancel()
                 pending = start_meshes(self.model, ncpu=ncpu, include=changed)
                 pending.stats.reused = len(reused)
                 pending.stats.engine = f"{self.resolved} (stored) + ifcopenshell"
                 return pending
-        return start_meshes(self.model, ncpu=ncpu, path=self.path, engine=self.engine)
+        return start_meshes(
+            self.model, ncpu=ncpu, path=self.path, engine=self.engine, webifc=self.worker
+        )
 
     def hash(self) -> None:
         if self.store is None or self.keys is not None:
             return
-        products = self.expected or expected_products(self.model)
-        self.keys = geometry_keys(self.model, self.path, products, self.resolved)
+        self.expected = self.expected or expected_products(self.model)
+        self.keys = geometry_keys(self.model, self.path, self.expected, self.resolved)
 
     def save(self, meshes: Mapping[int, Mesh]) -> None:
         if self.store is not None and self.keys is not None:

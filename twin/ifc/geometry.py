@@ -111,6 +111,9 @@ class PendingMeshes:
     stats: GeometryStats = field(default_factory=GeometryStats)
     webifc: WebIfcRun | None = None
     ncpu: int = 1
+    #: :func:`expected_products`, when the caller already listed them (2 s on the large
+    #: hospital under load: worth not doing twice)
+    expected: list[ifcopenshell.entity_instance] | None = None
 
 
 def _excluded(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
@@ -145,10 +148,12 @@ def start_meshes(
     path: Path | None = None,
     engine: Engine = "ifcopenshell",
     include: list[ifcopenshell.entity_instance] | None = None,
+    webifc: WebIfcRun | None = None,
 ) -> PendingMeshes:
     """Start triangulating every product on ``ncpu`` threads (all cores by default), with
     web-ifc in a Node worker when ``engine`` asks for it (``path`` is the file it reads).
     ``include``: only these products, with ifcopenshell (a revision's changed products).
+    ``webifc``: a worker already started on ``path`` (ingest starts it before the parse).
 
     Why: the engine's threads keep going between ``next()`` calls, so ingest reads relations,
     ports and the spatial tree while they run instead of after (measured in bench/ingest.py).
@@ -158,6 +163,8 @@ def start_meshes(
         it = _start_iterator(model, ncpu, include=include) if include else None
         return PendingMeshes(it, model, ncpu=ncpu)
     wants_webifc = engine == "web-ifc" or (engine == "auto" and webifc_available())
+    if webifc is not None:
+        return PendingMeshes(None, model, webifc=webifc, ncpu=ncpu)
     if wants_webifc and path is not None:
         try:
             return PendingMeshes(None, model, webifc=WebIfcRun(path), ncpu=ncpu)
@@ -194,7 +201,7 @@ def collect_meshes(
     run, pending.webifc = pending.webifc, None
     model = pending.model
     if run is not None and model is not None:
-        expected = expected_products(model)
+        expected = pending.expected or expected_products(model)
         try:
             meshes = _wait_webifc(run, len(expected), progress)
         except IfcLoadError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import ifcopenshell
@@ -74,14 +75,21 @@ def _refuse_schema(path: Path, schema: str) -> UnsupportedSchema:
     )
 
 
-def open_ifc(path: str | Path) -> ifcopenshell.file:
-    """Open ``path`` fully or raise; never returns a half-read model."""
+def open_ifc(
+    path: str | Path, *, before_parse: Callable[[], None] | None = None
+) -> ifcopenshell.file:
+    """Open ``path`` fully or raise; never returns a half-read model. ``before_parse`` runs
+    once the cheap checks passed, just before ifcopenshell parses (ingest starts its web-ifc
+    worker there, so Node's start overlaps the parse)."""
     path = Path(path)
     if path.suffix.lower() == ".ifczip" and zipfile.is_zipfile(path):
-        return _open_checked(path, None)
-    schema = read_schema(path)
-    if schema not in SUPPORTED_SCHEMAS:
-        raise _refuse_schema(path, schema)
+        schema = None
+    else:
+        schema = read_schema(path)
+        if schema not in SUPPORTED_SCHEMAS:
+            raise _refuse_schema(path, schema)
+    if before_parse is not None:
+        before_parse()
     return _open_checked(path, schema)
 
 

@@ -48,10 +48,16 @@ __all__ = ["STORE_FORMAT", "MeshStore", "geometry_keys", "store_path"]
 log = logging.getLogger(__name__)
 
 #: Bump when the key recipe or the stored layout changes: older stores are then ignored.
-STORE_FORMAT = 2  # 2: packed arrays
+STORE_FORMAT = 3  # 2: packed arrays; 3: reals in one spelling
 
 _LINE = re.compile(rb"^#(\d+)[ \t]*=[ \t]*([^\r\n]*);[ \t\r]*$", re.M)
 _REF = re.compile(rb"#(\d+)")
+#: a real literal (STEP reals always have a point): 0., 1.5, -2.E-05, 1.25E3
+_REAL = re.compile(rb"[-+]?\d+\.\d*(?:[eE][-+]?\d+)?")
+
+
+def _canon(m: re.Match[bytes]) -> bytes:
+    return repr(float(m.group())).encode()
 
 
 class _Hasher:
@@ -78,24 +84,27 @@ class _Hasher:
         if done is not None:
             return done
         stack = [eid]  # iterative: placement chains and mapped items nest several levels
-        open_: set[bytes] = set()  # on the stack: a (malformed) cycle hashes as a marker
+        # entities on the stack whose children are pending -> their split text (a malformed
+        # cycle back to one of them hashes as a marker)
+        waiting: dict[bytes, list[bytes]] = {}
         while stack:
             top = stack[-1]
             if top in memo:
                 stack.pop()
                 continue
-            parts = _REF.split(self._body(top))
-            if top not in open_:
-                open_.add(top)
-                todo = parts[1::2]
-                todo = [c for c in todo if c not in memo and c not in open_]
+            parts = waiting.pop(top, None)
+            if parts is None:
+                # reals in one spelling: a revision written by another tool (or ifcopenshell)
+                # formats the same value differently (0. / 0.0, 1.E-05 / 1e-05)
+                parts = _REF.split(_REAL.sub(_canon, self._body(top)))
+                todo = [c for c in parts[1::2] if c not in memo and c not in waiting]
                 if todo:
+                    waiting[top] = parts
                     stack.extend(todo)
                     continue
             for k in range(1, len(parts), 2):
                 parts[k] = memo.get(parts[k], b"cycle")
             memo[top] = hashlib.blake2b(b"|".join(parts), digest_size=16).digest()
-            open_.discard(top)
             stack.pop()
         return memo[eid]
 

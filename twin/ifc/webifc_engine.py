@@ -126,6 +126,18 @@ class WebIfcRun:
         except (IfcLoadError, ValueError, OSError) as exc:
             self._error = exc
 
+    def cancel(self) -> None:
+        """Stop the worker and drop what it made (a revision that needs none of its meshes,
+        or an ingest that failed after starting it)."""
+        proc = self._proc
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        self._thread.join(5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
     def running(self) -> bool:
         return self._thread.is_alive()
 

@@ -94,7 +94,8 @@ def get_inbox(
 @router.post(
     "/alarm-inbox/{alarm_id}/ack",
     response_model=AlarmOut,
-    responses=PROBLEM_RESPONSES,
+    responses=PROBLEM_RESPONSES
+    | {409: PROBLEM_RESPONSES[422] | {"description": "Already acknowledged"}},
     summary="Acknowledge an alarm",
 )
 def ack(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
@@ -105,7 +106,8 @@ def ack(alarm_id: DbId, store: StoreDep, who: PrincipalDep) -> AlarmOut:
 @router.put(
     "/alarm-inbox/{alarm_id}/shelf",
     response_model=ShelfOut,
-    responses=PROBLEM_RESPONSES,
+    responses=PROBLEM_RESPONSES
+    | {409: PROBLEM_RESPONSES[422] | {"description": "Cleared and acknowledged"}},
     summary="Shelve an alarm for a while",
 )
 def shelve(alarm_id: DbId, body: ShelfIn, store: StoreDep, who: PrincipalDep) -> ShelfOut:

@@ -8,7 +8,9 @@ DEMO_IFC ?= models_ifc/out/hospital_small.ifc
 MQTT_URL ?= mqtt://127.0.0.1:1883
 LINT_DIRS := $(wildcard twin api models_ifc tests bench)
 
-.PHONY: setup system venv viewer-deps webifc-deps demo serve test lint typecheck bench clean
+CAMPUS_DIR ?= models_ifc/out/campus
+
+.PHONY: setup system venv viewer-deps webifc-deps demo demo-campus serve test lint typecheck bench clean
 
 setup: system venv viewer-deps webifc-deps
 
@@ -34,6 +36,12 @@ viewer/node_modules/three/package.json: viewer/package.json
 
 demo: setup        ## readings over MQTT from the broker setup-system starts (scripts/broker.sh); MQTT_URL= for none
 	TWIN_MQTT_URL=$(MQTT_URL) $(BIN)/twin demo --host $(HOST) --port $(PORT)
+
+demo-campus: setup $(CAMPUS_DIR)/campus.json  ## the demo campus (docs/campus.md): generated once, the viewer opens on its map
+	$(BIN)/twin demo --campus $(CAMPUS_DIR)/campus.json --host $(HOST) --port $(PORT)
+
+$(CAMPUS_DIR)/campus.json: | venv
+	$(BIN)/python -m models_ifc --size campus --out $(CAMPUS_DIR)
 
 serve: venv
 	$(BIN)/twin serve $(DEMO_IFC) --host $(HOST) --port $(PORT)

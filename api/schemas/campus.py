@@ -99,8 +99,30 @@ class CampusOut(BaseModel):
     bounds: list[float] | None = Field(description="map E/N min and max of the footprints")
     buildings: list[dict[str, Any]] = Field(
         description="key, name, guid, model, footprint (GeoJSON, map CRS), footprint_wgs84, "
-        "entrances, active alarms and open tickets",
-        examples=[[{"key": "tower", "name": "Ward tower", "alarms": 2, "tickets": 1}]],
+        "entrances, active alarms and open tickets; `placement`: the building's own frame on the "
+        "map (its IfcMapConversion: `eastings`, `northings`, `height` of the local origin, "
+        "`x_axis` [cos, sin] from grid east, `rotation_deg`, `scale`, and `ground`: the map "
+        "height of its ground storey), so its scene.glb can be placed on the site; null "
+        "without a map conversion",
+        examples=[
+            [
+                {
+                    "key": "tower",
+                    "name": "Ward tower",
+                    "alarms": 2,
+                    "tickets": 1,
+                    "placement": {
+                        "eastings": 389951.2,
+                        "northings": 5820745.3,
+                        "height": 34.0,
+                        "x_axis": [0.9537, 0.3007],
+                        "rotation_deg": 17.5,
+                        "scale": 1.0,
+                        "ground": 34.0,
+                    },
+                }
+            ]
+        ],
     )
     paths: list[dict[str, Any]] = Field(examples=[[{"id": "way/1", "highway": "footway"}]])
     connections: list[dict[str, Any]] = Field(examples=[[{"id": "bridge-1", "kind": "bridge"}]])

@@ -306,6 +306,30 @@ def _wgs(crs: str, geom: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geom, fn)
 
 
+def _placement(tw: Twin) -> dict[str, Any] | None:
+    """Where the building's own metres (its scene.glb, Z up) sit on the map: its
+    IfcMapConversion as E/N/H of the local origin, the x axis's direction (cos, sin from grid
+    east, and in degrees counter-clockwise) and the scale; ``ground``: the map height of its
+    ground storey (the lowest storey at or above -0.5 m). A map point of a local (x, y, z) is
+    (E + s (cos x - sin y), N + s (sin x + cos y), H + z), as :func:`twin.geo.to_map`."""
+    geo = tw.georef
+    if geo.mode != "map_conversion":
+        return None
+    norm = math.hypot(geo.x_axis_abscissa, geo.x_axis_ordinate) or 1.0
+    cos, sin = geo.x_axis_abscissa / norm, geo.x_axis_ordinate / norm
+    els = [s.elevation for s in tw.storeys.values()]
+    ground = min((z for z in els if z >= -0.5), default=min(els, default=0.0))
+    return {
+        "eastings": geo.eastings,
+        "northings": geo.northings,
+        "height": geo.orthogonal_height,
+        "x_axis": [cos, sin],
+        "rotation_deg": math.degrees(math.atan2(sin, cos)),
+        "scale": geo.scale or 1.0,
+        "ground": geo.orthogonal_height + ground,
+    }
+
+
 def site_overview(site: Site, store: LiveStore | None) -> dict[str, Any]:
     """Buildings (footprints from the georeferencing, counts of active alarms and open
     tickets), paths, connections and the technicians outdoors, in the map CRS with WGS84."""
@@ -333,6 +357,7 @@ def site_overview(site: Site, store: LiveStore | None) -> dict[str, Any]:
                 "footprint": mapping(fp) if not fp.is_empty else None,
                 "footprint_wgs84": mapping(_wgs(crs, fp)) if not fp.is_empty else None,
                 "centre": [c.x, c.y] if c is not None else None,
+                "placement": _placement(tw),
                 "entrances": [
                     {"guid": gw.ref, "name": gw.label, "point": list(gw.xyz)}
                     for gw in g.gateways

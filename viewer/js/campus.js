@@ -2,7 +2,9 @@
 // paths, bridges and tunnels, drawn from GET /campus in SVG; no tile service unless the
 // hospital sets its own (?tiles=https://tiles.example/{z}/{x}/{y}.png, kept in localStorage
 // "twin.tiles"). Alarm and ticket counts per building, technicians outdoors; a click on a
-// building enters its plans. Texts from data are text nodes only (dom.js).
+// building enters its plans. Texts from data are text nodes only (dom.js). The "3D" button
+// switches to the whole campus in 3D (campus3d.js, loaded then), each building placed by its
+// georeferencing.
 import { get } from "./api.js";
 import { svg, el } from "./dom.js";
 
@@ -12,6 +14,8 @@ const merc = ([lon, lat]) => [R * lon * Math.PI / 180, -R * Math.log(Math.tan(Ma
 let host = null;
 let enter = () => {};
 let data = null;
+let mode = "map"; // "map" (SVG) or "3d" (campus3d.js, loaded on the first "3D" click)
+let view3d = null; // {box, scene}: the 3D campus, kept while the page lives
 
 export function init(opts) {
   host = opts.host;
@@ -19,6 +23,9 @@ export function init(opts) {
 }
 
 export const loaded = () => data;
+
+/** The 3D campus scene (campus3d.js's CampusScene) once it was opened, else null (debug.js). */
+export const scene3d = () => view3d?.scene || null;
 
 /** The hospital's own tile URL template, if configured (never an internet default). */
 export function tileUrl() {
@@ -139,12 +146,37 @@ function draw(c) {
 export async function show() {
   host.dataset.ready = "0";
   data = await get("/campus");
-  const drawing = draw(data);
+  const toggle = el("button", {
+    type: "button", class: "campus-toggle", "aria-pressed": String(mode === "3d"),
+    title: "Show the whole campus in 3D, each building placed by its georeferencing",
+  }, "3D");
+  toggle.addEventListener("click", () => { mode = mode === "3d" ? "map" : "3d"; show(); }); // errors: main.js's handler
   const head = el("div", { class: "campus-head" },
     el("strong", {}, data.name), " ",
-    el("span", { class: "muted" }, `${data.buildings.length} buildings · ${data.paths.length} paths · ${data.connections.length} bridges/tunnels · ${data.technicians_outdoors.length} technician(s) outdoors`));
+    el("span", { class: "muted" }, `${data.buildings.length} buildings · ${data.paths.length} paths · ${data.connections.length} bridges/tunnels · ${data.technicians_outdoors.length} technician(s) outdoors`),
+    toggle);
   const notes = data.has_paths ? [] : [el("p", { class: "muted" }, data.assumptions.join("; "))];
+  if (mode === "3d") {
+    // the 3D campus (issue 17): three.js and campus3d.js are fetched on the first 3D click only
+    if (!view3d) {
+      const box = el("div", { id: "campus3d", class: "campus3d", "aria-label": "Campus in 3D" });
+      view3d = { box, scene: null };
+    }
+    host.replaceChildren(head, view3d.box, ...notes);
+    host.dataset.mode = "3d";
+    host.dataset.buildings = String(data.buildings.length);
+    host.dataset.technicians = String(data.technicians_outdoors.length);
+    host.dataset.ready = "1";
+    if (!view3d.scene) {
+      const { CampusScene } = await import("./campus3d.js");
+      view3d.scene ||= new CampusScene(view3d.box, { enter });
+    }
+    await view3d.scene.show(data);
+    return data;
+  }
+  const drawing = draw(data);
   host.replaceChildren(head, ...(drawing ? [drawing] : []), ...notes);
+  host.dataset.mode = "map";
   host.dataset.buildings = String(data.buildings.length);
   host.dataset.technicians = String(data.technicians_outdoors.length);
   host.dataset.ready = "1";

@@ -6,6 +6,7 @@
 // data-guid / data-kind on plan shapes, performance marks.
 import * as THREE from "three";
 import { toModel } from "./scene3d_util.js";
+import { scene3d as campusScene } from "./campus.js";
 
 /** Install `window.twinDebug`; `scene()` returns the page's BuildingScene or null (3D not open). */
 export function install(scene) {
@@ -49,6 +50,21 @@ export function install(scene) {
       paths: on((s) => Object.fromEntries([...s.paths].map(([k, v]) => [k, { length: v.length, points: v.points }])), {}),
       /** three.js revision, for reports. */
       revision: THREE.REVISION,
+    }),
+    // the whole campus in 3D (campus3d.js): null / empty until its "3D" button was pressed
+    campus3d: Object.freeze({
+      /** Map [E, N, H] of the view origin (the campus centre at the lowest ground storey). */
+      origin: () => campusScene()?.origin.slice() ?? null,
+      /** A building's model point (its scene.glb metres, Z up) on the map through the scene's world transforms. */
+      modelToMap: (key, p) => campusScene()?.modelToMap(key, p) ?? null,
+      /** Map box [E0, N0, H0, E1, N1, H1] of a product's triangles as drawn. */
+      mapBoxOf: (guid) => campusScene()?.mapBoxOf(guid) ?? null,
+      /** Drawn bridges and tunnels: {id: {kind, ends: [[E, N, H], [E, N, H]]}}. */
+      links: () => campusScene()?.drawnLinks() ?? {},
+      /** Client pixel of a building's middle, or null. */
+      screenOf: (key) => campusScene()?.screenOf(key) ?? null,
+      /** The campus key of the building under a client pixel, or null. */
+      pickAt: (x, y) => campusScene()?.pickAt(x, y) ?? null,
     }),
   });
 }

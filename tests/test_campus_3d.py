@@ -200,5 +200,21 @@ def test_campus_in_3d(browser: Any, server: str, demo_campus: Path) -> None:
             arg=by_key["tower"]["guid"],
             timeout=30_000,
         )
+        # back on the Campus tab the 3D scene is still there (not loaded again); the button
+        # goes back to the map
+        glbs = pg.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.name.includes('scene.glb'))"
+            ".length"
+        )
+        pg.click("#tab-campus")
+        pg.wait_for_selector("#campus3d[data-ready='1']", state="visible", timeout=30_000)
+        assert pg.get_attribute("#campus3d", "data-buildings") == str(len(models))
+        pg.click(".campus-toggle")
+        pg.wait_for_selector("#campus[data-mode='map'] .campus-map", timeout=30_000)
+        assert pg.locator(".campus-building").count() == len(models)
+        assert glbs == len(models) and pg.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.name.includes('scene.glb'))"
+            ".length"
+        ) == len(models)
         assert outside == []
     assert errors == [], json.dumps(errors)

@@ -7,6 +7,7 @@ reason, unless ``TWIN_REQUIRE_SERVICES=1`` (set by ``.ci/run``), where absence i
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -70,10 +71,34 @@ def artifacts() -> Path:
 
 
 # -- the generated demo hospital and parsed twins, built once per session ----------------------
+def run_dir(
+    tmp_path_factory: pytest.TempPathFactory, name: str, fill: Callable[[Path], Any]
+) -> Path:
+    """A directory ``fill(dir)`` wrote once for the whole run: a fresh session directory, or,
+    under pytest-xdist (scripts/run-tests.sh runs two workers), one beside the workers' own temp
+    directories, filled by the first worker that asks while the others wait on a file lock.
+    Only for read-only inputs (generated models): no test writes into them."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp(name)
+        fill(out)
+        return out
+    out = tmp_path_factory.getbasetemp().parent / name
+    out.mkdir(exist_ok=True)
+    with (out.parent / f"{name}.lock").open("ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = out.parent / f"{name}.done"
+        if not done.exists():
+            fill(out)
+            done.touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def twin_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One parsed-twin cache per session, so every test module shares parsed models."""
-    return tmp_path_factory.mktemp("twin-cache")
+    """One parsed-twin cache per session (per run under xdist), so every test module shares
+    parsed models; the cache builds each model once under its own file lock
+    (twin/service/cache.py)."""
+    return run_dir(tmp_path_factory, "twin-cache", lambda _: None)
 
 
 @pytest.fixture(scope="session")
@@ -81,9 +106,8 @@ def small_hospital(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small demo hospital IFC (with ``<stem>.truth.json`` beside it)."""
     from models_ifc.hospital import SMALL, write_hospital
 
-    path = tmp_path_factory.mktemp("hospital") / "hospital_small.ifc"
-    write_hospital(SMALL, path)
-    return path
+    name = "hospital_small.ifc"
+    return run_dir(tmp_path_factory, "hospital", lambda d: write_hospital(SMALL, d / name)) / name
 
 
 @pytest.fixture(scope="session")
@@ -92,9 +116,7 @@ def demo_campus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     campus.json and a truth file per model), written once per session (models_ifc/campus.py)."""
     from models_ifc.campus import write_campus
 
-    out = tmp_path_factory.mktemp("campus")
-    write_campus(out)
-    return out
+    return run_dir(tmp_path_factory, "campus", write_campus)
 
 
 @pytest.fixture(scope="session")

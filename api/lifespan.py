@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from twin.live.leader import Leader
 from twin.live.mqtt import MqttConfig, MqttConsumer, claim_slot
 from twin.live.sla import DEFAULT_SLA
 from twin.live.store import open_store
+from twin.service.alarm_inbox import warm_rows
 from twin.service.campus import Campus
 from twin.service.periodic import run_periodic, tick
 
@@ -49,6 +51,10 @@ async def start_live(app: FastAPI, settings: Settings, campus: Campus) -> None:
     for twin in campus:
         n += await asyncio.to_thread(register_model_sensors, store, twin)
     log.info("live store %s open; %d sensors from the models", store.backend, n)
+    buildings = [b for twin in campus for b in twin.buildings]
+    threading.Thread(  # the first inbox query of this process finds its rows cached
+        target=warm_rows, args=(store, buildings), name="inbox warm-up", daemon=True
+    ).start()
     app.state.mqtt = None
     app.state.mqtt_slot = None
     if settings.mqtt_url:

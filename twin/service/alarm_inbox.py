@@ -10,7 +10,7 @@ functions in :mod:`twin.analysis.alarm_states` and :mod:`twin.analysis.alarm_gro
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -38,6 +38,7 @@ __all__ = [
     "suppress",
     "unshelve",
     "unsuppress",
+    "warm_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,20 @@ def reach_in_campus(campus: Campus) -> tuple[ReachFn, SystemsFn]:
         return e.systems if e is not None else ()
 
     return reach, systems
+
+
+def warm_rows(store: LiveStore, buildings: Sequence[str]) -> int:
+    """Read the inbox rows of every served building (and of the whole campus) once, so the
+    first operator query after a process starts finds them cached and only follows the alarm
+    events since (a cold read of 10,000 alarms is ~130 ms, a warm one ~25 ms: docs/alarms.md).
+    Returns how many rows were read; a failure is logged and left for the first query."""
+    n = 0
+    try:
+        for building in (None, *buildings):
+            n += len(store.alarm_inbox.rows(building=building))
+    except Exception:  # the store may be unreachable at start; the query will say so
+        log.exception("warming the alarm inbox rows failed")
+    return n
 
 
 def _no_reach(_guid: str) -> Reach | None:

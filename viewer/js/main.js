@@ -249,8 +249,9 @@ async function start() {
       set({ storey: urgent.alarm.storey, selection: urgent.alarm.space || urgent.alarm.element || null });
       $("storey").value = state.storey;
     }
-  } else inbox.refresh();
+  }
   await loadPlan();
+  if (asked.storey || asked.selection) inbox.refresh(); // after the first paint: the plan comes first
   await Promise.all([refreshAlarms(), tickets.refresh(), technicians.refresh()]);
   paintStates(); // alarms may have painted before the tickets arrived
   drawTechnicians();

@@ -12,7 +12,7 @@ let unitsPerMetre = 1;
 let onSelect = () => {};
 let loadSeq = 0;
 let picking = null; // resolve() of a pending pickPoint()
-let fitQueued = false;
+let fitQueued = false, painting = false;
 // room label sizes on screen, CSS pixels: smaller is hidden, larger is capped
 const LABEL_MIN_PX = 7, LABEL_MAX_PX = 15, LEGEND_ROW_PX = 17;
 
@@ -53,10 +53,13 @@ export async function load(storey, params = {}) {
   view = keep || { ...home };
   prepareLegend();
   apply();
+  painting = true; // labels are fitted after the first paint, not before it
   requestAnimationFrame(() => {
     performance.mark("plan-painted");
     performance.measure("plan-paint", "plan-start", "plan-painted");
     host.dataset.ready = "1";
+    painting = false;
+    requestAnimationFrame(fitLabels); // the frame after the first paint: the paint is not delayed
   });
   return svg;
 }
@@ -170,7 +173,7 @@ function bboxOf(el) {
 function apply() {
   svg.setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
   drawScale();
-  if (!fitQueued) { fitQueued = true; requestAnimationFrame(() => { fitQueued = false; fitLabels(); }); }
+  if (!fitQueued && !painting) { fitQueued = true; requestAnimationFrame(() => { fitQueued = false; fitLabels(); }); }
 }
 
 /** Screen pixels per plan unit now (the SVG keeps its aspect ratio, "meet"). */

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def test_health_answers_and_readiness_waits_for_a_model(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/health").json() == {"status": "ok", "pid": os.getpid()}  # one process
     ready = client.get("/ready")
     assert ready.status_code == 503
     assert ready.headers["content-type"] == "application/problem+json"  # an error, like all others

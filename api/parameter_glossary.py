@@ -75,8 +75,7 @@ GLOSSARY: dict[str, str] = {
     "space": "GlobalId of a room (IfcSpace): only records in it.",
     "start": "Only what starts at or after this time (ISO 8601 with offset or Z).",
     "state": "Only records in this state.",
-    "status": "Only records in this status (several comma-separated where the example shows "
-    "it).",
+    "status": "Only records in this status (several comma-separated where the example shows it).",
     "storey": "GlobalId of a storey: only records on it.",
     "system": "Name or GlobalId of a distribution system: only elements of it.",
     "target": "Only entries about this target, 'kind:id' (e.g. 'ticket:7').",

@@ -84,6 +84,14 @@ def _storey_with_rooms(server: str) -> tuple[str, dict[str, Any]]:
     return building, best
 
 
+def _click_shape(page: Any, guid: str) -> None:
+    """Click a room or element on the plan as a user would, and wait for its panel."""
+    page.focus("#plan")
+    page.keyboard.press("0")  # fit: every shape is on screen
+    page.locator(f'#plan [data-guid="{guid}"]').first.click(force=True)
+    page.wait_for_selector(f'#sel-title[data-guid="{guid}"]', timeout=10_000)
+
+
 def _open(page: Any, server: str, building: str, storey: str, view: str = "plan") -> None:
     page.goto(f"/viewer/?test=1#view={view}&building={building}&storey={storey}")
     page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
@@ -248,17 +256,48 @@ def test_reading_and_alarm_live(page: Any, server: str, artifacts: Path) -> None
     page.screenshot(path=str(artifacts / "viewer_alarm.png"))
 
 
+def _rooms_at_centre(page: Any) -> list[dict[str, Any]]:
+    """Rooms whose centre on screen is the room itself (no symbol over it): where a user clicks."""
+    page.focus("#plan")
+    page.keyboard.press("0")  # fit: every shape is on screen
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll('#plan [data-kind="space"]')].map((r) => {
+              const b = r.getBoundingClientRect();
+              const x = b.left + b.width / 2, y = b.top + b.height / 2;
+              return document.elementFromPoint(x, y)?.closest('[data-guid]') === r
+                ? {guid: r.dataset.guid, x, y} : null;
+            }).filter(Boolean)"""
+        )
+    )
+
+
 def test_route_drawn(page: Any, server: str, artifacts: Path) -> None:
     if "/routes" not in _paths(server):
         pytest.fail("GET /routes is not served")
     building, storey = _storey_with_rooms(server)
-    spaces = get_json(f"{server}/storeys/{storey['guid']}/spaces")
-    a, b = spaces[0]["guid"], spaces[-1]["guid"]
+    spaces = {s["guid"]: s for s in get_json(f"{server}/storeys/{storey['guid']}/spaces")}
     _open(page, server, building, storey["guid"])
-    page.fill("#layer-route-v", f"{a};{b}")
-    page.check("#layer-route")
+    rooms = _rooms_at_centre(page)
+    assert len(rooms) >= 2, "fewer than two rooms can be clicked at their centre"
+    dest, start = rooms[-1], rooms[0]
+    # what a user does: click the destination room, "Route here", from "me", click where I am
+    page.mouse.click(dest["x"], dest["y"])
+    page.wait_for_selector(f'#sel-title[data-guid="{dest["guid"]}"]', timeout=10_000)
+    page.click("#sel-actions button[data-action='route']")
+    page.select_option("#route-from", "me")
+    page.click("#route-go")
+    page.wait_for_selector("#route-pick", timeout=10_000)
+    page.mouse.click(start["x"], start["y"])
     page.wait_for_selector("#plan .route", state="attached", timeout=15_000)
+    # the Layers box names the drawn route by room, and its x clears it
+    named = page.locator("#layer-route-name").inner_text()
+    assert named.startswith("From me") and spaces[dest["guid"]]["number"] in named
+    assert dest["guid"] not in named
     page.screenshot(path=str(artifacts / "viewer_route.png"))
+    page.click("#layer-route-clear")
+    page.wait_for_selector("#plan .route", state="detached", timeout=5_000)
+    assert page.locator("#layer-route-name").inner_text().startswith("none")
 
 
 def test_technician_positions_live(page: Any, server: str, artifacts: Path) -> None:
@@ -305,17 +344,18 @@ def test_fault_trace_layer(page: Any, server: str, artifacts: Path) -> None:
     assert best is not None, "no terminal on the storey with a traceable feed"
     fault, expected = best
     _open(page, server, building, st)
-    page.fill("#layer-trace-v", fault)
-    page.check("#layer-trace")
-    page.wait_for_selector("#plan .layer-trace .trace", state="attached", timeout=15_000)
-    drawn = set(
-        page.eval_on_selector_all(
-            "#plan .layer-trace .trace", "els => els.map(e => e.dataset.guid)"
-        )
-    )
+    # the faulty element clicked on the plan, then "Trace upstream" in its actions: no id typed
+    _click_shape(page, fault)
+    page.click("#sel-actions button[data-action='upstream']")
+    page.wait_for_selector("#trace-summary", timeout=15_000)
+    drawn = set(page.eval_on_selector_all("#plan .traced", "els => els.map(e => e.dataset.guid)"))
     assert fault in drawn
     assert drawn <= expected and len(drawn) >= 3
+    name = get_json(f"{server}/elements/{fault}")["name"]
+    assert page.locator("#layer-trace-name").inner_text() == f"Upstream of {name}"
     page.screenshot(path=str(artifacts / "viewer_trace.png"))
+    page.click("#layer-trace-clear")
+    assert page.locator("#plan .traced").count() == 0
 
 
 def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> None:
@@ -324,13 +364,14 @@ def test_scenario_layer_plan_and_3d(page: Any, server: str, artifacts: Path) -> 
     building, storey = _storey_with_rooms(server)
     spaces = get_json(f"{server}/storeys/{storey['guid']}/spaces")
     closed = spaces[len(spaces) // 2]["guid"]
+    label = f"viewer test works {time.time_ns()}"
     sc = send_json(
-        f"{server}/scenarios",
-        {"name": "viewer test works", "building": building, "closed_spaces": [closed]},
+        f"{server}/scenarios", {"name": label, "building": building, "closed_spaces": [closed]}
     )
     _open(page, server, building, storey["guid"])
-    page.fill("#layer-scenario-v", str(sc["id"]))
-    page.check("#layer-scenario")
+    # picked by its name from the stored scenarios; picking it turns the layer on
+    page.select_option("#layer-scenario-v", label=label)
+    assert page.is_checked("#layer-scenario")
     page.wait_for_selector(
         f'#plan .layer-scenario [data-guid="{closed}"]', state="attached", timeout=15_000
     )
@@ -477,3 +518,53 @@ def test_debug_surface_only_with_the_test_flag(browser: Any, server: str) -> Non
         # before the 3D view opens there is no scene: the surface answers "nothing", not an error
         assert pg.evaluate("() => window.twinDebug.scene3d.arrangement()") == []
     assert errors == [], errors
+
+
+# a text box that asks for an identifier: what issue 13 says nobody should have to type
+_ASKS_FOR_ID = r"""() => {
+  const re = /GlobalId|guid|\bid\b/i;
+  const out = [];
+  const boxes = document.querySelectorAll(
+    'input:not([type=checkbox]):not([type=radio]):not([type=file]):not([type=hidden])' +
+    ':not([type=button]):not([type=submit]):not([type=color]):not([type=range]), textarea');
+  for (const b of boxes) {
+    if (!b.offsetParent && b.getClientRects().length === 0) continue;  // not visible
+    const labels = [...(b.labels || [])].map((l) => l.textContent);
+    const ref = (b.getAttribute('aria-labelledby') || '').split(/\s+/)
+      .map((i) => document.getElementById(i)?.textContent || '');
+    const said = [b.placeholder, b.getAttribute('aria-label'), b.title, ...labels, ...ref]
+      .filter(Boolean);
+    const name = b.id || b.name || b.tagName;
+    if (said.some((t) => re.test(t))) out.push(`#${name}: ${said.join(' | ')}`);
+  }
+  return {asks: out, boxes: boxes.length};
+}"""
+
+
+def test_no_text_box_asks_for_an_id(page: Any, server: str) -> None:
+    """Issue 13: nothing on the viewer's pages asks a user to type a GlobalId or an id; the
+    trace, route and scenario layers are named, not typed."""
+    building, storey = _storey_with_rooms(server)
+    _open(page, server, building, storey["guid"])
+    found = page.evaluate(_ASKS_FOR_ID)
+    assert found["asks"] == [], found
+    assert found["boxes"] >= 1  # the search box at least: the scan sees text boxes
+    # the forms a selection opens (route, ticket, hazard, scenario) ask for none either
+    room = _rooms_at_centre(page)[0]
+    page.mouse.click(room["x"], room["y"])
+    page.wait_for_selector(f'#sel-title[data-guid="{room["guid"]}"]', timeout=10_000)
+    for action in page.eval_on_selector_all(
+        "#sel-actions button[data-action]", "bs => bs.map(b => b.dataset.action)"
+    ):
+        if action in ("upstream", "downstream", "isolate"):
+            continue  # they draw, they open no form
+        page.click(f"#sel-actions button[data-action='{action}']")
+        page.wait_for_timeout(300)
+        found = page.evaluate(_ASKS_FOR_ID)
+        assert found["asks"] == [], (action, found)
+    # the Layers box names what is drawn and picks a scenario from a list: no text box in it
+    assert page.locator("#layers input[type=text], #layers input:not([type])").count() == 0
+    page.goto("/m")
+    page.wait_for_load_state("networkidle")
+    found = page.evaluate(_ASKS_FOR_ID)
+    assert found["asks"] == [], found

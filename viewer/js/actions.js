@@ -18,6 +18,7 @@ let ctx = {
   detail: async () => {}, // load pipes and fittings in 3D (a trace runs along them)
   error: () => {},
   changed: () => {}, // something was drawn or cleared: the legend follows
+  named: () => {}, // (layer, name or null): the Layers box names the drawn trace and route
 };
 const drawn = { trace: null, isolation: null, route: null };
 let current = null; // {item, space, kind, box}
@@ -80,6 +81,7 @@ async function trace(direction) {
   const byKind = {};
   for (const s of res.steps) if (s.guid !== item.guid) byKind[s.kind] = (byKind[s.kind] || 0) + 1;
   await drawTrace();
+  ctx.named("trace", `${direction === "upstream" ? "Upstream" : "Downstream"} of ${labelOf(item, current.space)}`);
   plan.frame([], plan.marked("traced"));
   const here = plan.marked("traced").length;
   say(el("p", { id: "trace-summary", "data-count": res.steps.length, "data-direction": direction },
@@ -201,7 +203,7 @@ async function routeForm() {
     }
     if (!start) return;
     const route = await get(`/routes${q({ from: start, to: item.guid, profile: profile.value })}`);
-    showRoute(route, from.value === "me" ? "me" : from.options[from.selectedIndex].textContent.split(" — ")[0]);
+    showRoute(route, from.value === "me" ? "me" : from.options[from.selectedIndex].textContent.split(" — ")[0], labelOf(item, current.space));
   });
   const result = el("div", { id: "route-result" });
   say(el("div", { class: "form-row" }, el("label", {}, "From ", from), el("label", {}, "as ", profile), go), result);
@@ -209,10 +211,11 @@ async function routeForm() {
 
 /** Draw a route (a /routes answer, or a ticket's dispatched route) on the plan and in 3D, and
  * list its steps in the action area when a selection is open. */
-export function showRoute(route, who = "") {
+export function showRoute(route, who = "", to = "") {
   if (!route?.polyline3d) return;
   drawn.route = route;
   drawRoute();
+  ctx.named("route", [who && `From ${who}`, to && `to ${to}`].filter(Boolean).join(" ") || "Route");
   plan.frame((route.polylines?.[state.storey] || []).flat().map(([x, y]) => [x, -y]));
   const mins = Math.max(1, Math.round((route.eta_s || 0) / 60));
   const steps = (route.steps || []).filter((s) => s.text).map((s) => el("li", {}, s.text));
@@ -330,10 +333,20 @@ export async function redraw() {
 
 export function clearAll() {
   drawn.trace = drawn.isolation = drawn.route = null;
-  drawTrace();
+  drawTrace().catch(ctx.error);
   drawIsolation();
   drawRoute();
   document.getElementById("route-summary")?.remove();
+  ctx.named("trace", null);
+  ctx.named("route", null);
+}
+
+/** Clear one drawn thing, the trace or the route (the Layers box's x buttons). */
+export function clear(what) {
+  if (what === "trace") { drawn.trace = null; drawTrace().catch(ctx.error); }
+  if (what === "route") { drawn.route = null; drawRoute(); document.getElementById("route-summary")?.remove(); }
+  ctx.named(what, null);
+  showClear();
 }
 
 export const colours = () => ({ route: PALETTE.route?.colour, trace: PALETTE.trace?.colour, isolate: PALETTE.isolate?.colour });

@@ -89,6 +89,7 @@ async function loadStoreys() {
   storeyList = storeys;
   $("storey").replaceChildren(...storeys.map((s) => el("option", { value: s.guid }, `${s.name} (${s.spaces} rooms)`)));
   inbox.paintStoreys($("storey"), storeys);
+  layers.loadScenarios(); // the scenario layer lists this building's stored scenarios
   const want = storeys.find((s) => s.guid === state.storey) || storeys.find((s) => s.spaces > 0) || storeys[0];
   set({ storey: want?.guid || null });
   $("storey").value = state.storey;
@@ -98,9 +99,6 @@ async function loadPlan() {
   if (!state.storey) return;
   const svg = await plan.load(state.storey, layers.params());
   if (!svg) return;
-  if (!svg.querySelector('[data-kind="route"], .route') && document.getElementById("layer-route")?.checked) {
-    try { plan.drawOverlay("route-layer", await layers.routeLines(state.storey), "route"); } catch (err) { showError(err); }
-  }
   layers.updateLegend(svg);
   plan.refit(); // labels give way to the heat-map legend box
   plan.mark("selected", state.selection ? [state.selection] : []); // a new plan keeps the selection
@@ -220,11 +218,15 @@ async function start() {
   await loadCapabilities();
   plan.init({ select });
   search.init({ pick: (g, type) => select(g, type) });
-  layers.init({ changed: () => { loadPlan(); sceneLayers(); }, client: drawTechnicians });
-  tickets.init({ pick: (g) => g && select(g), route: (t) => actions.showRoute(t.route, technicians.all().find((x) => x.id === t.technician)?.name || t.technician || "") });
+  layers.init({
+    changed: () => { loadPlan(); sceneLayers(); }, client: drawTechnicians,
+    clear: (what) => actions.clear(what), building: () => state.building,
+  });
+  tickets.init({ pick: (g) => g && select(g), route: (t) => actions.showRoute(t.route, technicians.all().find((x) => x.id === t.technician)?.name || t.technician || "", t.title || "") });
   actions.init({
     scene: () => scene3d, storeys: () => storeyList, select, error: showError,
     changed: () => key.update(document.querySelector("#plan > svg")),
+    named: (what, name) => layers.drawn(what, name),
     ticketsChanged: async () => { await tickets.refresh(); paintStates(); },
     detail: async () => { if (scene3d && !$("detail").checked) { $("detail").checked = true; await scene3d.setDetail(true); } },
   });

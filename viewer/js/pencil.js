@@ -391,7 +391,7 @@ let shownLayer = null;
 function show3d() {
   if (!saved) return;
   shownLayer = String(saved.id);
-  layers.enable("scenario", shownLayer);
+  layers.enable("scenario", shownLayer, saved.name);
 }
 
 async function loadSaved() {

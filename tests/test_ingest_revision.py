@@ -9,10 +9,11 @@ and only the moved elements may be meshed again.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import ifcopenshell
@@ -26,7 +27,7 @@ from twin.ifc.build import build_twin
 from twin.ifc.geometry import GeometryStats
 from twin.ifc.webifc_engine import resolve_engine
 from twin.model import Twin
-from twin.service.cache import load_twin
+from twin.service.cache import load_twin, wait_for_stores
 from twin.service.jobs import JobRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -194,3 +195,74 @@ def test_reuse_survives_another_writer(shared_ifc: Path, tmp_path: Path) -> None
     truth = build_twin(rev.path)
     assert reused.elements.keys() == truth.elements.keys()
     assert not _boxes_close(reused, truth)
+
+
+def test_a_cold_build_returns_its_twin_before_the_store_and_the_next_revision_reuses(
+    small_hospital: Path, revision: Revision, tmp_path: Path
+) -> None:
+    """The store's keys and write are off a cold ingest's path (deferred): no key computed and
+    no store on disk when the twin is returned; run afterwards, the store serves the revision
+    exactly as one written inline."""
+    deferred: list[Callable[[], None]] = []
+    cold = GeometryStats()
+    twin = build_twin(small_hospital, reuse_dir=tmp_path, stats=cold, deferred=deferred)
+    assert twin.elements and cold.products > 0
+    assert cold.keyed == 0, "a cold build computed geometry keys before returning its twin"
+    assert not list(tmp_path.glob("meshes-*")), "the store was written before the twin returned"
+    assert len(deferred) == 1
+    deferred[0]()
+    assert len(list(tmp_path.glob("meshes-*.pkl"))) == 1
+    assert not list(tmp_path.glob("*.tmp"))
+
+    later: list[Callable[[], None]] = []
+    stats = GeometryStats()
+    build_twin(revision.path, reuse_dir=tmp_path, stats=stats, deferred=later)
+    # a revision keys its products first (that is how it knows what to reuse)
+    assert stats.keyed == cold.products
+    assert sum(stats.by_engine.values()) == len(revision.moved)
+    assert stats.reused + len(revision.moved) == cold.products
+    store = next(tmp_path.glob("meshes-*.pkl"))
+    before = store.stat().st_mtime_ns
+    assert len(later) == 1  # the revision's own store (its meshes) is written afterwards too
+    later[0]()
+    assert store.stat().st_mtime_ns != before
+
+
+def test_load_twin_writes_the_store_in_the_background_or_not_at_all(
+    shared_ifc: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = shared_ifc / TINY
+    skipped = tmp_path / "skip"
+    load_twin(model, cache_dir=skipped, engine="ifcopenshell", store="skip")
+    assert wait_for_stores(timeout=60)
+    assert list(skipped.glob("*.twin.pkl")) and not list(skipped.glob("meshes-*"))
+
+    kept = tmp_path / "kept"
+    load_twin(model, cache_dir=kept, engine="ifcopenshell")  # store="background"
+    assert list(kept.glob("*.twin.pkl"))
+    assert wait_for_stores(timeout=60)
+    assert len(list(kept.glob("meshes-*.pkl"))) == 1 and not list(kept.glob("*.tmp"))
+    # the next build of the project (the twin entry gone, as for a new revision file) reuses it
+    for entry in kept.glob("*.twin.pkl"):
+        entry.unlink()
+    with caplog.at_level(logging.INFO, logger="twin.ifc.build"):
+        load_twin(model, cache_dir=kept, engine="ifcopenshell", store="wait")
+    assert any("keep their stored mesh, 0 meshed" in r.getMessage() for r in caplog.records)
+    with pytest.raises(ValueError, match="store mode"):
+        load_twin(model, cache_dir=kept, store="later")
+
+
+def test_cli_ingest_writes_the_store_before_exit_unless_told_not_to(
+    shared_ifc: Path, tmp_path: Path
+) -> None:
+    for flags, stores in (([], 1), (["--no-store"], 0)):
+        cache = tmp_path / str(stores)
+        run = subprocess.run(
+            [sys.executable, "-m", "twin.cli", "--log-level", "WARNING", "ingest",
+             str(shared_ifc / TINY), "--json", "--engine", "ifcopenshell", "--cache-dir",
+             str(cache), *flags],
+            capture_output=True, text=True, cwd=REPO, check=True,
+        )  # fmt: skip
+        assert json.loads(run.stdout)["counts"]
+        assert len(list(cache.glob("meshes-*.pkl"))) == stores
+        assert not list(cache.glob("*.tmp"))

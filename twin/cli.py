@@ -103,7 +103,7 @@ def _show_progress(args: argparse.Namespace) -> bool:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from twin.service.cache import load_twin
+    from twin.service.cache import load_twin, wait_for_stores
 
     t0 = time.perf_counter()
     try:
@@ -114,16 +114,25 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 use_cache=not args.no_cache,
                 progress=progress,
                 engine=args.engine,
+                store="skip" if args.no_store else "background",
             )
     except TwinError as exc:
         print(f"twin ingest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    summary = ingest_summary(twin, time.perf_counter() - t0)
+    summary = ingest_summary(twin, time.perf_counter() - t0)  # the twin's time, not the store's
     if args.json:
         json.dump(summary, sys.stdout)
         sys.stdout.write("\n")
-        return EXIT_OK
-    _print_summary(summary)
+    else:
+        _print_summary(summary)
+    sys.stdout.flush()
+    # the project's mesh store (the next revision's reuse) is written after the twin: the summary
+    # is out, and the command exits once the store is complete (docs/ingest.md)
+    if not wait_for_stores(timeout=0):
+        with progress_bar(_show_progress(args), "mesh store for the next revision") as progress:
+            if progress is not None:
+                progress("store", 0.0)
+            wait_for_stores()
     return EXIT_OK
 
 
@@ -492,6 +501,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="geometry engine: web-ifc where installed (auto), or one of them for every "
         "product (docs/ingest.md); cached twins are kept per engine",
+    )
+    p.add_argument(
+        "--no-store",
+        action="store_true",
+        help="do not write the project's mesh store after the twin (by default the command "
+        "prints the twin's summary, then writes the store that lets the next revision of "
+        "this project mesh only what changed, and exits when it is complete)",
     )
     _add_progress_options(p)
     p.set_defaults(func=_cmd_ingest)

@@ -13,7 +13,7 @@ import gc
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,13 +76,18 @@ def build_twin(
     engine: Engine = "auto",
     reuse_dir: Path | None = None,
     stats: GeometryStats | None = None,
+    deferred: list[Callable[[], None]] | None = None,
 ) -> Twin:
     """Parse ``path`` into a Twin; raises IfcLoadError / UnsupportedSchema (see module doc).
     ``progress`` hears the phases of :mod:`twin.ifc.progress`; ``engine`` picks the geometry
     engine (:mod:`twin.ifc.geometry`: web-ifc where installed, ifcopenshell for the rest).
     ``reuse_dir``: keep this project's meshes there by content key, and take the unchanged
     ones of a revision from it (:mod:`twin.ifc.reuse`). ``stats`` is filled with what the
-    geometry pass did (engines, reused meshes)."""
+    geometry pass did (engines, reused meshes). ``deferred``: when given, writing the store is
+    not done before the twin is returned but appended there as a task for the caller to run
+    afterwards (a background thread, twin.service.cache); on a cold build that task also computes
+    the geometry keys, which a cold build does not need itself (only the next revision does). A
+    revision still computes its keys first, to know what it can reuse."""
     path = Path(path)
     start = time.perf_counter()
     report(progress, "open")
@@ -99,8 +104,9 @@ def build_twin(
         model = open_ifc(path, before_parse=start_worker)
         with _gc_paused():
             twin = _build(
-                model, path, ncpu, start, progress, engine, reuse_dir, stats, early or None
-            )
+                model, path, ncpu, start, progress, engine, reuse_dir, stats, early or None,
+                deferred,
+            )  # fmt: skip
     except TwinError:
         raise
     except Exception as exc:  # a model ifcopenshell reads but we cannot make sense of
@@ -143,6 +149,7 @@ def _build(
     reuse_dir: Path | None = None,
     stats: GeometryStats | None = None,
     early: list[WebIfcRun] | None = None,
+    deferred: list[Callable[[], None]] | None = None,
 ) -> Twin:
     length_to_m, area_to_m2 = _scales(model)
     revision = _Revision(model, path, engine, reuse_dir, early[0] if early else None)
@@ -162,13 +169,18 @@ def _build(
         for q in parts.get(p.id(), ()):
             guid_of[q.id()] = guid_of[p.id()]
     systems = read_systems(model, rels, guid_of)
-    revision.hash()  # a cold build with a store: while the engine still runs
+    if deferred is None:
+        revision.hash()  # a cold build writing its store now: while the engine still runs
     pending.expected = pending.expected or revision.expected or None
     raw_meshes = collect_meshes(pending, progress=progress)
     raw_meshes.update(revision.reused)
-    revision.save(raw_meshes)
     if stats is not None:
         stats.__dict__.update(pending.stats.__dict__)
+        stats.keyed = len(revision.keys or ())
+    if deferred is None:
+        revision.save(raw_meshes)
+    elif revision.store is not None:
+        deferred.append(revision.saver(raw_meshes))
     report(progress, "assembly")
     meshes, geo = _element_geometry(products, parts, raw_meshes, placements, length_to_m)
     footprints = {g: f for g, (_, f, _) in geo.items() if f is not None}
@@ -233,6 +245,7 @@ class _Revision:
         worker: WebIfcRun | None = None,
     ) -> None:
         self.model, self.path, self.engine, self.worker = model, path, engine, worker
+        self.stamp = _stamp(path)  # the file as this build read it (size, mtime)
         self.resolved = resolve_engine(engine)
         where = store_path(directory, model, self.resolved) if directory is not None else None
         self.store = MeshStore(where) if where is not None else None
@@ -276,6 +289,30 @@ class _Revision:
     def save(self, meshes: Mapping[int, Mesh]) -> None:
         if self.store is not None and self.keys is not None:
             self.store.save(self.keys, meshes)
+
+    def saver(self, meshes: Mapping[int, Mesh]) -> Callable[[], None]:
+        """The store's write as a task run after the twin is returned (``build_twin(deferred=)``):
+        the keys (if this build did not need them) and the write. The file is read again for
+        the keys, so a file replaced since the build is not keyed with this build's meshes."""
+
+        def run() -> None:
+            if _stamp(self.path) != self.stamp:
+                log.warning("%s changed since its ingest: its mesh store is not written", self.path)
+                return
+            t0 = time.perf_counter()
+            self.hash()
+            self.save(meshes)
+            log.info("mesh store of %s written in %.2f s", self.path, time.perf_counter() - t0)
+
+        return run
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 _Geo = tuple[BBox | None, BaseGeometry | None, str]

@@ -98,6 +98,9 @@ class GeometryStats:
     webifc_error: str = ""
     #: products whose mesh came from the revision store (twin.ifc.reuse), not from an engine
     reused: int = 0
+    #: products given a geometry key before the twin was returned (0 on a cold build whose
+    #: store is written afterwards, ``build_twin(deferred=)``)
+    keyed: int = 0
 
 
 @dataclass

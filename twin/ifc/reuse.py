@@ -216,6 +216,8 @@ class MeshStore:
             try:
                 with os.fdopen(fd, "wb") as fh:
                     pickle.dump(packed, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    fh.flush()
+                    os.fsync(fh.fileno())  # the rename must never publish blocks not on disk
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, self.path)
             except BaseException:

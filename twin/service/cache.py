@@ -17,6 +17,13 @@ hosts mounting one volume, docs/scale.md):
   it holds it: processes starting together on one model parse it once, the others wait and load
   the entry the first one wrote. Where locks are unavailable (a file system without them, a
   read-only directory) each process builds on its own, which is slower but still correct.
+
+The mesh store is written after the twin is returned (``store="background"``, the default): a
+cold build's geometry keys and the store's write (+20 % of the large hospital's cold ingest
+under load, docs/ingest.md) run in a thread of their own once the entry is in place, so the
+twin is served without waiting for them; :func:`wait_for_stores` waits for those threads (the
+CLI before it exits). The store is written like an entry (temporary file, rename), so a
+revision starting meanwhile reads the previous store or the new one, never part of one.
 """
 
 from __future__ import annotations
@@ -28,8 +35,10 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -39,7 +48,7 @@ from twin.ifc.progress import Progress
 from twin.ifc.webifc_engine import resolve_engine
 from twin.model import Twin
 
-__all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin"]
+__all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin", "wait_for_stores"]
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +153,55 @@ def _build_lock(entry: Path) -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+#: Mesh-store writes still running (``store="background"``).
+_stores: set[threading.Thread] = set()
+_stores_lock = threading.Lock()
+
+
+def _store_in_background(tasks: list[Callable[[], None]]) -> None:
+    """Run the deferred store writes of a build in a non-daemon thread (an interpreter, or a
+    job's child process, waits for it at exit instead of leaving half a temporary file)."""
+
+    def run() -> None:
+        try:
+            # Linux: a thread's own nice value; the twin's readers come first
+            with suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            for task in tasks:
+                task()
+        except Exception:  # the next revision meshes everything again; the twin is served
+            log.exception("writing the mesh store failed")
+        finally:
+            with _stores_lock:
+                _stores.discard(threading.current_thread())
+
+    thread = threading.Thread(target=run, name="mesh-store")
+    with _stores_lock:
+        _stores.add(thread)
+    thread.start()
+
+
+def wait_for_stores(timeout: float | None = None) -> bool:
+    """Wait for the mesh stores being written in the background; True when none is left."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        with _stores_lock:
+            running = next(iter(_stores), None)
+        if running is None:
+            return True
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return False
+        running.join(left)
+
+
 def _build(
     path: Path,
     ncpu: int | None,
     progress: Progress | None = None,
     engine: str = "auto",
     reuse_dir: Path | None = None,
+    deferred: list[Callable[[], None]] | None = None,
 ) -> Twin:
     # imported here so a warm start never loads ifcopenshell
     import twin.ifc.build
@@ -160,6 +212,7 @@ def _build(
         progress=progress,
         engine=resolve_engine(engine),  # type: ignore[arg-type]
         reuse_dir=reuse_dir,
+        deferred=deferred,
     )
 
 
@@ -171,13 +224,19 @@ def load_twin(
     use_cache: bool = True,
     progress: Progress | None = None,
     engine: str = "auto",
+    store: str = "background",
 ) -> Twin:
     """The twin of ``path``, from the cache when its content was parsed before; ``progress``
     hears the phases of a cold build (:mod:`twin.ifc.progress`), nothing on a cache hit.
     ``engine``: "auto", "web-ifc" or "ifcopenshell" (ValueError otherwise); a cold build with
-    the cache reuses the meshes of unchanged products of the project's last ingest."""
+    the cache reuses the meshes of unchanged products of the project's last ingest.
+    ``store``: when the project's mesh store is written after a build (module doc):
+    "background" (a thread, after the entry is written: see :func:`wait_for_stores`), "wait"
+    (before returning) or "skip" (not written: the next revision reuses the previous store)."""
     path = Path(path)
     resolve_engine(engine)  # an unknown engine is refused before any work
+    if store not in ("background", "wait", "skip"):
+        raise ValueError(f"unknown store mode {store!r}")
     if not use_cache:
         return _build(path, ncpu, progress, engine)
     key = _key(_sha256(path), engine)
@@ -191,9 +250,15 @@ def load_twin(
         if cached is not None:
             log.info("twin of %s loaded from cache %s (built by another process)", path, entry)
             return cached
-        built = _build(path, ncpu, progress, engine, cache_dir or DEFAULT_CACHE_DIR)
+        deferred: list[Callable[[], None]] = []
+        built = _build(path, ncpu, progress, engine, cache_dir or DEFAULT_CACHE_DIR, deferred)
         try:
             _write(entry, key, built)
         except OSError as exc:  # a read-only cache must not stop the twin from loading
             log.warning("cannot write twin cache %s (%s)", entry, exc)
+    if deferred and store == "wait":
+        for task in deferred:
+            task()
+    elif deferred and store == "background":
+        _store_in_background(deferred)
     return built

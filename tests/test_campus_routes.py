@@ -432,7 +432,8 @@ def test_external_space_is_outdoor_ground(tmp_path: Path, twin_cache_dir: Path) 
     part of the building's footprint, and it is a way onto the campus paths. Two copies of the
     building 100 m apart, one path 8 m north of the yard's north edge: from the store S (whose
     only door opens into the yard) to the other copy's store, the route leaves through the yard
-    and walks the path: outdoor leg = 2 x (yard centre to path) + 100 m, by hand. With the flag
+    and walks the path: outdoor leg = yard centre to path + along it + path to the far store's
+    yard door (an entrance), by hand. With the flag
     taken away the route must go round through the corridor's west entrance (longer)."""
     import dataclasses
 
@@ -464,7 +465,10 @@ def test_external_space_is_outdoor_ground(tmp_path: Path, twin_cache_dir: Path) 
     r = campus_route(g, CampusPlace("west", ids["S"]), CampusPlace("east", ids["S"]))
     (leg,) = [leg for leg in r.legs if leg.kind == "outdoor"]
     yard_c = nav.nodes[nav.node_of(ids["Y"], tw.spaces[ids["Y"]].storey) or 0].xyz
-    hand = 2 * (20.0 - yard_c[1]) + 100.0
+    # the store door into the yard is an entrance too (issue 17): the east copy is entered
+    # by it straight from the path (door centre x 2 + 100, y 5.1: the plan above), the west
+    # copy is left across the yard from its centre, 13 m further east along the path
+    hand = (20.0 - yard_c[1]) + (102.0 - yard_c[0]) + (20.0 - 5.1)
     assert leg.length_m == pytest.approx(hand, abs=1e-6)
     assert "outdoor space" in leg.text
     # without the flag (the code before): the yard is a room, the way out the west entrance

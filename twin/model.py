@@ -97,6 +97,9 @@ class Site:
     latitude: float | None = None
     longitude: float | None = None
     elevation: float | None = None
+    #: walkable ground contained in the site (paving, footpaths, yards): element GlobalIds
+    #: (twin.ifc.spatial.walkable_site_elements; docs/campus.md "Outdoor paths")
+    ground: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

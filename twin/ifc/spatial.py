@@ -8,6 +8,7 @@ footprints) or by their placement point, and ``geometry_source`` says which.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,14 @@ from twin.ifc.relations import Relations
 from twin.kinds import classify_space_criticality
 from twin.model import BBox, Building, Mesh, Site, Space, Storey
 
-__all__ = ["SpatialTree", "placement_point", "read_spaces", "read_spatial_tree", "text"]
+__all__ = [
+    "SpatialTree",
+    "placement_point",
+    "read_spaces",
+    "read_spatial_tree",
+    "text",
+    "walkable_site_elements",
+]
 
 
 def text(value: Any) -> str:
@@ -57,6 +65,66 @@ def _ancestor(rels: Relations, entity: Any, cls: str) -> Any | None:
     return None
 
 
+#: Site elements that are walkable ground, by class: the predefined types that denote a paved
+#: surface people walk on (None: any type). IfcSlab ROOF, BASESLAB (a foundation), APPROACH_SLAB
+#: (under a bridge's road) and TRACKSLAB (rails) are not; IfcCovering only FLOORING; IFC4X3
+#: IfcCourse only PAVEMENT (not ballast, filter or armour layers); IfcKerb is an edge, not
+#: ground. IfcGeographicElement TERRAIN and VEGETATION are not walkable ground: the terrain is the
+#: whole site surface (lawns, beds, embankments, often under the buildings too), which the
+#: flat outdoor ground already stands for; a wayfinder sends nobody across it. docs/campus.md.
+_GROUND_TYPES: dict[str, frozenset[str] | None] = {
+    "IfcSlab": frozenset({"PAVING", "SIDEWALK", "WEARING", "FLOOR", "LANDING", "NOTDEFINED", ""}),
+    "IfcCovering": frozenset({"FLOORING"}),
+    "IfcPavement": None,
+    "IfcCourse": frozenset({"PAVEMENT"}),
+}
+#: A USERDEFINED type (the element's ObjectType, or its type's ElementType) naming a paved way:
+#: any site element class so named is walkable (IfcCivilElement, IfcGeographicElement,
+#: IfcBuildingElementProxy ...). Matched as words: "Paving", "Footpath", "Courtyard".
+_GROUND_WORDS = re.compile(
+    r"pav(ing|ement)|foot(path|way)|sidewalk|walkway|pathway|yard|forecourt|plaza|piazza"
+    r"|pedestrian|hardstanding|hard standing",
+    re.IGNORECASE,
+)
+
+
+def _walkable(el: Any) -> bool:
+    import ifcopenshell.util.element as ue
+
+    kind = text(getattr(el, "PredefinedType", None)).upper()
+    typ = ue.get_type(el)
+    if kind in ("", "NOTDEFINED") and typ is not None:
+        kind = text(getattr(typ, "PredefinedType", None)).upper() or kind
+    if kind in ("", "USERDEFINED"):
+        user = text(getattr(el, "ObjectType", None)) or text(getattr(typ, "ElementType", None))
+        if _GROUND_WORDS.search(user):
+            return True
+    for cls, kinds in _GROUND_TYPES.items():
+        if isa(el, cls):
+            return kinds is None or kind in kinds
+    return False
+
+
+def walkable_site_elements(site: Any) -> tuple[str, ...]:
+    """GlobalIds of the walkable ground contained directly in an IfcSite (and the parts those
+    elements aggregate, e.g. an IFC4X3 pavement's courses): paving, footpath and yard surfaces
+    by class and predefined type (:data:`_GROUND_TYPES`), or a USERDEFINED type naming one
+    (:data:`_GROUND_WORDS`). Elements in a storey or a space are the building's, not ground."""
+    out: list[str] = []
+    todo = [e for rel in getattr(site, "ContainsElements", None) or () for e in rel.RelatedElements]
+    seen: set[int] = set()
+    while todo:
+        el = todo.pop(0)
+        if el.id() in seen:
+            continue
+        seen.add(el.id())
+        if _walkable(el):
+            out.append(el.GlobalId)
+        for rel in getattr(el, "IsDecomposedBy", None) or ():
+            todo.extend(rel.RelatedObjects)
+    return tuple(out)
+
+
 def _site(site: Any) -> Site:
     from twin.ifc.georef import _dms
 
@@ -66,6 +134,7 @@ def _site(site: Any) -> Site:
         latitude=_dms(site.RefLatitude),
         longitude=_dms(site.RefLongitude),
         elevation=float(site.RefElevation) if site.RefElevation is not None else None,
+        ground=walkable_site_elements(site),
     )
 
 

@@ -33,7 +33,7 @@ from twin.navigation.navgraph import (
     Edge,
     NavGraph,
 )
-from twin.navigation.outdoor import link_entrances
+from twin.navigation.outdoor import link_entrances, opens_outdoors, site_ground
 from twin.navigation.paths import prepare
 from twin.navigation.spanner import greedy_spanner
 from twin.navigation.walkways import Walkway, inside_point, largest_polygon, snap_inside
@@ -152,6 +152,7 @@ class _Builder:
         """Each door joins the spaces its opening passes between (:mod:`twin.ifc.doors`);
         a door that links no walkable space is left out (the quality report names it)."""
         links = link_doors(self.tw.spaces, self.tw.elements, self.tw.space_boundaries)
+        ground = site_ground(self.tw)
         for door_guid, link in links.items():
             spaces = [g for g in link.spaces if g in self.polys]
             if not spaces:
@@ -165,7 +166,7 @@ class _Builder:
                 door_guid,
                 door.storey or self.tw.spaces[spaces[0]].storey,
                 (c.x, c.y, z),
-                entrance=link.entrance,
+                entrance=opens_outdoors(self.tw, door, link, ground),
             )
             for g in spaces:
                 self.link(g, nid, (c.x, c.y), link.inferred)

@@ -21,6 +21,10 @@ Outdoor ground, in order of preference:
   :data:`JOIN_TOL` of another path joins it. Profiles know what each path allows (no steps for
   carts and wheelchairs, ``wheelchair=no``); ``covered_preferred`` counts uncovered metres
   :data:`COVERED_FACTOR` times in the search.
+* **Outdoor ground in the models**: an IfcSpace EXTERNAL at grade (a yard) is a gateway of its
+  own, snapped to the nearest path from its centre; doors into it, and doors onto walkable
+  ground contained in the IfcSite (paving, :func:`twin.navigation.outdoor.site_ground`), are
+  entrances of the building's graph and so gateways too. The assumptions say what was read.
 * **Flat ground** without any path data: the entrances of all buildings are joined by walks on
   the ground around the footprints (a :class:`~twin.navigation.walkways.Walkway` over the campus
   box minus the buildings), today's outdoor model grown to the campus; the answer says so.
@@ -44,12 +48,12 @@ from twin.campus_file import Connection
 from twin.errors import InvalidInput, NoRoute, NotFound
 from twin.geo import from_map, map_to_wgs84, to_map
 from twin.ifc.doors import plan_footprint
-from twin.model import Georef, Space
+from twin.model import Georef
 from twin.navigation import paths
 from twin.navigation.footpaths import Footpath
 from twin.navigation.navgraph import NavGraph, Restrictions
 from twin.navigation.navgraph import profile as profile_of
-from twin.navigation.outdoor import ground_entrances
+from twin.navigation.outdoor import ground_entrances, is_external, site_ground
 from twin.navigation.routes import Endpoint, Place, Route, resolve, route, time_to
 from twin.navigation.spanner import greedy_spanner
 from twin.navigation.walkways import Walkway, largest_polygon, snap_inside
@@ -238,13 +242,6 @@ def _footprint(part: BuildingPart, storeys: set[str | None] | None = None) -> Ba
         if isinstance(g, Polygon) and g.area > 1.0
     ]
     return unary_union(out)
-
-
-def is_external(space: Space) -> bool:
-    """An outdoor space of the model (a yard, a terrace): ``Pset_SpaceCommon.IsExternal``, which
-    ingest also sets from IfcSpace PredefinedType / InteriorOrExteriorSpace EXTERNAL."""
-    v = space.psets.get("Pset_SpaceCommon", {}).get("IsExternal")
-    return v is True or str(v).strip().lower() in ("true", ".t.", "yes", "1")
 
 
 def ground_yards(nav: NavGraph) -> list[int]:
@@ -509,7 +506,27 @@ def build_campus_graph(
             "no outdoor path data: outdoor legs walk the flat ground around the buildings "
             "between entrance doors"
         )
+    g.assumptions.append(_model_ground(parts))
     return g
+
+
+def _model_ground(parts: Sequence[BuildingPart]) -> str:
+    """What outdoor ground the models themselves give (yards, site paving), said once."""
+    said = []
+    for p in parts:
+        yards = len(ground_yards(p.nav))
+        paving = len(site_ground(p.nav.twin))
+        if yards or paving:
+            said.append(f"{p.key}: {yards} outdoor spaces, {paving} paved site elements")
+    if not said:
+        return (
+            "no outdoor spaces (IfcSpace EXTERNAL) or paved site elements in the models: "
+            "outdoor ground is the path data or the flat ground"
+        )
+    return (
+        "outdoor ground from the models (IfcSpace EXTERNAL at grade, paving contained in the "
+        "site; their doors are entrances): " + "; ".join(said)
+    )
 
 
 # -- searching -------------------------------------------------------------------------------

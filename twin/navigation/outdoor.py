@@ -7,18 +7,94 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from shapely.geometry import Polygon, box
+from shapely.geometry import Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from twin.ifc.doors import plan_footprint
+from twin.ifc.doors import PROBES, DoorLink, door_frame, plan_footprint
+from twin.model import Element, Space, Twin
 from twin.navigation.navgraph import XY, Edge, NavGraph
 from twin.navigation.spanner import greedy_spanner
 from twin.navigation.walkways import Walkway, largest_polygon, snap_inside
 
-__all__ = ["OUTDOOR_REACH", "ground_entrances", "link_entrances"]
+__all__ = [
+    "GROUND_LEVEL",
+    "OUTDOOR_REACH",
+    "ground_entrances",
+    "is_external",
+    "link_entrances",
+    "opens_outdoors",
+    "site_ground",
+]
 
 #: An entrance joins the outdoor walk when the outside is within this of its centre (metres).
 OUTDOOR_REACH = 0.6
+#: A door opens onto site ground whose top lies within this of the door's bottom (metres).
+GROUND_LEVEL = 0.6
+
+
+def is_external(space: Space) -> bool:
+    """An outdoor space of the model (a yard, a terrace): ``Pset_SpaceCommon.IsExternal``, which
+    ingest also sets from IfcSpace PredefinedType / InteriorOrExteriorSpace EXTERNAL."""
+    v = space.psets.get("Pset_SpaceCommon", {}).get("IsExternal")
+    return v is True or str(v).strip().lower() in ("true", ".t.", "yes", "1")
+
+
+def site_ground(tw: Twin) -> dict[str, tuple[BaseGeometry, float]]:
+    """The walkable ground the model's sites contain (paving, footpaths, yards:
+    ``Site.ground``, read by :func:`twin.ifc.spatial.walkable_site_elements`): element guid ->
+    (plan footprint, top height). Elements without geometry are left out."""
+    out: dict[str, tuple[BaseGeometry, float]] = {}
+    for site in tw.sites.values():
+        for g in getattr(site, "ground", ()):  # an entry cached before Site.ground: none
+            el = tw.elements.get(g)
+            fp = plan_footprint(el) if el is not None else None
+            if el is None or fp is None or el.bbox is None or fp.area <= 0:
+                continue
+            out[g] = (fp, el.bbox[5])
+    return out
+
+
+def _at_grade(tw: Twin, space: Space) -> bool:
+    """On its building's lowest storey (+1.5 m): a yard, not a roof terrace."""
+    st = tw.storeys.get(space.storey or "")
+    if st is None:
+        return False
+    low = min(s.elevation for s in tw.storeys.values() if s.building == st.building)
+    return st.elevation <= low + 1.5
+
+
+def opens_outdoors(
+    tw: Twin,
+    door: Element,
+    link: DoorLink,
+    ground: dict[str, tuple[BaseGeometry, float]],
+) -> bool:
+    """A door that leads outdoors besides the model's declared entrances: between an indoor
+    space and an outdoor one at grade (an IfcSpace EXTERNAL: a yard, not a roof terrace), or
+    with one side in no space where that side lies on walkable site ground at the door's level
+    (a paved yard slab of the site)."""
+    if link.entrance:
+        return True
+    spaces = [tw.spaces[g] for g in link.spaces if g in tw.spaces]
+    if len(spaces) == 2:
+        yard = [s for s in spaces if is_external(s)]
+        return len(yard) == 1 and _at_grade(tw, yard[0])
+    if not ground or len(spaces) != 1 or is_external(spaces[0]) or None not in link.sides:
+        return False
+    frame = door_frame(door, tw.elements.get(door.fills or ""))
+    if frame is None or door.bbox is None:
+        return False
+    (cx, cy), (nx, ny), _, depth = frame
+    for side, sign in zip(link.sides, (1.0, -1.0), strict=True):
+        if side is not None:
+            continue
+        d = sign * (depth / 2 + PROBES[-1])
+        p = Point(cx + d * nx, cy + d * ny)
+        for fp, top in ground.values():
+            if abs(top - door.bbox[2]) <= GROUND_LEVEL and fp.distance(p) <= PROBES[0]:
+                return True
+    return False
 
 
 def link_entrances(nav: NavGraph, polys: Mapping[str, Polygon], stretch: float | None) -> None:
@@ -66,7 +142,11 @@ class _Outdoor:
         return {k: v for k, v in ground_entrances(self.nav).items() if len(v) >= 2}
 
     def ground(self, storeys: set[str | None]) -> Polygon | None:
-        parts = [p for g, p in self.polys.items() if self.tw.spaces[g].storey in storeys]
+        parts = [
+            p
+            for g, p in self.polys.items()
+            if self.tw.spaces[g].storey in storeys and not is_external(self.tw.spaces[g])
+        ]
         parts += [
             fp
             for w in self.tw.elements_of_kind("wall")

@@ -12,7 +12,7 @@ processes are real uvicorn processes, one port each (as behind a load balancer);
 consumers are ``python -m twin.live.mqtt`` processes in one shared-subscription group. CPU is
 read from /proc (user + system) of the twin processes and of every ``postgres`` process; on a
 2-core machine the scaling figure is CPU per 1,000 readings, not wall time. The SSE fan-out
-(500 clients) is measured by the events bench, not here (:func:`sse_fanout_p99` is left out).
+(500 clients) is measured by ``bench/sse_fanout.py``, not here.
 """
 
 from __future__ import annotations

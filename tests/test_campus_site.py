@@ -198,3 +198,68 @@ def test_shared_model_site_elements_read_as_ifcopenshell_says(
             classes = {e.is_a() for r in site.ContainsElements for e in r.RelatedElements}
             assert classes == expect, name
             assert walkable_site_elements(site) == (), name
+
+
+@pytest.mark.parametrize("schema", ["IFC4", "IFC4X3_ADD2"])
+def test_walkable_site_rule_by_class_and_type(schema: str) -> None:
+    """The documented rule on every class it names, in IFC4 and IFC4X3 (classes the schema
+    lacks are skipped): which site elements are walkable ground, listed here by hand."""
+    import ifcopenshell
+    import ifcopenshell.api.aggregate
+    import ifcopenshell.api.root
+    import ifcopenshell.api.spatial
+
+    from twin.ifc.spatial import walkable_site_elements
+
+    model = ifcopenshell.file(schema=schema)
+    project = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+    site = ifcopenshell.api.root.create_entity(model, ifc_class="IfcSite", name="Site")
+    ifcopenshell.api.aggregate.assign_object(model, products=[site], relating_object=project)
+    cases = [  # (class, PredefinedType, ObjectType, walkable)
+        ("IfcSlab", "FLOOR", None, True),
+        ("IfcSlab", "NOTDEFINED", None, True),
+        ("IfcSlab", "ROOF", None, False),
+        ("IfcSlab", "BASESLAB", None, False),
+        ("IfcSlab", "USERDEFINED", "Courtyard paving", True),
+        ("IfcSlab", "USERDEFINED", "Plinth", False),
+        ("IfcSlab", "PAVING", None, True),
+        ("IfcSlab", "SIDEWALK", None, True),
+        ("IfcSlab", "TRACKSLAB", None, False),
+        ("IfcCovering", "FLOORING", None, True),
+        ("IfcCovering", "CLADDING", None, False),
+        ("IfcGeographicElement", "TERRAIN", None, False),
+        ("IfcGeographicElement", "VEGETATION", None, False),
+        ("IfcGeographicElement", "USERDEFINED", "Footpath", True),
+        ("IfcCivilElement", None, "Footway", True),
+        ("IfcCivilElement", None, "Retaining structure", False),
+        ("IfcBuildingElementProxy", "NOTDEFINED", None, False),
+        ("IfcPavement", "RIGID", None, True),
+        ("IfcCourse", "PAVEMENT", None, True),
+        ("IfcCourse", "BALLASTBED", None, False),
+        ("IfcKerb", "USERDEFINED", None, False),
+    ]
+    expect = []
+    for i, (cls, kind, otype, walkable) in enumerate(cases):
+        try:
+            el = ifcopenshell.api.root.create_entity(model, ifc_class=cls, name=f"e{i}")
+        except Exception:  # the class is not in this schema
+            continue
+        try:
+            if kind is not None:
+                el.PredefinedType = kind
+        except Exception:  # the type is not in this schema's enumeration: left off the site
+            continue
+        if otype is not None:
+            el.ObjectType = otype
+        ifcopenshell.api.spatial.assign_container(model, products=[el], relating_structure=site)
+        if walkable:
+            expect.append(el.GlobalId)
+    # something in a storey is the building's, whatever it is
+    bld = ifcopenshell.api.root.create_entity(model, ifc_class="IfcBuilding")
+    st = ifcopenshell.api.root.create_entity(model, ifc_class="IfcBuildingStorey")
+    ifcopenshell.api.aggregate.assign_object(model, products=[bld], relating_object=site)
+    ifcopenshell.api.aggregate.assign_object(model, products=[st], relating_object=bld)
+    inner = ifcopenshell.api.root.create_entity(model, ifc_class="IfcSlab", name="floor")
+    ifcopenshell.api.spatial.assign_container(model, products=[inner], relating_structure=st)
+    assert sorted(walkable_site_elements(site)) == sorted(expect)
+    assert len(expect) >= (6 if schema == "IFC4" else 10)

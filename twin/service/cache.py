@@ -53,10 +53,11 @@ __all__ = ["DEFAULT_CACHE_DIR", "FORMAT", "cache_path", "load_twin", "wait_for_s
 log = logging.getLogger(__name__)
 
 #: Bump when the pickled layout changes in a way the version does not capture.
-FORMAT = 6  # 2: area_checks compare with the WoFlV/declared-factor area; 3: area_bases,
+FORMAT = 7  # 2: area_checks compare with the WoFlV/declared-factor area; 3: area_bases,
 #   other_classes, default-location georef; 4: Element.fills, SpaceBoundary.external (doors);
 #   5: meshes from the local-coordinate geometry pass, faces shared by occurrences;
-#   6: meshes from web-ifc where installed (issue 20)
+#   6: meshes from web-ifc where installed (issue 20); 7: Site.ground (walkable site paving,
+#   issue 17) and the outdoor-space flag
 
 
 #: Where entries go when the caller names no directory. The directory is the caller's setting

@@ -66,7 +66,11 @@ def test_diff_names_new_modified_and_removed_products(
     assert {p.id for p in diff.proposed} == {design["copy"], design["duct"]}
     moved = next(p for p in diff.proposed if p.id == design["duct"])
     old = small_twin.elements[design["duct"]].bbox
-    assert old is not None and moved.bbox[2] == pytest.approx(old[2] + 0.1, abs=1e-3)
+    # The design file is a revision of the served model: its unchanged products come from the
+    # mesh store and the moved duct is meshed again, by ifcopenshell where the store holds web-ifc
+    # meshes; the two engines agree within 1 cm (docs/ingest.md), a round duct's lowest point
+    # within a few mm, so the 0.1 m move is checked to the engines' agreement.
+    assert old is not None and moved.bbox[2] == pytest.approx(old[2] + 0.1, abs=0.01)
 
 
 def test_new_copy_clashes_with_its_original_and_replaced_products_are_not_obstacles(

@@ -32,7 +32,10 @@ SENSORS = 30
 ROUNDS = 24
 THRESHOLD, HYSTERESIS = 30.0, 2.0
 BANDS = {"high": 35.0, "band": 29.0, "low": 20.0}  # > 30; in (28, 30]; <= 28
-T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+#: A fixed instant, not ``now``: each spawned process imports this module again, and a clock
+#: read at import would differ between processes that import across a second boundary (a
+#: loaded machine), making the "newest" reading of a round an older one.
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def _plan() -> list[list[str]]:

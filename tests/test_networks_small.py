@@ -91,4 +91,7 @@ def test_served_networks_leave_the_collected_generations(made) -> None:  # type:
     frozen = gc.get_freeze_count()
     assert gc.is_tracked(nets.graph._succ) and frozen > 0
     assert not any(o is nets.graph._succ for o in gc.get_objects())  # not in any generation
-    assert networks_of(campus, twin) is nets and gc.get_freeze_count() >= frozen
+    # memoised, and still out of every collected generation (the freeze count itself can drop
+    # when other threads free frozen objects, e.g. a background mesh-store write finishing)
+    assert networks_of(campus, twin) is nets
+    assert not any(o is nets.graph._succ for o in gc.get_objects())

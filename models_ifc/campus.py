@@ -25,9 +25,9 @@ from typing import Any
 
 from pyproj import Transformer
 
-from models_ifc.hospital import KIND_OF_CLASS
+from models_ifc.hospital import KIND_OF_CLASS, write_project
 from models_ifc.hospital_arch import write_storey_architecture, write_vertical
-from models_ifc.hospital_geo import CRS, _dms, georef_params
+from models_ifc.hospital_geo import CRS, georef_params
 from models_ifc.hospital_ifc import IfcWriter, Vec
 from models_ifc.hospital_layout import CORRIDOR_W, ROOM_D, ROOM_W, Room, plan_storey
 from models_ifc.hospital_mep import (
@@ -186,63 +186,11 @@ def _to_wgs84() -> Transformer:
 
 # -- the building writer ------------------------------------------------------------------------
 def _project(w: IfcWriter, cb: CampusBuilding) -> tuple[Entity, dict[str, Any]]:
-    f = w.f
-    metre = f.createIfcSIUnit(None, "LENGTHUNIT", None, "METRE")
-    units = [
-        metre,
-        f.createIfcSIUnit(None, "AREAUNIT", None, "SQUARE_METRE"),
-        f.createIfcSIUnit(None, "VOLUMEUNIT", None, "CUBIC_METRE"),
-        f.createIfcSIUnit(None, "PLANEANGLEUNIT", None, "RADIAN"),
-    ]
-    context = f.createIfcGeometricRepresentationContext(
-        None, "Model", 3, 1.0e-5, w.axis_origin, f.createIfcDirection((0.0, 1.0))
-    )
-    w.body = f.create_entity(
-        "IfcGeometricRepresentationSubContext",
-        ContextIdentifier="Body",
-        ContextType="Model",
-        ParentContext=context,
-        TargetView="MODEL_VIEW",
-    )
-    project = f.create_entity(
-        "IfcProject",
-        GlobalId=w.guid("project"),
-        Name=f"{CAMPUS_NAME}: {cb.name}",
-        RepresentationContexts=[context],
-        UnitsInContext=f.createIfcUnitAssignment(units),
-    )
-    site = f.create_entity(
-        "IfcSite",
-        GlobalId=w.guid("site"),
-        Name=CAMPUS_NAME,
-        ObjectPlacement=w.placement(None, (0.0, 0.0, 0.0)),
-        CompositionType="ELEMENT",
-    )
-    p = _map_params(cb)
-    crs = f.createIfcProjectedCRS(CRS, "ETRS89 / UTM zone 33N", "ETRS89", None, "UTM", "33N", metre)
-    f.createIfcMapConversion(
-        context,
-        crs,
-        p["eastings"],
-        p["northings"],
-        p["orthogonal_height"],
-        p["x_axis_abscissa"],
-        p["x_axis_ordinate"],
-        p["scale"],
-    )
-    lon, lat = _to_wgs84().transform(p["eastings"], p["northings"])
-    site.RefLatitude, site.RefLongitude = _dms(lat), _dms(lon)
-    site.RefElevation = p["orthogonal_height"]
-    building = f.create_entity(
-        "IfcBuilding",
-        GlobalId=w.guid("building"),
-        Name=cb.name,
-        ObjectPlacement=w.placement(site.ObjectPlacement, (0.0, 0.0, 0.0)),
-        CompositionType="ELEMENT",
-    )
-    w.rel("IfcRelAggregates", "project/site", RelatingObject=project, RelatedObjects=[site])
-    w.rel("IfcRelAggregates", "site/building", RelatingObject=site, RelatedObjects=[building])
-    return building, p
+    _, _, building, params = write_project(
+        w, project=f"{CAMPUS_NAME}: {cb.name}", site=CAMPUS_NAME, building=cb.name,
+        georef=_map_params(cb),
+    )  # fmt: skip
+    return building, params
 
 
 def _storeys(w: IfcWriter, building: Entity, n: int) -> list[tuple[Entity, Entity]]:

@@ -76,8 +76,16 @@ KIND_OF_CLASS: dict[str, str] = {
 _PLURAL = {"equipment": "equipment", "storey": "storeys"}
 
 
-def _project(w: IfcWriter, spec: HospitalSpec) -> tuple[Any, Any, Any, dict[str, Any]]:
-    """Project, units, contexts, site (georeferenced) and building."""
+def write_project(
+    w: IfcWriter,
+    *,
+    project: str,
+    site: str,
+    building: str,
+    georef: dict[str, Any] | None = None,
+) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """Project, units, contexts, site (georeferenced by ``georef``, default the hospital's own
+    map conversion) and building; the campus writes each of its buildings with it too."""
     f = w.f
     metre = f.createIfcSIUnit(None, "LENGTHUNIT", None, "METRE")
     units = [
@@ -96,31 +104,33 @@ def _project(w: IfcWriter, spec: HospitalSpec) -> tuple[Any, Any, Any, dict[str,
         ParentContext=context,
         TargetView="MODEL_VIEW",
     )
-    project = f.create_entity(
+    proj = f.create_entity(
         "IfcProject",
         GlobalId=w.guid("project"),
-        Name=spec.name,
+        Name=project,
         RepresentationContexts=[context],
         UnitsInContext=f.createIfcUnitAssignment(units),
     )
-    site = f.create_entity(
+    ifc_site = f.create_entity(
         "IfcSite",
         GlobalId=w.guid("site"),
-        Name="Charité Campus Mitte",
+        Name=site,
         ObjectPlacement=w.placement(None, (0.0, 0.0, 0.0)),
         CompositionType="ELEMENT",
     )
-    georef = write_georef(f, context, metre, site)
-    building = f.create_entity(
+    params = write_georef(f, context, metre, ifc_site, georef)
+    ifc_building = f.create_entity(
         "IfcBuilding",
         GlobalId=w.guid("building"),
-        Name=spec.name,
-        ObjectPlacement=w.placement(site.ObjectPlacement, (0.0, 0.0, 0.0)),
+        Name=building,
+        ObjectPlacement=w.placement(ifc_site.ObjectPlacement, (0.0, 0.0, 0.0)),
         CompositionType="ELEMENT",
     )
-    w.rel("IfcRelAggregates", "project/site", RelatingObject=project, RelatedObjects=[site])
-    w.rel("IfcRelAggregates", "site/building", RelatingObject=site, RelatedObjects=[building])
-    return project, site, building, georef
+    w.rel("IfcRelAggregates", "project/site", RelatingObject=proj, RelatedObjects=[ifc_site])
+    w.rel(
+        "IfcRelAggregates", "site/building", RelatingObject=ifc_site, RelatedObjects=[ifc_building]
+    )
+    return proj, ifc_site, ifc_building, params
 
 
 def _counts(w: IfcWriter, n_storeys: int, n_spaces: int) -> tuple[dict[str, int], dict[str, int]]:
@@ -144,7 +154,9 @@ def write_hospital(
     tell = progress or (lambda phase, done: None)
     path = Path(path)
     w = IfcWriter(spec.name)
-    _, _, building, georef = _project(w, spec)
+    _, _, building, georef = write_project(
+        w, project=spec.name, site="Charité Campus Mitte", building=spec.name
+    )
     storeys: list[tuple[Any, Any]] = []
     rooms_by_level: list[list[Room]] = []
     truth: dict[str, Any] = {"doors": {}, "walls_between": [], "entrances": []}

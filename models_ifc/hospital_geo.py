@@ -64,9 +64,12 @@ def _dms(value: float) -> tuple[int, int, int, int]:
     return (sign * deg, sign * minutes, sign * sec, sign * millionths)
 
 
-def write_georef(f: Any, context: Any, length_unit: Any, site: Any) -> dict[str, Any]:
-    """IfcProjectedCRS + IfcMapConversion on the model context; site lat/lon of the origin."""
-    p = georef_params()
+def write_georef(
+    f: Any, context: Any, length_unit: Any, site: Any, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """IfcProjectedCRS + IfcMapConversion on the model context; site lat/lon of the origin.
+    ``params`` (as :func:`georef_params` gives them) places another building of the campus."""
+    p = params or georef_params()
     crs = f.createIfcProjectedCRS(
         CRS, "ETRS89 / UTM zone 33N", "ETRS89", None, "UTM", "33N", length_unit
     )
@@ -80,9 +83,8 @@ def write_georef(f: Any, context: Any, length_unit: Any, site: Any) -> dict[str,
         p["x_axis_ordinate"],
         p["scale"],
     )
-    origin = known_point((0.0, 0.0, 0.0))
-    lon, lat = origin["wgs84"]
+    lon, lat = _transformers()[1].transform(p["eastings"], p["northings"])  # the local origin
     site.RefLatitude = _dms(lat)
     site.RefLongitude = _dms(lon)
-    site.RefElevation = _ORTHOGONAL_HEIGHT
+    site.RefElevation = p["orthogonal_height"]
     return p

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.alarm_inbox_support import MIN_US, add_alarm, wipe_alarms
+from tests.mqtt_support import free_port
 from twin.live.db import now_us
 from twin.live.store import LiveStore, open_store
 from twin.service import alarm_inbox as inbox_svc
@@ -132,17 +132,11 @@ def test_second_level_only_to_its_channels(st: LiveStore, receiver: Receiver) ->
     assert run_once(st, now + 60 * MIN_US).queued == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_nothing_lost_while_the_receiver_is_down(opened_store: tuple[LiveStore, str, Path]) -> None:
     st, url, _ = opened_store
     wipe_alarms(st)
     now = now_us()
-    port = _free_port()
+    port = free_port()
     st.notifications.add_rule("l1", after_minutes=0, level=1, min_severity="info")
     st.notifications.add_channel("desk", "webhook", f"http://127.0.0.1:{port}/hook", SECRET)
     add_alarm(st, raised_us=now - MIN_US)
@@ -171,7 +165,7 @@ def test_email_through_a_local_smtp_server(st: LiveStore) -> None:
         def handle_message(self, message: Any) -> None:
             got.append(message)
 
-    port = _free_port()
+    port = free_port()
     ctl = Controller(Keep(), hostname="127.0.0.1", port=port)
     ctl.start()
     try:

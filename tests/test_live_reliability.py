@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,14 +17,9 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
+from tests.mqtt_support import free_port
 from twin.live.discovery import discover_sensors
 from twin.live.store import open_store
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -58,7 +52,7 @@ def test_kill_restart_keeps_every_acknowledged_reading(  # type: ignore[no-untyp
         "TWIN_MQTT_URL": "",
     }
     sensor = discover_sensors(small_twin)[0]
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     proc = _serve(env, port, log)
     base = datetime.now(UTC) - timedelta(hours=2)

@@ -11,7 +11,6 @@ import multiprocessing as mp
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
+from tests.mqtt_support import free_port
 from tests.ops_support import open_test_store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -30,12 +30,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 WRITERS = 4
 PER_WRITER = 5_000
 TOTAL = WRITERS * PER_WRITER
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -122,7 +116,7 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_every_sse_client_sees_every_event_once_in_one_order(pg_url: str, tmp_path: Path) -> None:
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"server{i}.log" for i in range(len(ports))]
     servers = [_serve(pg_url, p, log) for p, log in zip(ports, logs, strict=True)]
     ctx = mp.get_context("spawn")

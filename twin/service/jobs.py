@@ -187,10 +187,12 @@ class JobRunner:
     def _finish(
         self, job_id: str, path: Path, future: Future[str], on_done: OnDone, engine: str = "auto"
     ) -> None:
-        self._progress_file(job_id).unlink(missing_ok=True)
         try:
-            future.result()
-            self._set(job_id, state="loading", progress=0.9)
+            try:
+                future.result()
+                self._set(job_id, state="loading", progress=0.9)
+            finally:  # only now: a poll in between read "parsing" without a file, i.e. 0.1
+                self._progress_file(job_id).unlink(missing_ok=True)
             twin = load_twin(path, cache_dir=self._cache_dir, engine=engine)
             outcome = on_done(twin)
             model_id, result = outcome if isinstance(outcome, tuple) else (outcome, None)
